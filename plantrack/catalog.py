@@ -1,0 +1,354 @@
+"""The plan catalog: indicators, milestones, units, allocation and baselines.
+
+The files in ``expectations/`` are reviewed data (see docs/catalog.md). This
+module loads and checks them; a catalog that does not hold together is refused
+with every problem listed, not the first one.
+"""
+
+from __future__ import annotations
+
+import csv
+import tomllib
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+QUALIFIERS = ("min", "approx", "range", "exact", "max", "increase_by", "share")
+INDICATOR_KEYS = (
+    "id", "section", "item", "subtask", "text", "name", "unit", "target",
+    "qualifier", "cumulative", "additive", "pacing", "units",
+)
+QUARTERS = (1, 2, 3, 4)
+
+
+class CatalogError(ValueError):
+    """The catalog files contradict themselves; ``problems`` lists each one."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("目录数据有误：\n" + "\n".join(f"- {p}" for p in problems))
+
+
+@dataclass(frozen=True)
+class Unit:
+    code: str
+    name: str
+    office: str
+    kind: str
+
+
+@dataclass(frozen=True)
+class Indicator:
+    id: str
+    section: int
+    item: int
+    subtask: int
+    text: str
+    name: str
+    unit: str
+    target: float
+    qualifier: str
+    cumulative: bool
+    additive: bool
+    pacing: str
+    units: tuple[str, ...]
+    stretch: float | None = None
+    range_max: float | None = None
+
+    kind = "indicator"
+
+    @property
+    def is_relative(self) -> bool:
+        return self.qualifier == "increase_by"
+
+
+@dataclass(frozen=True)
+class Milestone:
+    id: str
+    section: int
+    item: int
+    subtask: int
+    text: str
+    name: str
+    units: tuple[str, ...]
+
+    kind = "milestone"
+
+
+@dataclass(frozen=True)
+class Allocation:
+    indicator_id: str
+    unit: str
+    target: float
+    stretch: float | None
+    note: str
+
+
+@dataclass(frozen=True)
+class Baseline:
+    indicator_id: str
+    unit: str
+    value: float
+    year: int
+    note: str
+
+
+@dataclass
+class Catalog:
+    version: str
+    year: int
+    title: str
+    issuer: str
+    document_number: str
+    sections: dict[int, str]
+    items: dict[int, str]
+    pacing: dict[str, tuple[float, ...]]
+    units: dict[str, Unit]
+    indicators: list[Indicator]
+    milestones: list[Milestone]
+    allocations: list[Allocation] = field(default_factory=list)
+    baselines: list[Baseline] = field(default_factory=list)
+
+    # -- lookups -----------------------------------------------------------
+    def indicator(self, indicator_id: str) -> Indicator:
+        return self.indicators_by_id[indicator_id]
+
+    @cached_property
+    def indicators_by_id(self) -> dict[str, Indicator]:
+        return {i.id: i for i in self.indicators}
+
+    def indicators_for(self, unit: str) -> list[Indicator]:
+        return [i for i in self.indicators if unit in i.units]
+
+    def milestones_for(self, unit: str) -> list[Milestone]:
+        return [m for m in self.milestones if unit in m.units]
+
+    def unit_target(self, indicator: Indicator, unit: str) -> tuple[float | None, float | None]:
+        """The unit's (target, stretch): its allocation, or the city target for a sole reporter."""
+        for a in self.allocations:
+            if a.indicator_id == indicator.id and a.unit == unit:
+                return a.target, a.stretch
+        if indicator.units == (unit,):
+            return indicator.target, indicator.stretch
+        return None, None
+
+    def baseline(self, indicator_id: str, unit: str = "city") -> Baseline | None:
+        for b in self.baselines:
+            if b.indicator_id == indicator_id and b.unit == unit:
+                return b
+        return None
+
+    def reporting_units(self) -> list[Unit]:
+        """Units that report at least one indicator or milestone, in configured order."""
+        used = {u for i in self.indicators for u in i.units}
+        used |= {u for m in self.milestones for u in m.units}
+        return [u for code, u in self.units.items() if code in used]
+
+    def expected_share(self, indicator: Indicator, quarter: int) -> float | None:
+        """Share of the annual target expected done by the end of ``quarter`` (序时进度)."""
+        profile = self.pacing[indicator.pacing]
+        if not profile:
+            return None
+        return profile[quarter - 1]
+
+    def entries(self) -> list[dict]:
+        """Indicators then milestones as plain dicts: the ``plan show --json`` shape."""
+        rows = []
+        for i in self.indicators:
+            d = asdict(i)
+            d["units"] = list(i.units)
+            rows.append({"kind": "indicator", **d})
+        for m in self.milestones:
+            d = asdict(m)
+            d["units"] = list(m.units)
+            rows.append({
+                "kind": "milestone", **d, "unit": None, "target": None, "stretch": None,
+                "range_max": None, "qualifier": None, "cumulative": None, "additive": None,
+                "pacing": None,
+            })
+        return rows
+
+
+# -- loading ---------------------------------------------------------------
+
+def _read_toml(path: Path) -> dict:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError as exc:
+        raise CatalogError([f"找不到文件 {path}"]) from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise CatalogError([f"{path.name} 格式错误：{exc}"]) from exc
+
+
+def load_units(path: Path) -> tuple[dict[str, Unit], dict[str, list[str]]]:
+    data = _read_toml(path)
+    units = {
+        u["code"]: Unit(code=u["code"], name=u["name"], office=u.get("office", u["name"]),
+                        kind=u.get("kind", "district"))
+        for u in data.get("unit", [])
+    }
+    groups = {k: list(v) for k, v in data.get("groups", {}).items()}
+    return units, groups
+
+
+def _expand_units(
+    names: list[str], units: dict[str, Unit], groups: dict[str, list[str]],
+    where: str, problems: list[str],
+) -> tuple[str, ...]:
+    out: list[str] = []
+    for name in names:
+        members = groups.get(name, [name])
+        for code in members:
+            if code not in units:
+                problems.append(f"{where}：未知的填报单位“{code}”")
+            elif code not in out:
+                out.append(code)
+    return tuple(out)
+
+
+def _number(value: object) -> float | None:
+    if value is None:
+        return None
+    return float(value)  # type: ignore[arg-type]
+
+
+def _indicator(raw: dict, units, groups, pacing, problems: list[str]) -> Indicator | None:
+    where = f"指标 {raw.get('id', '?')}"
+    missing = [k for k in INDICATOR_KEYS if k not in raw]
+    if missing:
+        problems.append(f"{where} 缺少字段：{', '.join(missing)}")
+        return None
+    if raw["qualifier"] not in QUALIFIERS:
+        problems.append(f"{where}：qualifier“{raw['qualifier']}”不在 {QUALIFIERS} 之中")
+    if raw["qualifier"] == "range" and "range_max" not in raw:
+        problems.append(f"{where}：区间目标缺少 range_max")
+    if raw["pacing"] not in pacing:
+        problems.append(f"{where}：未定义的进度曲线“{raw['pacing']}”")
+    return Indicator(
+        id=raw["id"], section=int(raw["section"]), item=int(raw["item"]),
+        subtask=int(raw["subtask"]), text=raw["text"], name=raw["name"], unit=raw["unit"],
+        target=float(raw["target"]), qualifier=raw["qualifier"],
+        cumulative=bool(raw["cumulative"]), additive=bool(raw["additive"]),
+        pacing=raw["pacing"], units=_expand_units(raw["units"], units, groups, where, problems),
+        stretch=_number(raw.get("stretch")), range_max=_number(raw.get("range_max")),
+    )
+
+
+def _read_csv(path: Path) -> list[dict[str, str]]:
+    if not path.exists():
+        return []
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def _allocations(path: Path, cat: Catalog, problems: list[str]) -> list[Allocation]:
+    by_id = {i.id: i for i in cat.indicators}
+    out = []
+    for n, row in enumerate(_read_csv(path), start=2):
+        where = f"{path.name} 第{n}行"
+        ind = by_id.get(row.get("indicator_id", ""))
+        if ind is None:
+            problems.append(f"{where}：未知指标“{row.get('indicator_id')}”")
+            continue
+        if row.get("unit") not in cat.units:
+            problems.append(f"{where}：未知填报单位“{row.get('unit')}”")
+            continue
+        if row["unit"] not in ind.units:
+            problems.append(f"{where}：{row['unit']} 不是指标 {ind.id} 的填报单位")
+        try:
+            target = float(row["target"])
+            stretch = float(row["stretch"]) if row.get("stretch") else None
+        except ValueError:
+            problems.append(f"{where}：目标值“{row.get('target')}”不是数字")
+            continue
+        out.append(Allocation(ind.id, row["unit"], target, stretch, row.get("note", "")))
+    _check_allocation_sums(out, cat, problems)
+    return out
+
+
+def _check_allocation_sums(allocs: list[Allocation], cat: Catalog, problems: list[str]) -> None:
+    sums: dict[str, float] = defaultdict(float)
+    stretch_sums: dict[str, float] = defaultdict(float)
+    for a in allocs:
+        sums[a.indicator_id] += a.target
+        stretch_sums[a.indicator_id] += a.stretch or 0.0
+    for ind in cat.indicators:
+        if not ind.additive or len(ind.units) <= 1:
+            continue
+        if ind.id not in sums:
+            problems.append(f"指标 {ind.id}（{ind.name}）是可加指标，但没有分解到各单位的目标")
+            continue
+        if sums[ind.id] + 1e-9 < ind.target:
+            problems.append(
+                f"指标 {ind.id}（{ind.name}）各单位目标之和 {sums[ind.id]:g} 小于全市目标 {ind.target:g}"
+            )
+        if ind.stretch is not None and stretch_sums[ind.id] + 1e-9 < ind.stretch:
+            problems.append(
+                f"指标 {ind.id}（{ind.name}）各单位力争目标之和 {stretch_sums[ind.id]:g}"
+                f" 小于全市力争目标 {ind.stretch:g}"
+            )
+
+
+def _baselines(path: Path, cat: Catalog, problems: list[str]) -> list[Baseline]:
+    ids = {i.id for i in cat.indicators}
+    out = []
+    for n, row in enumerate(_read_csv(path), start=2):
+        if row.get("indicator_id") not in ids:
+            problems.append(f"{path.name} 第{n}行：未知指标“{row.get('indicator_id')}”")
+            continue
+        try:
+            out.append(Baseline(row["indicator_id"], row.get("unit") or "city",
+                                float(row["value"]), int(row["year"]), row.get("note", "")))
+        except (KeyError, ValueError):
+            problems.append(f"{path.name} 第{n}行：基数值或年份不是数字")
+    return out
+
+
+def load_catalog(
+    catalog_path: Path, units_path: Path,
+    allocation_path: Path | None = None, baselines_path: Path | None = None,
+) -> Catalog:
+    """Load and cross-check the catalog files; raise CatalogError listing every problem."""
+    data = _read_toml(catalog_path)
+    units, groups = load_units(units_path)
+    problems: list[str] = []
+    pacing = {k: tuple(float(x) for x in v) for k, v in data.get("pacing", {}).items()}
+    for key, profile in pacing.items():
+        if profile and len(profile) != 4:
+            problems.append(f"进度曲线 {key} 应有4个季度的值")
+    indicators = [
+        ind for raw in data.get("indicator", [])
+        if (ind := _indicator(raw, units, groups, pacing, problems)) is not None
+    ]
+    milestones = [
+        Milestone(
+            id=m["id"], section=int(m["section"]), item=int(m["item"]),
+            subtask=int(m.get("subtask", 0)), text=m["text"], name=m["name"],
+            units=_expand_units(m.get("units", []), units, groups, f"任务 {m['id']}", problems),
+        )
+        for m in data.get("milestone", [])
+    ]
+    ids = [e.id for e in (*indicators, *milestones)]
+    problems += [f"编号重复：{i}" for i in sorted({i for i in ids if ids.count(i) > 1})]
+    cat = Catalog(
+        version=str(data.get("catalog_version", "")), year=int(data.get("year", 0)),
+        title=data.get("title", ""), issuer=data.get("issuer", ""),
+        document_number=data.get("document_number", ""),
+        sections={s["number"]: s["title"] for s in data.get("section", [])},
+        items={i["number"]: i["title"] for i in data.get("item", [])},
+        pacing=pacing, units=units, indicators=indicators, milestones=milestones,
+    )
+    if allocation_path is not None:
+        cat.allocations = _allocations(allocation_path, cat, problems)
+    if baselines_path is not None:
+        cat.baselines = _baselines(baselines_path, cat, problems)
+    if problems:
+        raise CatalogError(problems)
+    return cat
+
+
+def catalog_from_settings(settings) -> Catalog:
+    return load_catalog(settings.catalog_path, settings.units_path,
+                        settings.allocation_path, settings.baselines_path)

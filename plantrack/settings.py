@@ -1,0 +1,129 @@
+"""Settings in one place: a TOML file plus environment variables.
+
+Everything plantrack writes lives under one folder, ``PLANTRACK_HOME``. Its
+default is ``var/`` inside the project checkout, so a trial run, a test and a
+second deployment can each point at their own folder.
+
+Precedence (highest first): environment variables, ``$PLANTRACK_HOME/plantrack.toml``
+(or the file named by ``PLANTRACK_CONFIG``), built-in defaults.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
+REPORT_TEMPLATES_DIR = PROJECT_ROOT / "report_templates"
+WAREHOUSE_SQL_DIR = PROJECT_ROOT / "warehouse" / "schema"
+TRANSFORMS_SQL_DIR = PROJECT_ROOT / "transforms" / "sql"
+
+
+def default_home() -> Path:
+    if (PROJECT_ROOT / "pyproject.toml").exists():
+        return PROJECT_ROOT / "var"
+    return Path.home() / ".local" / "share" / "plantrack"
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Status thresholds, as a fraction of the expected-to-date progress."""
+
+    behind: float = 1.0  # below this share of expected-to-date: 滞后
+    severely_behind: float = 0.5  # below this share: 严重滞后
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path
+    catalog_path: Path = EXPECTATIONS_DIR / "catalog_2021.toml"
+    units_path: Path = EXPECTATIONS_DIR / "units.toml"
+    allocation_path: Path = EXPECTATIONS_DIR / "allocation_2021.csv"
+    baselines_path: Path = EXPECTATIONS_DIR / "baselines_2020.csv"
+    suites_dir: Path = EXPECTATIONS_DIR / "suites"
+    thresholds: Thresholds = field(default_factory=Thresholds)
+    timezone: str = "Asia/Shanghai"
+    issuer: str = "威海市科学技术局"
+
+    @property
+    def inbox(self) -> Path:
+        return self.home / "inbox"
+
+    @property
+    def archive(self) -> Path:
+        return self.home / "archive"
+
+    @property
+    def warehouse_path(self) -> Path:
+        return self.home / "warehouse" / "plantrack.duckdb"
+
+    @property
+    def out(self) -> Path:
+        return self.home / "out"
+
+    @property
+    def logs(self) -> Path:
+        return self.home / "logs"
+
+    @property
+    def prefect_home(self) -> Path:
+        return self.home / "prefect"
+
+    @property
+    def font_cache(self) -> Path:
+        """Subset fonts are shared by every PLANTRACK_HOME on the machine (built once)."""
+        override = os.environ.get("PLANTRACK_FONT_CACHE")
+        if override:
+            return Path(override)
+        xdg = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+        return Path(xdg) / "plantrack" / "fonts"
+
+    def quarter_inbox(self, quarter: str) -> Path:
+        return self.inbox / quarter
+
+    def quarter_out(self, quarter: str) -> Path:
+        return self.out / quarter
+
+
+def _read_toml(path: Path) -> dict:
+    if not path.exists():
+        return {}
+    with path.open("rb") as fh:
+        return tomllib.load(fh)
+
+
+def load_settings(env: dict[str, str] | None = None) -> Settings:
+    """Build settings from the environment and the optional TOML file."""
+    env = dict(os.environ if env is None else env)
+    home = Path(env.get("PLANTRACK_HOME") or default_home()).expanduser().resolve()
+    config_path = Path(env.get("PLANTRACK_CONFIG") or home / "plantrack.toml")
+    data = _read_toml(config_path)
+
+    paths = {
+        key: Path(data["catalog"][key]).expanduser()
+        for key in ("catalog_path", "units_path", "allocation_path", "baselines_path")
+        if key in data.get("catalog", {})
+    }
+    status = data.get("status", {})
+    thresholds = Thresholds(
+        behind=float(status.get("behind", Thresholds.behind)),
+        severely_behind=float(status.get("severely_behind", Thresholds.severely_behind)),
+    )
+    return Settings(home=home, thresholds=thresholds, **paths)
+
+
+def configure_prefect(settings: Settings) -> None:
+    """Point Prefect at this home's own local state, before Prefect is imported.
+
+    With no ``PREFECT_API_URL`` Prefect runs in its embedded mode: a temporary
+    local API server for the run, no server to start by hand.
+    """
+    settings.prefect_home.mkdir(parents=True, exist_ok=True)
+    os.environ.setdefault("PREFECT_HOME", str(settings.prefect_home))
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
