@@ -1,0 +1,59 @@
+"""Reporting periods: ``2021Q2`` for code, ``2021年第二季度`` for people."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+_CN_QUARTER = {1: "一", 2: "二", 3: "三", 4: "四"}
+_QUARTER_CN = {v: k for k, v in _CN_QUARTER.items()}
+_CODE_RE = re.compile(r"^\s*(\d{4})\s*[Qq]\s*([1-4])\s*$")
+_CN_RE = re.compile(r"(\d{4})\s*年\s*(?:第\s*)?([一二三四1-4])\s*季度")
+_LOOSE_RE = re.compile(r"(20\d{2})[\s_\-年]*[Qq第]?([1-4一二三四])(?:季度|季|[Qq]|(?=\D|$))")
+
+
+@dataclass(frozen=True, order=True)
+class Quarter:
+    year: int
+    number: int
+
+    @property
+    def code(self) -> str:
+        return f"{self.year}Q{self.number}"
+
+    @property
+    def label(self) -> str:
+        return f"{self.year}年第{_CN_QUARTER[self.number]}季度"
+
+    @property
+    def end_date(self) -> date:
+        month = self.number * 3
+        return date(self.year, month, 30 if month in (6, 9) else 31)
+
+    def previous(self) -> Quarter | None:
+        return Quarter(self.year, self.number - 1) if self.number > 1 else None
+
+    def __str__(self) -> str:
+        return self.code
+
+
+def parse_quarter(text: str) -> Quarter:
+    """Parse ``2021Q2`` or ``2021年第二季度``; raise ValueError with a Chinese message."""
+    m = _CODE_RE.match(text or "") or _CN_RE.search(text or "")
+    if not m:
+        raise ValueError(f"无法识别的报告期“{text}”，应写作 2021Q2 或 2021年第二季度")
+    return Quarter(int(m.group(1)), _quarter_number(m.group(2)))
+
+
+def find_quarter(text: str) -> Quarter | None:
+    """Find a quarter anywhere in free text such as a file name, or None."""
+    for pattern in (_CN_RE, _LOOSE_RE):
+        m = pattern.search(text or "")
+        if m:
+            return Quarter(int(m.group(1)), _quarter_number(m.group(2)))
+    return None
+
+
+def _quarter_number(token: str) -> int:
+    return _QUARTER_CN.get(token) or int(token)

@@ -1,0 +1,173 @@
+"""Blank submission workbooks, pre-filled with a unit's indicators and milestones.
+
+The layout is the submission workbook contract in PRODUCT.md: sheet ``填报``
+(title, unit and period cells, then the indicator table), sheet ``重点任务``,
+an instructions sheet, and a very hidden ``_plantrack`` sheet carrying the
+machine-readable identity so that a renamed file is still recognised.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.comments import Comment
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from plantrack.catalog import Catalog, Unit
+from plantrack.periods import Quarter
+
+TEMPLATE_VERSION = "1"
+DATA_SHEET = "填报"
+MILESTONE_SHEET = "重点任务"
+HELP_SHEET = "填写说明"
+IDENTITY_SHEET = "_plantrack"
+DATA_HEADERS = ("指标编号", "指标名称", "单位", "年度目标", "累计完成", "说明", "力争目标", "统计口径")
+MILESTONE_HEADERS = ("任务编号", "任务内容", "进展状态", "进展说明", "佐证材料")
+MILESTONE_STATUSES = ("未启动", "推进中", "已完成")
+DATA_HEADER_ROW = 4
+MILESTONE_HEADER_ROW = 3
+
+_THIN = Side(style="thin", color="999999")
+_BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+_HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
+_INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")
+_UNLOCKED = Protection(locked=False)
+
+HELP_TEXT = (
+    "填写说明",
+    "1. 本表由 plantrack 生成，请勿修改表格结构、指标编号和隐藏内容；只在黄色单元格中填写。",
+    "2. “累计完成”填写截至本季度末的累计数：新增类指标填写1月1日至本季度末的累计新增数，"
+    "总量类指标（统计口径为“期末总量”）填写本季度末的总数。",
+    "3. 请填写纯数字，不要带单位或文字，例如填写 12，而不是“12家”；金额按“单位”列的单位填写。",
+    "4. 没有进展的指标请填写 0，并在“说明”中写明原因；请不要留空。",
+    "5. “重点任务”表中的“进展状态”请从下拉列表中选择：未启动、推进中、已完成；"
+    "标记为“已完成”的任务请在“进展说明”和“佐证材料”中写明完成情况和佐证材料名称。",
+    "6. 填好后按原文件名保存为 .xlsx，报送至市科技局。如校验未通过，系统会返回标注了问题单元格的工作簿，"
+    "按批注修改后重新报送即可。",
+)
+
+
+def template_filename(unit: Unit, quarter: Quarter) -> str:
+    return f"{quarter.code}_{unit.code}_{unit.name}_季度填报表.xlsx"
+
+
+def write_template(catalog: Catalog, unit: Unit, quarter: Quarter, path: Path) -> Path:
+    """Write the unit's blank workbook for ``quarter`` to ``path``."""
+    wb = Workbook()
+    _data_sheet(wb.active, catalog, unit, quarter)
+    _milestone_sheet(wb.create_sheet(MILESTONE_SHEET), catalog, unit, quarter)
+    _help_sheet(wb.create_sheet(HELP_SHEET))
+    _identity_sheet(wb.create_sheet(IDENTITY_SHEET), catalog, unit, quarter)
+    wb.properties.title = f"{catalog.title} {quarter.label} {unit.name}"
+    wb.properties.creator = "plantrack"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(path)
+    return path
+
+
+def _title(ws, text: str, width: int) -> None:
+    ws.cell(row=1, column=1, value=text).font = Font(bold=True, size=14)
+    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
+    ws.cell(row=1, column=1).alignment = Alignment(horizontal="center")
+
+
+def _header_row(ws, row: int, headers: tuple[str, ...]) -> None:
+    for col, title in enumerate(headers, start=1):
+        c = ws.cell(row=row, column=col, value=title)
+        c.font = Font(bold=True)
+        c.fill = _HEADER_FILL
+        c.border = _BORDER
+        c.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+
+
+def _identity_cells(ws, unit: Unit, quarter: Quarter) -> None:
+    ws["A2"], ws["B2"] = "填报单位：", unit.name
+    ws["D2"], ws["E2"] = "报告期：", quarter.label
+
+
+def _input(cell) -> None:
+    cell.fill = _INPUT_FILL
+    cell.protection = _UNLOCKED
+    cell.border = _BORDER
+
+
+def _data_sheet(ws, catalog: Catalog, unit: Unit, quarter: Quarter) -> None:
+    ws.title = DATA_SHEET
+    _title(ws, f"{catalog.title}量化指标完成情况（{quarter.label}）", len(DATA_HEADERS))
+    _identity_cells(ws, unit, quarter)
+    ws["A3"] = "累计完成：新增类填1月1日至本季度末累计数；期末总量类填季度末总数。只填黄色单元格。"
+    _header_row(ws, DATA_HEADER_ROW, DATA_HEADERS)
+    numbers = DataValidation(
+        type="decimal", operator="greaterThanOrEqual", formula1="0", allow_blank=True,
+        showErrorMessage=True, errorTitle="请填写数字",
+        error="“累计完成”只能填写不小于0的数字，不要带单位或文字。",
+    )
+    ws.add_data_validation(numbers)
+    row = DATA_HEADER_ROW
+    for ind in catalog.indicators_for(unit.code):
+        row += 1
+        target, stretch = catalog.unit_target(ind, unit.code)
+        values = (ind.id, ind.name, ind.unit, target, None, None, stretch,
+                  "期末总量" if ind.cumulative else "年内累计新增")
+        for col, value in enumerate(values, start=1):
+            ws.cell(row=row, column=col, value=value).border = _BORDER
+        ws.cell(row=row, column=2).comment = Comment(f"计划原文：{ind.text}", "plantrack")
+        _input(ws.cell(row=row, column=5))
+        _input(ws.cell(row=row, column=6))
+        numbers.add(ws.cell(row=row, column=5))
+    for col, width in zip("ABCDEFGH", (10, 30, 8, 10, 12, 30, 10, 12), strict=True):
+        ws.column_dimensions[col].width = width
+    ws.freeze_panes = ws.cell(row=DATA_HEADER_ROW + 1, column=1)
+    ws.protection.sheet = True
+
+
+def _milestone_sheet(ws, catalog: Catalog, unit: Unit, quarter: Quarter) -> None:
+    _title(ws, f"{catalog.title}重点任务进展情况（{quarter.label}）", len(MILESTONE_HEADERS))
+    _identity_cells(ws, unit, quarter)
+    _header_row(ws, MILESTONE_HEADER_ROW, MILESTONE_HEADERS)
+    statuses = DataValidation(
+        type="list", formula1='"' + ",".join(MILESTONE_STATUSES) + '"', allow_blank=True,
+        showErrorMessage=True, errorTitle="请从下拉列表选择",
+        error="进展状态只能是：未启动、推进中、已完成。",
+    )
+    ws.add_data_validation(statuses)
+    row = MILESTONE_HEADER_ROW
+    for ms in catalog.milestones_for(unit.code):
+        row += 1
+        ws.cell(row=row, column=1, value=ms.id).border = _BORDER
+        c = ws.cell(row=row, column=2, value=ms.name)
+        c.border = _BORDER
+        c.comment = Comment(f"计划原文：{ms.text}", "plantrack")
+        for col in (3, 4, 5):
+            _input(ws.cell(row=row, column=col))
+        statuses.add(ws.cell(row=row, column=3))
+    for col, width in zip("ABCDE", (10, 36, 10, 40, 24), strict=True):
+        ws.column_dimensions[col].width = width
+    ws.protection.sheet = True
+
+
+def _help_sheet(ws) -> None:
+    ws.title = HELP_SHEET
+    for row, line in enumerate(HELP_TEXT, start=1):
+        ws.cell(row=row, column=1, value=line).alignment = Alignment(wrap_text=True)
+    ws["A1"].font = Font(bold=True, size=14)
+    ws.column_dimensions["A"].width = 110
+
+
+def _identity_sheet(ws, catalog: Catalog, unit: Unit, quarter: Quarter) -> None:
+    identity = {
+        "format": "plantrack-submission",
+        "unit": unit.code,
+        "unit_name": unit.name,
+        "quarter": quarter.code,
+        "template_version": TEMPLATE_VERSION,
+        "catalog_version": catalog.version,
+        "generated_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+    }
+    for row, (key, value) in enumerate(identity.items(), start=1):
+        ws.cell(row=row, column=1, value=key)
+        ws.cell(row=row, column=2, value=value)
+    ws.sheet_state = "veryHidden"
