@@ -37,6 +37,33 @@ class Thresholds:
 
 
 @dataclass(frozen=True)
+class Smtp:
+    """Outgoing mail. Disabled unless a host is configured."""
+
+    host: str = ""
+    port: int = 25
+    username: str = ""
+    password: str = ""
+    use_tls: bool = False  # STARTTLS
+    sender: str = "plantrack@localhost"
+    leadership: tuple[str, ...] = ()  # receives the city brief
+    unit_recipients: dict[str, tuple[str, ...]] = field(default_factory=dict)  # unit → stewards
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.host)
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """When the unattended runs happen (cron, in ``timezone``)."""
+
+    quarterly_cron: str = "0 6 10 1,4,7,10 *"  # 06:00 on the 10th day after each quarter ends
+    reminder_cron: str = "0 9 5 1,4,7,10 *"  # 09:00, five days before the run
+    timezone: str = "Asia/Shanghai"
+
+
+@dataclass(frozen=True)
 class Settings:
     home: Path
     catalog_path: Path = EXPECTATIONS_DIR / "catalog_2021.toml"
@@ -45,6 +72,8 @@ class Settings:
     baselines_path: Path = EXPECTATIONS_DIR / "baselines_2020.csv"
     suites_dir: Path = EXPECTATIONS_DIR / "suites"
     thresholds: Thresholds = field(default_factory=Thresholds)
+    smtp: Smtp = field(default_factory=Smtp)
+    schedule: Schedule = field(default_factory=Schedule)
     timezone: str = "Asia/Shanghai"
     issuer: str = "威海市科学技术局"
 
@@ -112,7 +141,30 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         behind=float(status.get("behind", Thresholds.behind)),
         severely_behind=float(status.get("severely_behind", Thresholds.severely_behind)),
     )
-    return Settings(home=home, thresholds=thresholds, **paths)
+    return Settings(home=home, thresholds=thresholds, smtp=_smtp(data.get("smtp", {}), env),
+                    schedule=_schedule(data.get("schedule", {})), **paths)
+
+
+def _smtp(data: dict, env: dict[str, str]) -> Smtp:
+    """[smtp] in the TOML file; PLANTRACK_SMTP_HOST/PORT/USER/PASSWORD override it."""
+    return Smtp(
+        host=env.get("PLANTRACK_SMTP_HOST", data.get("host", "")),
+        port=int(env.get("PLANTRACK_SMTP_PORT", data.get("port", 25))),
+        username=env.get("PLANTRACK_SMTP_USER", data.get("username", "")),
+        password=env.get("PLANTRACK_SMTP_PASSWORD", data.get("password", "")),
+        use_tls=bool(data.get("use_tls", False)),
+        sender=data.get("sender", Smtp.sender),
+        leadership=tuple(data.get("leadership", ())),
+        unit_recipients={k: tuple(v) for k, v in data.get("units", {}).items()},
+    )
+
+
+def _schedule(data: dict) -> Schedule:
+    return Schedule(
+        quarterly_cron=data.get("quarterly_cron", Schedule.quarterly_cron),
+        reminder_cron=data.get("reminder_cron", Schedule.reminder_cron),
+        timezone=data.get("timezone", Schedule.timezone),
+    )
 
 
 def configure_prefect(settings: Settings) -> None:

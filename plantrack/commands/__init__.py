@@ -1,0 +1,1 @@
+"""One module per ``plantrack`` subcommand; see plantrack/cli.py."""

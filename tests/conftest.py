@@ -1,0 +1,53 @@
+"""Shared test fixtures: an isolated PLANTRACK_HOME, the real catalog, one Prefect harness."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from plantrack.catalog import Catalog, catalog_from_settings
+from plantrack.settings import Settings, configure_prefect, load_settings
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+SEED_PLAN = SHARED / "seeds" / "000_c59fa6e496dc943a.txt"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+# Prefect and GX must never try to reach the network from tests.
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("DO_NOT_TRACK", "1")
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch) -> Path:
+    """A fresh PLANTRACK_HOME for one test."""
+    path = tmp_path / "home"
+    path.mkdir()
+    monkeypatch.setenv("PLANTRACK_HOME", str(path))
+    return path
+
+
+@pytest.fixture
+def settings(home) -> Settings:
+    return load_settings()
+
+
+@pytest.fixture(scope="session")
+def catalog() -> Catalog:
+    """The real, reviewed 2021 catalog (read only: do not mutate)."""
+    return catalog_from_settings(load_settings({}))
+
+
+@pytest.fixture(scope="session")
+def prefect_harness(tmp_path_factory):
+    """One Prefect test harness for the whole session (its server takes seconds to start)."""
+    prefect_home = tmp_path_factory.mktemp("prefect-home")
+    os.environ["PREFECT_HOME"] = str(prefect_home)
+    configure_prefect(load_settings({"PLANTRACK_HOME": str(prefect_home)}))
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
