@@ -1,0 +1,25 @@
+"""Plan-text extractor: draft a plan catalog from the text of an annual work plan."""
+
+from plantrack.extract.numerals import normalize_width, parse_number, parse_range
+from plantrack.extract.plan import (
+    PlanTextError,
+    extract_catalog,
+    extract_indicators,
+    extract_milestones,
+    find_targets,
+    parse_structure,
+    read_plan_text,
+)
+
+__all__ = [
+    "PlanTextError",
+    "extract_catalog",
+    "extract_indicators",
+    "extract_milestones",
+    "find_targets",
+    "normalize_width",
+    "parse_number",
+    "parse_range",
+    "parse_structure",
+    "read_plan_text",
+]
