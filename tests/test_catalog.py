@@ -1,0 +1,104 @@
+"""The catalog loader: the real 2021 catalog holds together; broken ones are refused with reasons."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from plantrack.catalog import QUALIFIERS, CatalogError, load_catalog
+from plantrack.settings import EXPECTATIONS_DIR
+from tests.conftest import SEED_PLAN
+
+
+def test_real_catalog_covers_every_section_and_item(catalog):
+    assert sorted(catalog.sections) == list(range(1, 8))
+    assert sorted(catalog.items) == list(range(1, 22))
+    items_with_entries = {e.item for e in (*catalog.indicators, *catalog.milestones)}
+    assert items_with_entries == set(range(1, 22))
+
+
+def test_every_indicator_text_is_a_verbatim_phrase_of_the_plan(catalog):
+    plan = SEED_PLAN.read_text(encoding="utf-8")
+    for entry in (*catalog.indicators, *catalog.milestones):
+        assert entry.text in plan, entry.id
+
+
+def test_known_two_level_targets(catalog):
+    smes = catalog.indicator("I09-1-1")
+    assert (smes.target, smes.stretch, smes.unit, smes.qualifier) == (1200, 1500, "家", "min")
+    assert smes.cumulative and smes.additive
+    funds = next(i for i in catalog.indicators if "产业基金" in i.text)
+    assert (funds.target, funds.range_max, funds.qualifier) == (1, 2, "range")
+    rd = next(i for i in catalog.indicators if "研发投入占GDP" in i.text)
+    assert (rd.target, rd.unit, rd.qualifier, rd.additive, rd.units) == (2.3, "%", "approx", False, ("bureau",))
+
+
+def test_allocations_sum_to_city_targets(catalog):
+    for ind in catalog.indicators:
+        if ind.additive and len(ind.units) > 1:
+            total = sum(catalog.unit_target(ind, u)[0] or 0 for u in ind.units)
+            assert total >= ind.target, ind.id
+
+
+def test_entries_have_the_plan_show_fields(catalog):
+    required = {"id", "kind", "section", "item", "subtask", "text", "name", "unit", "target",
+                "stretch", "range_max", "qualifier", "cumulative", "additive"}
+    entries = catalog.entries()
+    assert all(required <= set(e) for e in entries)
+    kinds = {e["kind"] for e in entries}
+    assert kinds == {"indicator", "milestone"}
+    assert all(e["qualifier"] in QUALIFIERS for e in entries if e["kind"] == "indicator")
+
+
+def _copy_catalog(tmp_path: Path) -> dict[str, Path]:
+    names = ("catalog_2021.toml", "units.toml", "allocation_2021.csv", "baselines_2020.csv")
+    paths = {}
+    for name in names:
+        paths[name] = tmp_path / name
+        shutil.copy(EXPECTATIONS_DIR / name, paths[name])
+    return paths
+
+
+def _load(paths):
+    return load_catalog(paths["catalog_2021.toml"], paths["units.toml"],
+                        paths["allocation_2021.csv"], paths["baselines_2020.csv"])
+
+
+def test_allocation_below_city_target_is_refused(tmp_path):
+    paths = _copy_catalog(tmp_path)
+    csv = paths["allocation_2021.csv"]
+    lines = csv.read_text(encoding="utf-8").splitlines()
+    row = next(i for i, line in enumerate(lines) if line.startswith("I09-1-1,huancui,"))
+    cells = lines[row].split(",")
+    cells[2] = "0"
+    lines[row] = ",".join(cells)
+    csv.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(CatalogError) as err:
+        _load(paths)
+    assert any("I09-1-1" in p and "小于全市目标" in p for p in err.value.problems)
+
+
+def test_unknown_unit_and_indicator_in_allocation_are_each_reported(tmp_path):
+    paths = _copy_catalog(tmp_path)
+    with paths["allocation_2021.csv"].open("a", encoding="utf-8") as fh:
+        fh.write("I99-9-9,huancui,1,,演示\nI09-1-1,atlantis,1,,演示\n")
+    with pytest.raises(CatalogError) as err:
+        _load(paths)
+    problems = "\n".join(err.value.problems)
+    assert "未知指标“I99-9-9”" in problems
+    assert "未知填报单位“atlantis”" in problems
+
+
+def test_duplicate_ids_and_bad_qualifier_are_reported_together(tmp_path):
+    paths = _copy_catalog(tmp_path)
+    text = paths["catalog_2021.toml"].read_text(encoding="utf-8")
+    text = text.replace('id = "I09-1-1"', 'id = "I09-2-1"', 1)
+    text = text.replace('qualifier = "approx"', 'qualifier = "roughly"', 1)
+    paths["catalog_2021.toml"].write_text(text, encoding="utf-8")
+    with pytest.raises(CatalogError) as err:
+        _load(paths)
+    problems = "\n".join(err.value.problems)
+    assert "编号重复：I09-2-1" in problems
+    assert "roughly" in problems

@@ -1,0 +1,62 @@
+"""The command line: every command listed works, is documented, and fails cleanly."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+
+import pytest
+
+from plantrack.cli import build_parser, main
+from tests.conftest import REPO
+
+
+def _subcommands() -> list[str]:
+    parser = build_parser()
+    action = next(a for a in parser._actions if a.dest == "command")
+    return list(action.choices)
+
+
+def test_help_lists_exactly_the_registered_commands():
+    out = subprocess.run([sys.executable, "-m", "plantrack.cli", "--help"],
+                         capture_output=True, text=True, check=True, cwd=REPO).stdout
+    listed = re.findall(r"^    (\w+)\s", out, flags=re.M)
+    assert listed == _subcommands()
+    assert {"demo", "run", "plan", "template"} <= set(listed)
+
+
+@pytest.mark.parametrize("command", _subcommands())
+def test_every_command_has_help_and_is_documented_in_the_readme(command, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main([command, "--help"])
+    assert exit_.value.code == 0
+    assert capsys.readouterr().out.startswith("usage: plantrack " + command)
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    assert f"plantrack {command}" in readme
+
+
+def test_plan_show_json_is_one_document(capsys):
+    assert main(["plan", "show", "--json"]) == 0
+    entries = json.loads(capsys.readouterr().out)
+    assert {e["kind"] for e in entries} == {"indicator", "milestone"}
+    assert any(e["id"] == "I09-1-1" and e["stretch"] == 1500 for e in entries)
+
+
+def test_template_for_one_unit_by_name_writes_a_workbook(tmp_path, home, capsys):
+    assert main(["template", "--quarter", "2021Q2", "--unit", "环翠区", "--out", str(tmp_path)]) == 0
+    written = capsys.readouterr().out.split()
+    assert len(written) == 1 and written[0].endswith(".xlsx")
+
+
+def test_unknown_unit_and_bad_quarter_fail_without_a_traceback(tmp_path, home, capsys):
+    assert main(["template", "--quarter", "2021Q2", "--unit", "火星", "--out", str(tmp_path)]) == 2
+    assert "未知的填报单位“火星”" in capsys.readouterr().err
+    assert main(["template", "--quarter", "2021Q9", "--all", "--out", str(tmp_path)]) == 2
+    assert "无法识别的报告期" in capsys.readouterr().err
+
+
+def test_run_with_a_missing_inbox_says_so(tmp_path, home, capsys):
+    assert main(["run", "--quarter", "2021Q2", "--inbox", str(tmp_path / "nowhere")]) == 2
+    assert "收件箱不存在" in capsys.readouterr().err

@@ -1,0 +1,25 @@
+from pathlib import Path
+
+from plantrack.settings import PROJECT_ROOT, load_settings
+
+
+def test_default_home_is_inside_the_checkout():
+    s = load_settings({})
+    assert s.home == PROJECT_ROOT / "var"
+    assert s.warehouse_path == PROJECT_ROOT / "var" / "warehouse" / "plantrack.duckdb"
+
+
+def test_home_and_toml_file_and_env_overrides(tmp_path: Path):
+    (tmp_path / "plantrack.toml").write_text(
+        '[status]\nbehind = 0.9\nsevere_behind_ignored = 1\n'
+        '[smtp]\nhost = "mail.example"\nleadership = ["boss@example"]\n'
+        '[smtp.units]\nhuancui = ["a@example"]\n',
+        encoding="utf-8",
+    )
+    s = load_settings({"PLANTRACK_HOME": str(tmp_path), "PLANTRACK_SMTP_PORT": "2525"})
+    assert s.home == tmp_path
+    assert s.inbox == tmp_path / "inbox"
+    assert s.thresholds.behind == 0.9
+    assert s.thresholds.severely_behind == 0.5
+    assert s.smtp.enabled and s.smtp.port == 2525
+    assert s.smtp.unit_recipients == {"huancui": ("a@example",)}
