@@ -1,32 +1,59 @@
 """The quarterly run: ingest, validate, load, transform, render, publish.
 
 This flow is a table of contents: each step calls a plain function from
-``plantrack.pipeline``. It decides its own final state: Completed when all
-went well, Completed with a message naming the rejected units when some files
-were rejected (normal business), Failed when the run itself could not finish.
+``plantrack.pipeline``. Files are ingested in batches (per-task overhead stays
+small at 1,000 files), each batch cached by the content of its files, so a
+second run of the same quarter redoes only the batches whose files changed.
+One writer at a time holds the warehouse; the load is one transaction.
+
+The flow decides its own final state: Completed when all went well; Completed
+with a message naming the rejected units when some files were rejected
+(normal business); Failed when the run itself could not finish.
 """
 
 from __future__ import annotations
 
+import hashlib
+import math
+import os
 from pathlib import Path
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
-from prefect.states import Completed
+from prefect.states import Completed, Failed
 
 from plantrack import pipeline
 from plantrack.catalog import Catalog, catalog_from_settings
+from plantrack.landing import sha256_file
 from plantrack.periods import Quarter, parse_quarter
 from plantrack.settings import Settings, load_settings
 from warehouse.db import connect
+from warehouse.lock import WarehouseBusy, writer_lock
+
+MAX_BATCH = 25
 
 
-@task(retries=2, retry_delay_seconds=2, task_run_name="ingest-{path.name}")
-def ingest(path: Path, catalog: Catalog, quarter: Quarter, settings: Settings) -> pipeline.FileOutcome:
-    return pipeline.ingest_file(path, catalog, quarter, settings.archive, settings.suites_dir)
+def lock_wait_seconds() -> float:
+    """How long a second run waits for the first to release the warehouse."""
+    return float(os.environ.get("PLANTRACK_LOCK_WAIT_SECONDS", "600"))
 
 
-@task
+def _batch_cache_key(context, parameters) -> str:
+    """The batch's file contents plus everything else the verdict depends on."""
+    digest = hashlib.sha256(parameters["fingerprint"].encode())
+    for path in parameters["paths"]:
+        digest.update(sha256_file(Path(path)).encode())
+    return f"ingest-{digest.hexdigest()}"
+
+
+@task(retries=2, retry_delay_seconds=2, cache_key_fn=_batch_cache_key, persist_result=True,
+      result_serializer="pickle", task_run_name="ingest-{paths[0].name}+{batch_size}")
+def ingest(paths: list[Path], batch_size: int, catalog: Catalog, quarter: Quarter,
+           settings: Settings, fingerprint: str) -> list[pipeline.FileOutcome]:
+    return pipeline.ingest_batch(paths, catalog, quarter, settings.archive, settings.suites_dir)
+
+
+@task(retries=1, retry_delay_seconds=5)
 def load_and_transform(run_id: str, quarter: Quarter, catalog: Catalog,
                        outcomes: list[pipeline.FileOutcome], settings: Settings) -> None:
     con = connect(settings.warehouse_path)
@@ -46,7 +73,23 @@ def render(quarter: Quarter, catalog: Catalog, out_dir: Path, settings: Settings
         con.close()
 
 
-def _rejection_message(summary: pipeline.RunSummary, catalog: Catalog) -> str:
+@task
+def publish(summary: pipeline.RunSummary, catalog: Catalog, out_dir: Path,
+            settings: Settings) -> str:
+    con = connect(settings.warehouse_path)
+    try:
+        summary.behind = pipeline.behind_indicators(con, parse_quarter(summary.quarter))
+        message = rejection_message(summary, catalog)
+        state = "completed_with_rejections" if summary.rejected_files else "completed"
+        summary.outputs["summary"] = [str(pipeline.finish_run(con, summary, state, message, out_dir))]
+    finally:
+        con.close()
+    create_markdown_artifact(markdown=artifact_markdown(summary, message),
+                             key=f"quarterly-run-{summary.quarter.lower()}", description=message)
+    return message
+
+
+def rejection_message(summary: pipeline.RunSummary, catalog: Catalog) -> str:
     rejected = summary.rejected_files
     if not rejected:
         return f"{summary.quarter}: all {len(summary.files)} files accepted"
@@ -56,17 +99,24 @@ def _rejection_message(summary: pipeline.RunSummary, catalog: Catalog) -> str:
             f"files accepted; rejected: {', '.join(names)}")
 
 
-def _artifact_markdown(summary: pipeline.RunSummary, message: str) -> str:
+def artifact_markdown(summary: pipeline.RunSummary, message: str) -> str:
     d = summary.to_dict()
     lines = [f"# plantrack {summary.quarter}", "", message, "",
-             f"- files received: {d['files_received']}",
-             f"- files accepted: {d['files_accepted']}",
-             f"- rows quarantined: {d['rows_quarantined']}",
-             f"- indicators behind target: {len(summary.behind)}", ""]
-    lines += [f"- rejected: {r['file']} ({r['unit'] or 'unknown unit'}): {r['reason']}"
-              for r in d["files_rejected"]]
-    lines += ["", "## Outputs"] + [f"- {p}" for paths in summary.outputs.values() for p in paths]
+             "| files received | accepted | rows quarantined | errors | warnings | behind target |",
+             "| --- | --- | --- | --- | --- | --- |",
+             f"| {d['files_received']} | {d['files_accepted']} | {d['rows_quarantined']} "
+             f"| {d['issues']['errors']} | {d['issues']['warnings']} | {len(summary.behind)} |", ""]
+    if d["files_rejected"]:
+        lines += ["## Rejected files", ""]
+        lines += [f"- {r['file']} ({r['unit'] or 'unknown unit'}): {r['reason']}"
+                  for r in d["files_rejected"]]
+    lines += ["", "## Outputs", ""] + [f"- {p}" for paths in summary.outputs.values() for p in paths]
     return "\n".join(lines)
+
+
+def batch_size_for(n_files: int, workers: int = 2) -> int:
+    """Small runs still spread over the workers; large runs stay at MAX_BATCH files per task."""
+    return max(1, min(MAX_BATCH, math.ceil(n_files / (2 * workers))))
 
 
 @flow(name="plantrack-quarterly", log_prints=True)
@@ -77,24 +127,22 @@ def quarterly_run(quarter: str, inbox: str | None = None, out: str | None = None
     inbox_dir = Path(inbox) if inbox else settings.quarter_inbox(q.code)
     out_dir = Path(out) if out else settings.quarter_out(q.code)
     logger = get_run_logger()
-
-    files = pipeline.discover(inbox_dir)
-    logger.info("%s: %d files in %s", q.code, len(files), inbox_dir)
-    futures = ingest.map(files, catalog=catalog, quarter=q, settings=settings)
-    outcomes = [f.result() for f in futures]  # raises if a file crashed even after retries
-
-    summary = pipeline.RunSummary(run_id=pipeline.new_run_id(q), quarter=q.code, files=outcomes)
-    load_and_transform(summary.run_id, q, catalog, outcomes, settings)
-    summary.outputs["briefs"] = [str(p) for p in render(q, catalog, out_dir, settings)]
-
-    con = connect(settings.warehouse_path)
     try:
-        summary.behind = pipeline.behind_indicators(con, q)
-        message = _rejection_message(summary, catalog)
-        state = "completed_with_rejections" if summary.rejected_files else "completed"
-        summary.outputs["summary"] = [str(pipeline.finish_run(con, summary, state, message, out_dir))]
-    finally:
-        con.close()
-    create_markdown_artifact(markdown=_artifact_markdown(summary, message),
-                             key=f"quarterly-run-{q.code.lower()}", description=message)
+        with writer_lock(settings.warehouse_path, wait_seconds=lock_wait_seconds()):
+            files = pipeline.discover(inbox_dir)
+            size = batch_size_for(len(files))
+            groups = pipeline.batches(files, size)
+            logger.info("%s: %d files in %s, %d batches", q.code, len(files), inbox_dir, len(groups))
+            fingerprint = pipeline.ingest_fingerprint(settings, q)
+            futures = ingest.map(groups, batch_size=[len(g) for g in groups], catalog=catalog,
+                                 quarter=q, settings=settings, fingerprint=fingerprint)
+            outcomes = [o for f in futures for o in f.result()]
+
+            summary = pipeline.RunSummary(run_id=pipeline.new_run_id(q), quarter=q.code,
+                                          files=outcomes)
+            load_and_transform(summary.run_id, q, catalog, outcomes, settings)
+            summary.outputs["briefs"] = [str(p) for p in render(q, catalog, out_dir, settings)]
+            message = publish(summary, catalog, out_dir, settings)
+    except WarehouseBusy as exc:
+        return Failed(message=str(exc))
     return Completed(message=message, data=summary)

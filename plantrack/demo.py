@@ -80,7 +80,9 @@ def _fill_milestones(ws, rng) -> list[int]:
     return rows
 
 
-def make_demo_submissions(catalog: Catalog, quarter: Quarter, inbox: Path) -> tuple[list[Path], list[DemoMistake]]:
+def make_demo_submissions(
+    catalog: Catalog, quarter: Quarter, inbox: Path,
+) -> tuple[list[Path], list[DemoMistake]]:
     """Write one filled workbook per reporting unit (but one) into ``inbox``."""
     inbox.mkdir(parents=True, exist_ok=True)
     units = [u for u in catalog.reporting_units() if catalog.indicators_for(u.code)]

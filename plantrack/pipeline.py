@@ -7,6 +7,7 @@ arrives as arguments.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 from dataclasses import dataclass, field
@@ -17,7 +18,13 @@ import duckdb
 
 from plantrack.catalog import Catalog
 from plantrack.issues import Issue, Severity
-from plantrack.landing import Received, archive_file, land_raw, load_validation, record_unreadable
+from plantrack.landing import (
+    Received,
+    archive_file,
+    land_raw,
+    load_validation,
+    record_unreadable,
+)
 from plantrack.periods import Quarter
 from plantrack.reader import UnreadableFile, match_unit, read_submission
 from plantrack.report import city_brief, render_brief, report_date
@@ -117,6 +124,35 @@ def ingest_file(path: Path, catalog: Catalog, quarter: Quarter, archive: Path,
         return FileOutcome(received, unit, unreadable=issue)
     validation = validate_submission(submission, catalog, quarter, suites_dir)
     return FileOutcome(received, validation.unit, validation=validation, submission=submission)
+
+
+def ingest_batch(paths: list[Path], catalog: Catalog, quarter: Quarter, archive: Path,
+                 suites_dir: Path) -> list[FileOutcome]:
+    return [ingest_file(p, catalog, quarter, archive, suites_dir) for p in paths]
+
+
+def batches(items: list, size: int) -> list[list]:
+    return [items[i:i + size] for i in range(0, len(items), size)]
+
+
+# Code whose change must invalidate cached ingest results.
+_INGEST_CODE = ("plantrack/reader.py", "plantrack/validate.py", "plantrack/issues.py",
+                "plantrack/landing.py", "transforms/cleaning.py", "plantrack/pipeline.py")
+
+
+def ingest_fingerprint(settings: Settings, quarter: Quarter) -> str:
+    """What an ingest result depends on besides the file: quarter, catalog, suites, code."""
+    from plantrack.settings import PROJECT_ROOT
+
+    digest = hashlib.sha256(quarter.code.encode())
+    sources = [settings.catalog_path, settings.units_path, settings.allocation_path,
+               settings.baselines_path, *sorted(settings.suites_dir.glob("*.json")),
+               *(PROJECT_ROOT / f for f in _INGEST_CODE)]
+    for path in sources:
+        if path.exists():
+            digest.update(path.name.encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 def load(con: duckdb.DuckDBPyConnection, run_id: str, quarter: Quarter, catalog: Catalog,

@@ -1,0 +1,194 @@
+"""End to end: the quarterly flow on sample submissions, on Prefect's embedded mode.
+
+These are the slow tests (a real flow run each); logic is tested elsewhere
+through plain functions.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from plantrack.demo import make_demo_submissions
+from plantrack.periods import Quarter
+from tests.conftest import REPO
+
+pytestmark = pytest.mark.flow
+Q2 = Quarter(2021, 2)
+
+
+def _pdf_text(pdf: Path) -> str:
+    return subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True,
+                          text=True, check=True).stdout
+
+
+def _pdf_fonts(pdf: Path) -> list[list[str]]:
+    out = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout
+    return [line.split() for line in out.splitlines()[2:] if line.strip()]
+
+
+def assert_embedded_cjk_pdf(pdf: Path, *must_contain: str) -> None:
+    text = _pdf_text(pdf)
+    for needle in must_contain:
+        assert needle in text, needle
+    fonts = _pdf_fonts(pdf)
+    assert fonts, "no fonts in the PDF"
+    for row in fonts:
+        name, emb = row[0], row[-5]
+        assert emb == "yes", f"font {name} is not embedded"
+    assert any("CJK" in row[0] for row in fonts)
+
+
+def test_demo_command_writes_a_chinese_brief_with_embedded_cjk_fonts(tmp_path):
+    env = {**os.environ, "PLANTRACK_HOME": str(tmp_path / "home")}
+    proc = subprocess.run([str(REPO / ".venv" / "bin" / "plantrack"), "demo"], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    pdfs = list((tmp_path / "home" / "out" / "2021Q2").glob("*.pdf"))
+    assert len(pdfs) == 1
+    assert str(pdfs[0]) in proc.stdout  # the demo says where it wrote the brief
+    assert_embedded_cjk_pdf(pdfs[0], "威海", "2021年第二季度")
+    assert "Traceback" not in proc.stderr
+
+
+@pytest.fixture
+def inbox_with_one_corrupt_file(home, catalog) -> tuple[Path, str]:
+    inbox = home / "inbox" / Q2.code
+    files, _ = make_demo_submissions(catalog, Q2, inbox)
+    victim = next(f for f in files if "rushan" in f.name)
+    victim.write_bytes(b"PK\x03\x04 this is not really a workbook" * 10)
+    return inbox, catalog.units["rushan"].name
+
+
+def _task_states(flow_run_id) -> list[str]:
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+
+    with get_client(sync_client=True) as client:
+        runs = client.read_task_runs(
+            flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id])))
+    return [r.state.name for r in runs if r.name.startswith("ingest-")]
+
+
+def test_one_corrupt_file_does_not_stop_the_other_units(prefect_harness, inbox_with_one_corrupt_file,
+                                                         home):
+    from prefect.artifacts import Artifact
+
+    from flows.quarterly import quarterly_run
+    from warehouse.db import connect
+
+    inbox, rushan = inbox_with_one_corrupt_file
+    state = quarterly_run(quarter="2021Q2", inbox=str(inbox), return_state=True)
+    assert state.is_completed()
+    assert "rejected: " + rushan in state.message
+    summary = state.result()
+    assert len(summary.files) == 10
+    assert sum(f.accepted for f in summary.files) == 9
+
+    con = connect(home / "warehouse" / "plantrack.duckdb", read_only=True)
+    loaded = {r[0] for r in con.execute("select distinct unit from accepted_values").fetchall()}
+    con.close()
+    assert len(loaded) == 9 and "rushan" not in loaded
+
+    artifact = Artifact.get("quarterly-run-2021q2")
+    assert rushan in artifact.description and "Rejected files" in artifact.data
+
+    # the same quarter again: every batch comes from the cache, nothing is landed twice
+    again = quarterly_run(quarter="2021Q2", inbox=str(inbox), return_state=True)
+    assert again.is_completed()
+    assert set(_task_states(again.state_details.flow_run_id)) == {"Cached"}
+    con = connect(home / "warehouse" / "plantrack.duckdb", read_only=True)
+    assert con.execute("select count(*) from raw_submissions").fetchone()[0] == 10
+    con.close()
+
+
+def test_a_second_run_waits_then_exits_with_a_clear_message(prefect_harness, home, monkeypatch):
+    from flows.quarterly import quarterly_run
+    from warehouse.lock import writer_lock
+
+    monkeypatch.setenv("PLANTRACK_LOCK_WAIT_SECONDS", "0.5")
+    (home / "inbox" / Q2.code).mkdir(parents=True)
+    with writer_lock(home / "warehouse" / "plantrack.duckdb"):
+        state = quarterly_run(quarter="2021Q2", return_state=True)
+    assert state.is_failed()
+    assert "另一个季度流程正在写入数仓" in state.message
+
+
+KILLER = """
+import sys, time
+from pathlib import Path
+from plantrack import pipeline
+from plantrack.catalog import catalog_from_settings
+from plantrack.periods import Quarter
+from plantrack.settings import load_settings
+from warehouse.db import connect
+
+settings = load_settings()
+catalog = catalog_from_settings(settings)
+q = Quarter(2021, 2)
+outcomes = [pipeline.ingest_file(p, catalog, q, settings.archive, settings.suites_dir)
+            for p in pipeline.discover(Path(sys.argv[1]))]
+
+def stall(con, *args, **kwargs):
+    Path(sys.argv[2]).write_text("loading")
+    time.sleep(600)
+
+pipeline.run_models = stall  # the load gets as far as the models, then waits to be killed
+pipeline.load(connect(settings.warehouse_path), "killed-run", q, catalog, outcomes, settings)
+"""
+
+
+def _dump(db: Path) -> dict[str, list]:
+    from warehouse.db import connect
+
+    con = connect(db, read_only=True)
+    tables = [r[0] for r in con.execute(
+        "select table_name from information_schema.tables where table_type = 'BASE TABLE'").fetchall()]
+    dump = {t: sorted(map(repr, con.execute(f"select * from {t}").fetchall())) for t in tables}
+    con.close()
+    return dump
+
+
+def test_a_run_killed_during_the_load_leaves_the_warehouse_as_it_was(home, catalog, tmp_path):
+    from plantrack import pipeline
+    from plantrack.settings import load_settings
+    from warehouse.db import connect
+
+    settings = load_settings()
+    first = home / "inbox" / "first"
+    make_demo_submissions(catalog, Q2, first)
+    outcomes = [pipeline.ingest_file(p, catalog, Q2, settings.archive, settings.suites_dir)
+                for p in pipeline.discover(first)[:3]]
+    con = connect(settings.warehouse_path)
+    pipeline.load(con, "first-run", Q2, catalog, outcomes, settings)
+    con.close()
+    before = _dump(settings.warehouse_path)
+
+    second = home / "inbox" / "second"
+    second.mkdir()
+    for p in pipeline.discover(first)[3:]:
+        shutil.copy(p, second / p.name)
+    flag = tmp_path / "loading.flag"
+    script = tmp_path / "killer.py"
+    script.write_text(KILLER, encoding="utf-8")
+    proc = subprocess.Popen([sys.executable, str(script), str(second), str(flag)], cwd=REPO,
+                            env={**os.environ, "PLANTRACK_HOME": str(home)})
+    try:
+        deadline = time.monotonic() + 300
+        while not flag.exists():
+            assert proc.poll() is None, "the loader ended before it was killed"
+            assert time.monotonic() < deadline, "the loader never reached the load"
+            time.sleep(0.2)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert _dump(settings.warehouse_path) == before
