@@ -60,3 +60,28 @@ def test_unknown_unit_and_bad_quarter_fail_without_a_traceback(tmp_path, home, c
 def test_run_with_a_missing_inbox_says_so(tmp_path, home, capsys):
     assert main(["run", "--quarter", "2021Q2", "--inbox", str(tmp_path / "nowhere")]) == 2
     assert "收件箱不存在" in capsys.readouterr().err
+
+
+def test_plan_extract_reads_a_gbk_plan(tmp_path, capsys):
+    from tests.conftest import SEED_PLAN
+
+    gbk = tmp_path / "plan_gbk.txt"
+    gbk.write_bytes(SEED_PLAN.read_text(encoding="utf-8").encode("gb18030"))
+    assert main(["plan", "extract", str(gbk), "--json"]) == 0
+    entries = json.loads(capsys.readouterr().out)
+    assert any(e["kind"] == "indicator" and e["target"] == 1200 and e["stretch"] == 1500
+               for e in entries)
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    (b"", "文件为空"),
+    (b"\x00\x01\x02binary\xff\xfe" * 50, "不是文本文件"),
+    ("今年要继续做好各项工作，持续提升服务水平。".encode(), "未在文本中找到任何量化目标"),
+])
+def test_plan_extract_bad_input_gets_a_message_and_a_nonzero_exit(tmp_path, capsys, content, message):
+    path = tmp_path / "plan.txt"
+    path.write_bytes(content)
+    assert main(["plan", "extract", str(path)]) == 2
+    captured = capsys.readouterr()
+    assert message in captured.err
+    assert "Traceback" not in captured.err and captured.out == ""
