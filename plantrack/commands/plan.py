@@ -19,19 +19,24 @@ def _target_text(e: dict) -> str:
     return text
 
 
+def _print_entries(entries: list[dict], heading: str) -> None:
+    """A heading with the counts, then one line per indicator or milestone."""
+    indicators = sum(e["kind"] == "indicator" for e in entries)
+    print(f"{heading}\n量化指标 {indicators} 项，重点任务 {len(entries) - indicators} 项\n")
+    for e in entries:
+        if e["kind"] == "indicator":
+            print(f"{e['id']:<9} {e['name']}：{_target_text(e)} [{e['qualifier']}]  {e['text']}")
+        else:
+            print(f"{e['id']:<9} （重点任务）{e['name']}")
+
+
 def cmd_show(args) -> int:
     catalog = load_catalog(load_settings())
     entries = catalog.entries()
     if args.json:
         print_json(entries)
-        return EXIT_OK
-    print(f"{catalog.title}（{catalog.document_number}）目录版本 {catalog.version}")
-    print(f"量化指标 {len(catalog.indicators)} 项，重点任务 {len(catalog.milestones)} 项\n")
-    for e in entries:
-        if e["kind"] == "indicator":
-            print(f"{e['id']:<9} {e['name']}：{_target_text(e)} [{e['qualifier']}]")
-        else:
-            print(f"{e['id']:<9} {e['name']}（重点任务）")
+    else:
+        _print_entries(entries, f"{catalog.title}（{catalog.document_number}）目录版本 {catalog.version}")
     return EXIT_OK
 
 
@@ -45,15 +50,8 @@ def cmd_extract(args) -> int:
         raise CliError(message if args.plan in message else f"{args.plan}：{message}") from exc
     if args.json:
         print_json(entries)
-        return EXIT_OK
-    indicators = [e for e in entries if e["kind"] == "indicator"]
-    print(f"草稿目录：量化指标 {len(indicators)} 项，重点任务 {len(entries) - len(indicators)} 项"
-          "（草稿须对照原文人工审核）\n")
-    for e in entries:
-        if e["kind"] == "indicator":
-            print(f"{e['id']:<9} {_target_text(e)} [{e['qualifier']}] {e['text']}")
-        else:
-            print(f"{e['id']:<9} （重点任务）{e['name']}")
+    else:
+        _print_entries(entries, f"草稿目录（{args.plan}）：须对照原文人工审核")
     return EXIT_OK
 
 
