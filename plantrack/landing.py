@@ -3,13 +3,20 @@
 The archive is content-addressed: a file's bytes are stored once under their
 sha256, whatever it was called and however often it was sent. Landing the
 same file twice changes nothing; a different file for the same unit and
-quarter is a new receipt that supersedes the older one in the models.
+quarter is a new receipt that supersedes the older one in the models
+(``int_latest_submissions``), and ``int_submission_history`` shows every
+receipt: which file, when it was received and what changed since the one before.
+
+Every non-empty cell lands in ``raw_cells`` with the file hash, sheet, row,
+column, cell address, raw text, kind and the number the reader read from it.
 """
 
 from __future__ import annotations
 
 import hashlib
-import shutil
+import uuid
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,7 +25,7 @@ import duckdb
 import polars as pl
 
 from plantrack.issues import Issue
-from plantrack.reader import Submission
+from plantrack.reader import Submission, cells_frame
 from plantrack.validate import Validation
 
 CHUNK = 1 << 20
@@ -47,24 +54,105 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def archive_file(path: Path, archive_dir: Path) -> Received:
-    """Copy ``path`` into the content-addressed archive (once) and describe the receipt."""
-    file_hash = sha256_file(path)
-    target = archive_dir / file_hash[:2] / f"{file_hash}{path.suffix.lower()}"
-    if not target.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_suffix(target.suffix + ".part")
-        shutil.copyfile(path, tmp)
+def archive_file(path: Path, archive_dir: Path, data: bytes | None = None) -> Received:
+    """Copy ``path`` into the content-addressed archive (once) and describe the receipt.
+
+    The bytes are hashed as they are copied, so the archived copy is exactly what
+    the hash names even if the inbox file changes meanwhile; the copy is renamed
+    into place only when complete. Pass ``data`` (the bytes already read, e.g. to
+    hand the same bytes to the reader) to archive exactly those.
+    """
+    if data is not None:
+        received = receive(path, archive_dir, data)
+        if not received.archived_path.exists():
+            _write_atomically(received.archived_path, data)
+        return received
+    received_at = datetime.fromtimestamp(path.stat().st_mtime, UTC).replace(tzinfo=None)
+    archive_dir.mkdir(parents=True, exist_ok=True)
+    tmp = archive_dir / f".incoming-{uuid.uuid4().hex}.part"
+    digest, size = hashlib.sha256(), 0
+    try:
+        with path.open("rb") as src, tmp.open("wb") as dst:
+            while chunk := src.read(CHUNK):
+                digest.update(chunk)
+                dst.write(chunk)
+                size += len(chunk)
+        target = _archived_path(archive_dir, digest.hexdigest(), path)
+        if not target.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            tmp.replace(target)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return Received(path, digest.hexdigest(), target, size, received_at)
+
+
+def receive(path: Path, archive_dir: Path, data: bytes) -> Received:
+    """The receipt of ``data`` (the bytes read from ``path``), not archived yet.
+
+    Land it with ``Landing(..., data=data)``: ``land_raw_many`` archives the
+    bytes (on its writer thread, beside the inserts) before landing any row of
+    them, so the warehouse never names a file the archive does not hold.
+    """
+    received_at = datetime.fromtimestamp(path.stat().st_mtime, UTC).replace(tzinfo=None)
+    file_hash = hashlib.sha256(data).hexdigest()
+    return Received(path, file_hash, _archived_path(archive_dir, file_hash, path), len(data),
+                    received_at)
+
+
+def _archived_path(archive_dir: Path, file_hash: str, path: Path) -> Path:
+    return archive_dir / file_hash[:2] / f"{file_hash}{path.suffix.lower()}"
+
+
+def _write_atomically(target: Path, data: bytes) -> None:
+    """Write beside the target, then rename: a reader never sees half a file."""
+    tmp = target.parent / f".incoming-{uuid.uuid4().hex}.part"
+    try:
+        try:
+            tmp.write_bytes(data)
+        except FileNotFoundError:  # the first file of this hash prefix
+            target.parent.mkdir(parents=True, exist_ok=True)
+            tmp.write_bytes(data)
         tmp.replace(target)
-    stat = path.stat()
-    received_at = datetime.fromtimestamp(stat.st_mtime, UTC).replace(tzinfo=None)
-    return Received(path, file_hash, target, stat.st_size, received_at)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
-def _already_landed(con: duckdb.DuckDBPyConnection, submission_id: str) -> bool:
-    return con.execute(
-        "select count(*) from raw_submissions where submission_id = ?", [submission_id]
-    ).fetchone()[0] > 0
+RAW_CELL_COLUMNS = (
+    "file_hash", "sheet", "row_number", "column_letter", "column_number", "cell", "header",
+    "record_key", "raw_text", "value_kind", "parsed_value", "parse_code",
+)
+RECEIPT_SCHEMA = {
+    "submission_id": pl.String, "file_hash": pl.String, "unit": pl.String,
+    "quarter": pl.String, "received_at": pl.Datetime("us"), "source_path": pl.String,
+    "identity_from": pl.String, "readable": pl.Boolean, "read_error": pl.String,
+    "file_format": pl.String, "encoding": pl.String,
+}
+FILE_SCHEMA = {
+    "file_hash": pl.String, "original_name": pl.String, "archived_path": pl.String,
+    "size_bytes": pl.Int64,
+}
+BATCH_FILES = 50  # files per bulk insert: bounds memory, keeps statements few, overlaps early
+
+
+@dataclass(frozen=True)
+class Landing:
+    """One received file and what was read from it (``submission`` is None when unreadable)."""
+
+    received: Received
+    submission: Submission | None
+    quarter: str
+    unit: str | None = None
+    read_error: str | None = None
+    data: bytes | None = None  # bytes to archive first (see ``receive``); None: archived already
+
+    def receipt(self) -> tuple:
+        sub, received = self.submission, self.received
+        ident = sub.identity if sub else None
+        unit = (ident.unit if ident else None) or self.unit
+        quarter = ident.quarter.code if ident and ident.quarter else self.quarter
+        return (received.submission_id, received.file_hash, unit, quarter, received.received_at,
+                str(received.path), ident.source if ident else None, sub is not None,
+                self.read_error, sub.file_format if sub else None, sub.encoding if sub else None)
 
 
 def land_raw(
@@ -75,33 +163,96 @@ def land_raw(
 
     Callers wrap a whole load in one transaction (``warehouse.db.transaction``).
     """
-    if _already_landed(con, received.submission_id):
-        return False
-    ident = submission.identity if submission else None
-    if ident is not None:
-        unit = ident.unit
-        quarter = ident.quarter.code if ident.quarter else quarter
-    con.execute(
-        "insert into raw_files select ?, ?, ?, ?, now() where not exists "
-        "(select 1 from raw_files where file_hash = ?)",
-        [received.file_hash, received.path.name, str(received.archived_path),
-         received.size_bytes, received.file_hash],
-    )
-    con.execute(
-        "insert into raw_submissions values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [received.submission_id, received.file_hash, unit, quarter, received.received_at, str(received.path), ident.source if ident else None,
-         submission is not None, read_error],
-    )
-    if submission is not None and submission.cells.height:
-        cells = submission.cells.with_columns(
-            pl.lit(received.file_hash).alias("file_hash"),
-            pl.lit(None, dtype=pl.Float64).alias("parsed_value"),
-        ).select("file_hash", "sheet", "row_number", "column_letter", "cell", "header",
-                 "record_key", "raw_text", "parsed_value")
-        con.register("cells_frame", cells.to_arrow())
-        con.execute("insert into raw_cells select * from cells_frame")
-        con.unregister("cells_frame")
-    return True
+    return land_raw_many(con, [Landing(received, submission, quarter, unit, read_error)])[0]
+
+
+def land_raw_many(con: duckdb.DuckDBPyConnection, landings: Iterable[Landing],
+                  batch_files: int = BATCH_FILES) -> list[bool]:
+    """Land many files with one insert per table per batch; True for each file newly landed.
+
+    A file already in the warehouse (same hash), or twice in the input, lands
+    once: the later copies change nothing. Callers own the transaction. While
+    one batch is written (by a single writer thread: polars and DuckDB release
+    the GIL), the caller's iterator goes on reading the next, so reading and
+    writing overlap; the connection is only ever used by one thread at a time.
+    """
+    seen: set[str] = set()
+    if isinstance(landings, list | tuple) and len(landings) <= batch_files:
+        return _land_batch(con, list(landings), seen) if landings else []  # nothing to overlap
+    landed: list[bool] = []
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="plantrack-landing") as writer:
+        pending: Future | None = None
+        for batch in _batches(landings, batch_files):
+            if pending is not None:
+                landed += pending.result()
+            pending = writer.submit(_land_batch, con, batch, seen)
+        if pending is not None:
+            landed += pending.result()
+    return landed
+
+
+def _batches(items: Iterable[Landing], size: int) -> Iterator[list[Landing]]:
+    batch: list[Landing] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _land_batch(con: duckdb.DuckDBPyConnection, batch: list[Landing], seen: set[str]) -> list[bool]:
+    """Archive what is not yet, then insert the receipts, files and cells not landed before."""
+    for item in batch:
+        if item.data is not None and not item.received.archived_path.exists():
+            _write_atomically(item.received.archived_path, item.data)
+    ids = [item.received.submission_id for item in batch]
+    known = {row[0] for row in con.execute(
+        "select submission_id from raw_submissions where submission_id in "
+        "(select unnest(?::varchar[]))", [ids]).fetchall()}
+    flags = []
+    for item in batch:
+        sid = item.received.submission_id
+        flags.append(sid not in known and sid not in seen)
+        seen.add(sid)
+    fresh = [item for item, new in zip(batch, flags, strict=True) if new]
+    if fresh:
+        _insert_frame(con, "raw_submissions",
+                      pl.DataFrame([f.receipt() for f in fresh], schema=RECEIPT_SCHEMA,
+                                   orient="row"), conflict=True)
+        files = pl.DataFrame([(f.received.file_hash, f.received.path.name,
+                               str(f.received.archived_path), f.received.size_bytes)
+                              for f in fresh], schema=FILE_SCHEMA, orient="row")
+        now = datetime.now(UTC).replace(tzinfo=None)  # timestamps are UTC, like received_at
+        _insert_frame(con, "raw_files", files.with_columns(first_seen_at=pl.lit(now)),
+                      conflict=True)
+        _insert_cells(con, [f for f in fresh if f.submission is not None])
+    return flags
+
+
+def _insert_cells(con: duckdb.DuckDBPyConnection, landed: list[Landing]) -> None:
+    """Every cell of a batch of files in one frame: built once, not once per file."""
+    parts = [(item.received.file_hash, item.submission.cell_parts()) for item in landed]
+    read = [(h, p) for h, p in parts if not isinstance(p, pl.DataFrame)]
+    frames = [cells_frame(read)] if read else []
+    frames += [p.with_columns(file_hash=pl.lit(h)) for h, p in parts
+               if isinstance(p, pl.DataFrame)]
+    frame = pl.concat([f.select(RAW_CELL_COLUMNS) for f in frames]) if frames else None
+    if frame is not None and frame.height:
+        _insert_frame(con, "raw_cells", frame)
+
+
+def _insert_frame(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame,
+                  conflict: bool = False) -> None:
+    """Bulk insert through Arrow, naming the columns (tables gain columns over time)."""
+    con.register("landing_frame", frame.to_arrow())
+    try:
+        columns = ", ".join(frame.columns)
+        con.execute(f"insert into {table} ({columns}) select {columns} from landing_frame"
+                    + (" on conflict do nothing" if conflict else ""))
+    finally:
+        con.unregister("landing_frame")
 
 
 def load_validation(

@@ -54,15 +54,21 @@ def template_filename(unit: Unit, quarter: Quarter) -> str:
     return f"{quarter.code}_{unit.code}_{unit.name}_季度填报表.xlsx"
 
 
-def write_template(catalog: Catalog, unit: Unit, quarter: Quarter, path: Path) -> Path:
-    """Write the unit's blank workbook for ``quarter`` to ``path``."""
+def write_template(catalog: Catalog, unit: Unit, quarter: Quarter, path: Path,
+                   generated_at: datetime | None = None) -> Path:
+    """Write the unit's blank workbook for ``quarter`` to ``path``.
+
+    ``generated_at`` (UTC) pins the identity timestamp, for reproducible fixtures.
+    """
+    generated_at = generated_at or datetime.now(UTC)
     wb = Workbook()
     _data_sheet(wb.active, catalog, unit, quarter)
     _milestone_sheet(wb.create_sheet(MILESTONE_SHEET), catalog, unit, quarter)
     _help_sheet(wb.create_sheet(HELP_SHEET))
-    _identity_sheet(wb.create_sheet(IDENTITY_SHEET), catalog, unit, quarter)
+    _identity_sheet(wb.create_sheet(IDENTITY_SHEET), catalog, unit, quarter, generated_at)
     wb.properties.title = f"{catalog.title} {quarter.label} {unit.name}"
     wb.properties.creator = "plantrack"
+    wb.properties.created = generated_at.replace(tzinfo=None)
     path.parent.mkdir(parents=True, exist_ok=True)
     wb.save(path)
     return path
@@ -94,21 +100,31 @@ def _input(cell) -> None:
     cell.border = _BORDER
 
 
+def _value_validations(ws) -> tuple[DataValidation, DataValidation]:
+    """(non-negative, signed): a count cannot fall below 0, an increase can be a decrease."""
+    numbers = DataValidation(
+        type="decimal", operator="greaterThanOrEqual", formula1="0", allow_blank=True,
+        showErrorMessage=True, errorTitle="请填写数字",
+        error="“累计完成”只能填写不小于0的数字，不要带单位或文字。",
+    )
+    signed = DataValidation(
+        type="decimal", operator="between", formula1="-1E+15", formula2="1E+15",
+        allow_blank=True, showErrorMessage=True, errorTitle="请填写数字",
+        error="“累计完成”只能填写数字（下降填负数），不要带单位或文字。",
+    )
+    ws.add_data_validation(numbers)
+    ws.add_data_validation(signed)
+    return numbers, signed
+
+
 def _data_sheet(ws, catalog: Catalog, unit: Unit, quarter: Quarter) -> None:
     ws.title = DATA_SHEET
     _title(ws, f"{catalog.title}量化指标完成情况（{quarter.label}）", len(DATA_HEADERS))
     _identity_cells(ws, unit, quarter)
     ws["A3"] = "累计完成：新增类填1月1日至本季度末累计数；期末总量类填季度末总数。只填黄色单元格。"
     _header_row(ws, DATA_HEADER_ROW, DATA_HEADERS)
-    numbers = DataValidation(
-        type="decimal", operator="greaterThanOrEqual", formula1="0", allow_blank=True,
-        showErrorMessage=True, errorTitle="请填写数字",
-        error="“累计完成”只能填写不小于0的数字，不要带单位或文字。",
-    )
-    ws.add_data_validation(numbers)
-    row = DATA_HEADER_ROW
-    for ind in catalog.indicators_for(unit.code):
-        row += 1
+    numbers, signed = _value_validations(ws)
+    for row, ind in enumerate(catalog.indicators_for(unit.code), start=DATA_HEADER_ROW + 1):
         target, stretch = catalog.unit_target(ind, unit.code)
         values = (ind.id, ind.name, ind.unit, target, None, None, stretch,
                   "期末总量" if ind.cumulative else "年内累计新增")
@@ -117,7 +133,7 @@ def _data_sheet(ws, catalog: Catalog, unit: Unit, quarter: Quarter) -> None:
         ws.cell(row=row, column=2).comment = Comment(f"计划原文：{ind.text}", "plantrack")
         _input(ws.cell(row=row, column=5))
         _input(ws.cell(row=row, column=6))
-        numbers.add(ws.cell(row=row, column=5))
+        (signed if ind.is_relative else numbers).add(ws.cell(row=row, column=5))
     for col, width in zip("ABCDEFGH", (10, 30, 8, 10, 12, 30, 10, 12), strict=True):
         ws.column_dimensions[col].width = width
     ws.freeze_panes = ws.cell(row=DATA_HEADER_ROW + 1, column=1)
@@ -157,7 +173,8 @@ def _help_sheet(ws) -> None:
     ws.column_dimensions["A"].width = 110
 
 
-def _identity_sheet(ws, catalog: Catalog, unit: Unit, quarter: Quarter) -> None:
+def _identity_sheet(ws, catalog: Catalog, unit: Unit, quarter: Quarter,
+                    generated_at: datetime) -> None:
     identity = {
         "format": "plantrack-submission",
         "unit": unit.code,
@@ -165,7 +182,7 @@ def _identity_sheet(ws, catalog: Catalog, unit: Unit, quarter: Quarter) -> None:
         "quarter": quarter.code,
         "template_version": TEMPLATE_VERSION,
         "catalog_version": catalog.version,
-        "generated_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "generated_at": generated_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
     }
     for row, (key, value) in enumerate(identity.items(), start=1):
         ws.cell(row=row, column=1, value=key)
