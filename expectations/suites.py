@@ -3,11 +3,22 @@
 The suites are committed under ``expectations/suites`` so that a reviewer sees
 exactly what each unit's data is checked against; a test fails when
 regenerating them from the catalog would change anything. Run
-``python -m expectations.suites`` after editing the catalog.
+``python -m expectations.suites`` (``make suites``) after editing the catalog.
 
 Each expectation carries ``meta.code``: the issue code a failing row becomes
-(see plantrack/validate.py). Severity ``critical`` rejects the row;
+(see plantrack/validate.py, which holds the Chinese message for every code).
+Severity ``critical`` rejects the row (or, for a missing column, the file);
 ``warning`` loads it and shows the problem.
+
+Per-indicator limits (the plausibility bound of each indicator) are one
+lookup table inside the expectation's ``meta.lookup``: validation adds the
+looked-up value as a column and Great Expectations compares the two columns.
+One expectation with a table is ~7× faster than one row-conditioned
+expectation per indicator, and the table is just as reviewable.
+
+Checks that need history or several files (a year-to-date figure below last
+quarter's, a jump in a stock, the units' sum against a city total) and the
+identity checks are Python, in plantrack/validate.py.
 """
 
 from __future__ import annotations
@@ -20,69 +31,155 @@ from plantrack.catalog import Catalog, Indicator
 
 SUITES_DIR = Path(__file__).resolve().parent / "suites"
 PLAUSIBLE_MULTIPLE = 5  # above 5× the unit's annual target is implausible (a warning)
+RATIO_UNITS = ("%", "个百分点")
+CITY_LEVEL_KIND = "bureau"  # units of this kind may add a city-wide total for additive indicators
+# (column key, severity): the staged columns a submission must have. The reader already
+# refuses a sheet without 指标编号 and 累计完成; without 单位 no figure's unit can be
+# confirmed (the file is rejected); without 说明 the figures still load.
+REQUIRED_COLUMNS = (("indicator_id", "critical"), ("actual", "critical"),
+                    ("uom", "critical"), ("note", "warning"))
 
 
-def _expectation(kind: str, code: str, severity: str = "critical", **kwargs) -> dict:
-    return {"type": kind, "kwargs": kwargs, "meta": {"code": code}, "severity": severity}
+def _expectation(kind: str, code: str, severity: str = "critical", meta: dict | None = None,
+                 **kwargs) -> dict:
+    return {"type": kind, "kwargs": kwargs, "meta": {"code": code, **(meta or {})},
+            "severity": severity}
 
 
 def _in(ids: list[str]) -> str:
     return "indicator_id in [" + ", ".join(f'"{i}"' for i in ids) + "]"
 
 
-def _percent_ids(indicators: list[Indicator]) -> list[str]:
-    return [i.id for i in indicators if i.unit in ("%", "个百分点")]
+def city_total_ids(catalog: Catalog, unit: str) -> list[str]:
+    """Additive indicators the districts report, for which a city-level unit may add the total."""
+    if catalog.units[unit].kind != CITY_LEVEL_KIND:
+        return []
+    return [i.id for i in catalog.indicators if i.additive and unit not in i.units]
 
 
-def build_suite(catalog: Catalog, unit: str) -> dict:
-    """The submission suite for ``unit``'s staged indicator rows."""
-    indicators = catalog.indicators_for(unit)
-    ids = [i.id for i in indicators]
-    exps = [
+def ratio_bounds(ind: Indicator) -> tuple[float | None, float | None] | None:
+    """Allowed range of a share or percentage; None for counts and amounts.
+
+    A share (研发投入占比 2.3%) lies in 0–100. A change in percentage points lies in
+    -100–100, and a growth rate (同比增长 20%) can be negative but not below -100%.
+    """
+    if ind.unit not in RATIO_UNITS:
+        return None
+    if not ind.is_relative:
+        return (0.0, 100.0)
+    return (-100.0, 100.0) if ind.unit == "个百分点" else (-100.0, None)
+
+
+def _column_rules() -> list[dict]:
+    return [_expectation("expect_column_to_exist", "missing_column", severity, column=column)
+            for column, severity in REQUIRED_COLUMNS]
+
+
+def _identity_rules(ids: list[str], known: list[str]) -> list[dict]:
+    return [
         _expectation("expect_column_values_to_not_be_null", "missing_indicator_id",
                      column="indicator_id"),
         _expectation("expect_column_values_to_be_in_set", "unknown_indicator",
-                     column="indicator_id", value_set=ids),
+                     column="indicator_id", value_set=known),
         _expectation("expect_column_values_to_be_unique", "duplicate_indicator",
                      column="indicator_id"),
         _expectation("expect_column_distinct_values_to_contain_set", "missing_indicator",
                      column="indicator_id", value_set=ids),
-        _expectation("expect_column_values_to_not_be_null", "value_not_number", column="actual"),
-        _expectation("expect_column_values_to_be_between", "negative_value",
-                     column="actual", min_value=0),
     ]
-    percent = _percent_ids(indicators)
-    if percent:
-        exps.append(_expectation(
-            "expect_column_values_to_be_between", "percent_out_of_range", column="actual",
-            min_value=0, max_value=100, row_condition=_in(percent), condition_parser="pandas",
-        ))
+
+
+def _unit_of_measure_rule(indicators: list[Indicator]) -> dict:
+    return _expectation(
+        "expect_column_pair_values_to_be_in_set", "uom_mismatch",
+        column_A="indicator_id", column_B="uom",
+        value_pairs_set=[[i.id, i.unit] for i in indicators],
+        ignore_row_if="either_value_is_missing",
+        # rows of unknown indicators are reported as such, not as a wrong unit too
+        row_condition=_in([i.id for i in indicators]), condition_parser="pandas",
+    )
+
+
+def _value_rules(indicators: list[Indicator]) -> list[dict]:
+    relative = [i.id for i in indicators if i.is_relative]
+    not_negative = {"row_condition": "indicator_id not in [" + ", ".join(
+        f'"{i}"' for i in relative) + "]", "condition_parser": "pandas"} if relative else {}
+    rules = [
+        _expectation("expect_column_values_to_not_be_null", "value_not_number", column="actual"),
+        _expectation("expect_column_values_to_be_between", "negative_value", column="actual",
+                     min_value=0, **not_negative),
+    ]
+    groups: dict[tuple, list[str]] = {}
     for ind in indicators:
-        target, _ = catalog.unit_target(ind, unit)
-        if not target or ind.unit in ("%", "个百分点"):
-            continue
-        exps.append(_expectation(
-            "expect_column_values_to_be_between", "implausible_value", severity="warning",
-            column="actual", max_value=round(target * PLAUSIBLE_MULTIPLE, 6),
-            row_condition=f'indicator_id == "{ind.id}"', condition_parser="pandas",
-        ))
+        bounds = ratio_bounds(ind)
+        if bounds is not None:
+            groups.setdefault(bounds, []).append(ind.id)
+    for (low, high), ids in sorted(groups.items(), key=lambda kv: kv[1]):
+        limits = {k: v for k, v in (("min_value", low), ("max_value", high)) if v is not None}
+        rules.append(_expectation("expect_column_values_to_be_between", "percent_out_of_range",
+                                  column="actual", row_condition=_in(ids),
+                                  condition_parser="pandas", **limits))
+    return rules
+
+
+def plausible_maxima(catalog: Catalog, unit: str, indicators: list[Indicator]) -> dict[str, float]:
+    """Indicator → the largest plausible figure: PLAUSIBLE_MULTIPLE × the unit's annual target."""
+    city_totals = set(city_total_ids(catalog, unit))
+    maxima = {}
+    for ind in indicators:
+        target = ind.target if ind.id in city_totals else catalog.unit_target(ind, unit)[0]
+        if target and ratio_bounds(ind) is None:
+            maxima[ind.id] = round(target * PLAUSIBLE_MULTIPLE, 6)
+    return maxima
+
+
+def _plausibility_rule(maxima: dict[str, float]) -> dict:
+    return _expectation(
+        "expect_column_pair_values_a_to_be_greater_than_b", "implausible_value", "warning",
+        meta={"lookup": {"column": "plausible_max", "key": "indicator_id", "values": maxima},
+              "multiple_of_target": PLAUSIBLE_MULTIPLE},
+        column_A="plausible_max", column_B="actual", or_equal=True,
+        ignore_row_if="either_value_is_missing",
+    )
+
+
+def build_suite(catalog: Catalog, unit: str) -> dict:
+    """The submission suite for ``unit``'s staged indicator rows."""
+    own = catalog.indicators_for(unit)
+    totals = [catalog.indicator(i) for i in city_total_ids(catalog, unit)]
+    checked = own + totals
+    ids = [i.id for i in own]
+    exps = _column_rules() + _identity_rules(ids, ids + [i.id for i in totals])
+    exps.append(_unit_of_measure_rule(checked))
+    exps += _value_rules(checked)
+    maxima = plausible_maxima(catalog, unit, checked)
+    if maxima:
+        exps.append(_plausibility_rule(maxima))
     return {
         "name": f"submission_{unit}",
         "meta": {"catalog_version": catalog.version, "unit": unit,
+                 "city_total_indicators": [i.id for i in totals],
                  "generated_by": "expectations/suites.py"},
         "expectations": exps,
     }
 
 
-def build_milestone_suite(catalog: Catalog, statuses: tuple[str, ...]) -> dict:
+def build_milestone_suite(catalog: Catalog, statuses: tuple[str, ...], done: str) -> dict:
+    """Rules for the 重点任务 rows; ``support`` is the progress note or, failing that, the evidence."""
     return {
         "name": "milestones",
         "meta": {"catalog_version": catalog.version, "generated_by": "expectations/suites.py"},
         "expectations": [
+            _expectation("expect_column_values_to_not_be_null", "missing_milestone_id",
+                         column="milestone_id"),
             _expectation("expect_column_values_to_be_in_set", "unknown_milestone",
                          column="milestone_id", value_set=[m.id for m in catalog.milestones]),
+            _expectation("expect_column_values_to_be_unique", "duplicate_milestone",
+                         column="milestone_id"),
             _expectation("expect_column_values_to_be_in_set", "invalid_status",
                          column="status", value_set=list(statuses)),
+            _expectation("expect_column_values_to_not_be_null", "completed_without_evidence",
+                         "warning", column="support", row_condition=f'status == "{done}"',
+                         condition_parser="pandas"),
         ],
     }
 
@@ -97,7 +194,8 @@ def generate_suites(catalog: Catalog) -> dict[str, str]:
 
     files = {f"submission_{u.code}.json": render(build_suite(catalog, u.code))
              for u in catalog.reporting_units() if catalog.indicators_for(u.code)}
-    files["milestones.json"] = render(build_milestone_suite(catalog, MILESTONE_STATUSES))
+    files["milestones.json"] = render(
+        build_milestone_suite(catalog, MILESTONE_STATUSES, MILESTONE_STATUSES[-1]))
     return files
 
 

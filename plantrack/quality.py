@@ -1,0 +1,349 @@
+"""Data quality per run: check results in the warehouse, the HTML page, GX Data Docs.
+
+- ``store_validation_detail``: every check run on a submission (one row each) and the
+  rejected 重点任务 rows, in the tables of 005_validation_detail.sql.
+- ``quality_report`` + ``write_quality_page``: for the bureau and the stewards, which units
+  submitted, on time or late, valid or not, resubmitted, how many problems, and a link
+  to each unit's fix-it workbook. Read from the warehouse; every text is escaped.
+- ``build_data_docs``: Great Expectations' own Data Docs of the run's results, for engineers.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, time, timedelta
+from pathlib import Path
+from urllib.parse import quote
+from zoneinfo import ZoneInfo
+
+import duckdb
+from jinja2 import Environment, FileSystemLoader
+
+from plantrack.catalog import Catalog
+from plantrack.periods import Quarter
+from plantrack.settings import REPORT_TEMPLATES_DIR
+from plantrack.validate import CHECKS, Validation, ephemeral_context, load_suite
+
+PAGE_TEMPLATE = "quality_page.html"
+DEFAULT_TZ = "Asia/Shanghai"
+
+
+# -- check results and rejected task rows (005_validation_detail.sql) -------------------
+
+def store_validation_detail(con: duckdb.DuckDBPyConnection, run_id: str, submission_id: str,
+                            quarter: str, validation: Validation) -> None:
+    """What load_validation does not keep: every check run, and the rejected 重点任务 rows."""
+    store_check_results(con, run_id, submission_id, quarter, validation)
+    store_quarantined_milestones(con, run_id, submission_id, quarter, validation)
+
+
+def store_quarantined_milestones(con: duckdb.DuckDBPyConnection, run_id: str, submission_id: str,
+                                 quarter: str, validation: Validation) -> int:
+    """The rejected task rows of one submission, with their reasons (replacing older ones)."""
+    con.execute("delete from quarantined_milestones where submission_id = ?", [submission_id])
+    held = validation.milestones_quarantined
+    if held is None or not held.height:
+        return 0
+    con.executemany("insert into quarantined_milestones values (?, ?, ?, ?, ?, ?, ?, ?)",
+                    [(run_id, submission_id, validation.unit, quarter, r["milestone_id"],
+                      r["row_number"], r["status"], r["reasons"]) for r in held.iter_rows(named=True)])
+    return held.height
+
+
+def store_check_results(con: duckdb.DuckDBPyConnection, run_id: str, submission_id: str,
+                        quarter: str, validation: Validation) -> int:
+    """Record every check run on one submission (replacing this run's earlier record of it)."""
+    con.execute("delete from check_results where run_id = ? and submission_id = ?",
+                [run_id, submission_id])
+    rows = [(run_id, submission_id, validation.unit, quarter, r["suite"], r["expectation"],
+             r["code"], r["severity"], r["column_name"], r["success"], r["element_count"],
+             r["unexpected_count"]) for r in validation.expectation_results]
+    if rows:
+        con.executemany("insert into check_results values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        rows)
+    return len(rows)
+
+
+# -- the page's rows, from the warehouse ----------------------------------------------
+
+def submission_deadline(quarter: Quarter, tz: str = DEFAULT_TZ) -> datetime:
+    """The default deadline: the end of the 9th day after the quarter (the run starts on the 10th)."""
+    return datetime.combine(quarter.end_date + timedelta(days=10), time(0, 0), ZoneInfo(tz))
+
+
+def _as_utc_naive(moment: datetime, tz: str) -> datetime:
+    """The warehouse keeps receipt times as naive UTC; a naive deadline is the bureau's local time."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=ZoneInfo(tz))
+    return moment.astimezone(UTC).replace(tzinfo=None)
+
+
+def local_time(moment: datetime | None, tz: str = DEFAULT_TZ) -> str:
+    if moment is None:
+        return ""
+    return moment.replace(tzinfo=UTC).astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M")
+
+
+@dataclass(frozen=True)
+class UnitQuality:
+    """One reporting unit in one run: its latest submission of the quarter and its verdict."""
+
+    unit: str
+    unit_name: str
+    receipts: int = 0
+    file_name: str = ""
+    first_received: str = ""  # local time, as shown
+    last_received: str = ""
+    on_time: bool | None = None  # None: nothing received
+    readable: bool = True
+    errors: int = 0
+    warnings: int = 0
+    rows_accepted: int = 0
+    rows_quarantined: int = 0
+    read_error: str = ""
+    fixit_href: str = ""
+
+    @property
+    def submitted(self) -> bool:
+        return self.receipts > 0
+
+    @property
+    def resubmitted(self) -> bool:
+        return self.receipts > 1
+
+    @property
+    def valid(self) -> bool:
+        return self.submitted and self.readable and self.errors == 0
+
+    @property
+    def status(self) -> str:
+        if not self.submitted:
+            return "未报送"
+        if not self.readable:
+            return "无法读取"
+        if self.errors == 0:
+            return "通过（有警告）" if self.warnings else "通过"
+        return "部分采用" if self.rows_accepted else "未采用"
+
+    @property
+    def status_class(self) -> str:
+        return {"通过": "ok", "通过（有警告）": "warn", "部分采用": "bad", "未采用": "bad",
+                "无法读取": "bad"}.get(self.status, "missing")
+
+
+@dataclass(frozen=True)
+class ProblemCount:
+    code: str
+    cause: str
+    severity: str
+    count: int
+    units: int
+
+
+@dataclass
+class QualityReport:
+    quarter: str  # 2021年第二季度
+    run_id: str
+    deadline: str
+    generated_at: str
+    units: list[UnitQuality] = field(default_factory=list)
+    unidentified: list[dict] = field(default_factory=list)  # files no unit could be found for
+    problems: list[ProblemCount] = field(default_factory=list)
+    data_docs_href: str = ""
+
+    @property
+    def counts(self) -> dict[str, int]:
+        u = self.units
+        return {"expected": len(u), "submitted": sum(x.submitted for x in u),
+                "on_time": sum(bool(x.on_time) for x in u), "valid": sum(x.valid for x in u),
+                "to_fix": sum(x.submitted and not x.valid for x in u),
+                "resubmitted": sum(x.resubmitted for x in u)}
+
+
+_LATEST_SQL = """
+with receipts as (
+    select s.*, f.original_name,
+           row_number() over (partition by s.unit order by s.received_at desc, s.submission_id desc)
+               as rank,
+           count(*) over (partition by s.unit) as receipts,
+           min(s.received_at) over (partition by s.unit) as first_received
+    from raw_submissions as s join raw_files as f using (file_hash)
+    where s.quarter = ? and s.unit is not null
+)
+select unit, submission_id, original_name, receipts, first_received, received_at, readable,
+       coalesce(read_error, '') as read_error
+from receipts where rank = 1
+"""
+
+
+def _latest_run(con: duckdb.DuckDBPyConnection, quarter: str) -> str:
+    row = con.execute("select run_id from runs where quarter = ? order by started_at desc, run_id desc "
+                      "limit 1", [quarter]).fetchone()
+    return row[0] if row else ""
+
+
+def _counts_by_submission(con, sql: str, params: list) -> dict[str, tuple]:
+    return {r[0]: r[1:] for r in con.execute(sql, params).fetchall()}
+
+
+def quality_report(con: duckdb.DuckDBPyConnection, catalog: Catalog, quarter: Quarter,
+                   deadline: datetime, run_id: str | None = None,
+                   fixit_links: Mapping[str, str] | None = None, data_docs_href: str = "",
+                   tz: str = DEFAULT_TZ) -> QualityReport:
+    """The page's content for ``quarter`` as of ``run_id`` (default: the quarter's latest run).
+
+    ``deadline``: when submissions were due (naive: the bureau's local time).
+    ``fixit_links``: unit → link to its fix-it workbook, relative to the page.
+    """
+    run = run_id or _latest_run(con, quarter.code)
+    latest = {r[0]: r for r in con.execute(_LATEST_SQL, [quarter.code]).fetchall()}
+    issues = _counts_by_submission(con, """
+        select submission_id, count(*) filter (where severity = 'error'),
+               count(*) filter (where severity = 'warning')
+        from submission_issues where run_id = ? group by submission_id""", [run])
+    accepted = _counts_by_submission(con, "select submission_id, count(*) from accepted_values "
+                                          "where quarter = ? group by submission_id", [quarter.code])
+    quarantined = _counts_by_submission(con, "select submission_id, count(*) from quarantine_rows "
+                                             "where quarter = ? group by submission_id", [quarter.code])
+    due = _as_utc_naive(deadline, tz)
+    units = [_unit_row(u.code, u.name, latest.get(u.code), issues, accepted, quarantined, due,
+                       (fixit_links or {}).get(u.code, ""), tz)
+             for u in catalog.reporting_units()]
+    counted = {r[1] for r in latest.values()}
+    return QualityReport(
+        quarter=quarter.label, run_id=run, deadline=local_time(due, tz),
+        generated_at=local_time(datetime.now(UTC).replace(tzinfo=None), tz), units=units,
+        unidentified=_unidentified(con, quarter.code, run, tz),
+        problems=_problems(con, run, counted), data_docs_href=data_docs_href,
+    )
+
+
+def _unit_row(code: str, name: str, latest: tuple | None, issues, accepted, quarantined,
+              due: datetime, fixit_href: str, tz: str) -> UnitQuality:
+    if latest is None:
+        return UnitQuality(code, name)
+    _, sid, file_name, receipts, first, last, readable, read_error = latest
+    errors, warnings = issues.get(sid, (0, 0))
+    return UnitQuality(
+        unit=code, unit_name=name, receipts=receipts, file_name=file_name,
+        first_received=local_time(first, tz), last_received=local_time(last, tz),
+        on_time=first <= due, readable=bool(readable), errors=errors, warnings=warnings,
+        rows_accepted=accepted.get(sid, (0,))[0], rows_quarantined=quarantined.get(sid, (0,))[0],
+        read_error=read_error, fixit_href=fixit_href,
+    )
+
+
+def _unidentified(con, quarter: str, run: str, tz: str) -> list[dict]:
+    rows = con.execute("""
+        select f.original_name, s.received_at, coalesce(s.read_error, ''),
+               coalesce(string_agg(i.message, '；' order by i.message), '')
+        from raw_submissions as s join raw_files as f using (file_hash)
+        left join submission_issues as i
+            on i.submission_id = s.submission_id and i.run_id = ? and i.severity = 'error'
+        where s.unit is null and (s.quarter = ? or s.quarter is null)
+        group by all order by s.received_at""", [run, quarter]).fetchall()
+    return [{"file": f, "received": local_time(t, tz), "reason": err or msgs}
+            for f, t, err, msgs in rows]
+
+
+def _problems(con, run: str, submissions: set[str]) -> list[ProblemCount]:
+    if not submissions:
+        return []
+    rows = con.execute("""
+        select code, severity, count(*), count(distinct unit)
+        from submission_issues where run_id = ? and list_contains(?, submission_id)
+        group by code, severity order by severity, count(*) desc, code""",
+                       [run, sorted(submissions)]).fetchall()
+    return [ProblemCount(code, CHECKS[code].cause if code in CHECKS else code,
+                         "错误" if sev == "error" else "警告", n, units)
+            for code, sev, n, units in rows]
+
+
+# -- the page -------------------------------------------------------------------------
+
+def _environment() -> Environment:
+    # autoescape on for every template: a file name or a steward's text is never markup
+    return Environment(loader=FileSystemLoader(REPORT_TEMPLATES_DIR), autoescape=True,
+                       trim_blocks=True, lstrip_blocks=True)
+
+
+def render_quality_page(report: QualityReport) -> str:
+    return _environment().get_template(PAGE_TEMPLATE).render(report=report, counts=report.counts)
+
+
+def write_quality_page(report: QualityReport, target: Path) -> Path:
+    """Write the run's data-quality page (self-contained HTML) to ``target``."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(render_quality_page(report), encoding="utf-8")
+    return target
+
+
+def fixit_href(unit: str, folder: str = "fixit") -> str:
+    """The link from the page to ``<folder>/<unit>.xlsx`` beside it."""
+    return f"{quote(folder)}/{quote(unit)}.xlsx"
+
+
+# -- Great Expectations Data Docs --------------------------------------------------------
+
+def _escape_strings(value):
+    """Every string HTML-escaped: GX Data Docs put unexpected values into the page as markup."""
+    if isinstance(value, str):
+        return html.escape(value)
+    if isinstance(value, list):
+        return [_escape_strings(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _escape_strings(v) for k, v in value.items()}
+    return value
+
+
+def _rendered_safely(raw: dict) -> dict:
+    """A suite result whose data-derived parts (unexpected values, errors) are escaped."""
+    results = [{**r, "result": _escape_strings(r.get("result") or {}),
+                "exception_info": _escape_strings(r.get("exception_info") or {})}
+               for r in raw["results"]]
+    return {**raw, "results": results}
+
+
+def _safe_name(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", text).strip("_") or "submission"
+
+
+def build_data_docs(validations: Mapping[str, Validation], suites_dir: Path, target_dir: Path,
+                    run_name: str) -> Path:
+    """Render the GX results of a run as Data Docs in ``target_dir``; return its index.html.
+
+    ``validations``: a label per submission (e.g. its id) → its verdict. One in-memory
+    context, used only to render: nothing is validated again.
+    """
+    from great_expectations.core.expectation_validation_result import (
+        ExpectationSuiteValidationResultSchema,
+    )
+    from great_expectations.core.run_identifier import RunIdentifier
+    from great_expectations.data_context.types.resource_identifiers import (
+        ExpectationSuiteIdentifier,
+        ValidationResultIdentifier,
+    )
+
+    context = ephemeral_context()
+    context.add_data_docs_site(site_name="plantrack", site_config={
+        "class_name": "SiteBuilder", "show_how_to_buttons": False,
+        "store_backend": {"class_name": "TupleFilesystemStoreBackend",
+                          "base_directory": str(target_dir)},
+        "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+    })
+    run_id = RunIdentifier(run_name=_safe_name(run_name), run_time=datetime.now(UTC))
+    schema, suites = ExpectationSuiteValidationResultSchema(), set()
+    for label, validation in validations.items():
+        for n, raw in enumerate(validation.gx_results):
+            result = schema.load(_rendered_safely(raw))
+            if result.suite_name not in suites:
+                context.suites.add(load_suite(suites_dir / f"{result.suite_name}.json"))
+                suites.add(result.suite_name)
+            key = ValidationResultIdentifier(ExpectationSuiteIdentifier(name=result.suite_name),
+                                             run_id, f"{_safe_name(label)}-{n}")
+            context.validation_results_store.set(key, result)
+    context.build_data_docs(site_names=["plantrack"])
+    return target_dir / "index.html"
