@@ -74,6 +74,17 @@ def render(quarter: Quarter, catalog: Catalog, out_dir: Path, settings: Settings
 
 
 @task
+def quality(summary: pipeline.RunSummary, quarter: Quarter, catalog: Catalog, out_dir: Path,
+            settings: Settings) -> list[Path]:
+    con = connect(settings.warehouse_path)
+    try:
+        return pipeline.write_quality_outputs(con, catalog, quarter, summary, out_dir,
+                                              settings.suites_dir)
+    finally:
+        con.close()
+
+
+@task
 def publish(summary: pipeline.RunSummary, catalog: Catalog, out_dir: Path,
             settings: Settings) -> str:
     con = connect(settings.warehouse_path)
@@ -142,6 +153,7 @@ def quarterly_run(quarter: str, inbox: str | None = None, out: str | None = None
                                           files=outcomes)
             load_and_transform(summary.run_id, q, catalog, outcomes, settings)
             summary.outputs["briefs"] = [str(p) for p in render(q, catalog, out_dir, settings)]
+            summary.outputs["quality"] = [str(p) for p in quality(summary, q, catalog, out_dir, settings)]
             message = publish(summary, catalog, out_dir, settings)
     except WarehouseBusy as exc:
         return Failed(message=str(exc))

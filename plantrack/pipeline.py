@@ -17,19 +17,34 @@ from pathlib import Path
 import duckdb
 
 from plantrack.catalog import Catalog
-from plantrack.issues import Issue, Severity
+from plantrack.fixit import write_fixit
+from plantrack.issues import Issue
 from plantrack.landing import (
+    Landing,
     Received,
     archive_file,
-    land_raw,
+    land_raw_many,
     load_validation,
     record_unreadable,
 )
 from plantrack.periods import Quarter
-from plantrack.reader import UnreadableFile, match_unit, read_submission
+from plantrack.quality import (
+    build_data_docs,
+    fixit_href,
+    quality_report,
+    store_validation_detail,
+    submission_deadline,
+    write_quality_page,
+)
 from plantrack.report import city_brief, render_brief, report_date
 from plantrack.settings import Settings
-from plantrack.validate import Validation, validate_submission
+from plantrack.validate import (
+    Validation,
+    check_file,
+    previous_values,
+    with_cross_file_checks,
+    with_history,
+)
 from transforms.models import refresh_catalog_tables, run_models
 from warehouse.db import transaction
 
@@ -112,18 +127,18 @@ def discover(inbox: Path) -> list[Path]:
 
 def ingest_file(path: Path, catalog: Catalog, quarter: Quarter, archive: Path,
                 suites_dir: Path) -> FileOutcome:
-    """Archive one file unchanged, read it and validate it. Never raises for bad input."""
-    received = archive_file(path, archive)
-    try:
-        submission = read_submission(path, catalog.units)
-    except UnreadableFile as exc:
-        unit = match_unit(path.stem, catalog.units)
-        issue = Issue("unreadable", Severity.ERROR, f"无法读取：{exc}",
-                      "请用 Excel 打开该文件确认内容完整，另存为 .xlsx 后重新报送。",
-                      file=path.name, unit=unit or "")
-        return FileOutcome(received, unit, unreadable=issue)
-    validation = validate_submission(submission, catalog, quarter, suites_dir)
-    return FileOutcome(received, validation.unit, validation=validation, submission=submission)
+    """Archive one file unchanged, read it and validate it. Never raises for bad input.
+
+    The verdict is the same one ``plantrack check`` gives (``validate.check_file``).
+    """
+    data = path.read_bytes()  # read once: the bytes judged are exactly the bytes archived
+    received = archive_file(path, archive, data=data)
+    verdict = check_file(received.archived_path, catalog, quarter, suites_dir,
+                         display_name=path.name)
+    if verdict.unreadable is not None:
+        return FileOutcome(received, verdict.unreadable.unit or None, unreadable=verdict.unreadable)
+    return FileOutcome(received, verdict.validation.unit, validation=verdict.validation,
+                       submission=verdict.submission)
 
 
 def ingest_batch(paths: list[Path], catalog: Catalog, quarter: Quarter, archive: Path,
@@ -162,18 +177,72 @@ def load(con: duckdb.DuckDBPyConnection, run_id: str, quarter: Quarter, catalog:
     A run killed part way through leaves the warehouse exactly as it was.
     """
     with transaction(con):
+        apply_run_checks(con, quarter, catalog, outcomes)
         con.execute("insert into runs values (?, ?, now(), null, 'running', null)",
                     [run_id, quarter.code])
+        land_raw_many(con, [
+            Landing(o.received, o.submission, quarter.code, o.unit,
+                    o.unreadable.message if o.unreadable else None)
+            for o in outcomes
+        ])
         for o in outcomes:
-            land_raw(con, o.received, o.submission, quarter.code, unit=o.unit,
-                     read_error=o.unreadable.message if o.unreadable else None)
             if o.unreadable is not None:
                 record_unreadable(con, run_id, o.received, o.unreadable)
             elif o.validation is not None:
                 load_validation(con, run_id, o.received, quarter.code, o.validation)
+                store_validation_detail(con, run_id, o.received.submission_id, quarter.code,
+                                        o.validation)
         refresh_catalog_tables(con, catalog, settings.thresholds.behind,
                                settings.thresholds.severely_behind)
         run_models(con)
+
+
+def apply_run_checks(con, quarter: Quarter, catalog: Catalog, outcomes: list[FileOutcome]) -> None:
+    """History (last quarter's accepted figures) and cross-file checks, added to the verdicts.
+
+    These depend on the warehouse and on all files of the run, so they sit outside the
+    cached per-file ingest; running them again replaces rather than duplicates.
+    """
+    judged = sorted((o for o in outcomes if o.validation is not None),
+                    key=lambda o: o.received.received_at)
+    for o in judged:
+        if o.unit and not o.validation.rejected:
+            o.validation = with_history(o.validation, catalog, previous_values(con, o.unit, quarter))
+    checked = with_cross_file_checks([o.validation for o in judged], catalog)
+    for o, v in zip(judged, checked, strict=True):
+        o.validation = v
+
+
+def write_fixits(outcomes: list[FileOutcome], folder: Path) -> dict[str, Path]:
+    """<folder>/<unit>.xlsx for each unit whose latest file has issues (stale ones removed)."""
+    latest = {o.unit: o for o in sorted(outcomes, key=lambda o: o.received.received_at)
+              if o.unit and o.validation is not None}
+    written = {}
+    for unit, o in latest.items():
+        target = folder / f"{unit}.xlsx"
+        if o.issues:
+            written[unit] = write_fixit(o.received.archived_path, o.issues, target,
+                                        file_name=o.received.path.name)
+        else:
+            target.unlink(missing_ok=True)
+    return written
+
+
+def write_quality_outputs(con, catalog: Catalog, quarter: Quarter, summary: RunSummary,
+                          out_dir: Path, suites_dir: Path) -> list[Path]:
+    """Fix-it workbooks per unit, GX Data Docs for engineers, and the data-quality page."""
+    fixits = write_fixits(summary.files, out_dir / "fixit")
+    docs: list[Path] = []
+    try:  # Data Docs are for engineers: never fail the run for them
+        docs = [build_data_docs({o.received.submission_id[:16]: o.validation
+                                 for o in summary.files if o.validation is not None},
+                                suites_dir, out_dir / "data_docs", summary.run_id)]
+    except Exception:
+        log.exception("GX Data Docs could not be built")
+    report = quality_report(con, catalog, quarter, submission_deadline(quarter),
+                            run_id=summary.run_id, fixit_links={u: fixit_href(u) for u in fixits},
+                            data_docs_href="data_docs/index.html" if docs else "")
+    return [write_quality_page(report, out_dir / "quality.html"), *fixits.values(), *docs]
 
 
 def behind_indicators(con: duckdb.DuckDBPyConnection, quarter: Quarter) -> list[str]:
