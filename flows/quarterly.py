@@ -64,11 +64,12 @@ def load_and_transform(run_id: str, quarter: Quarter, catalog: Catalog,
 
 
 @task
-def render(quarter: Quarter, catalog: Catalog, out_dir: Path, settings: Settings) -> list[Path]:
-    con = connect(settings.warehouse_path)
+def render(quarter: Quarter, catalog: Catalog, out_dir: Path,
+           settings: Settings) -> dict[str, list[Path]]:
+    con = connect(settings.warehouse_path, read_only=True)
     try:
-        return [pipeline.render_city(con, catalog, quarter, out_dir, settings.issuer,
-                                     settings.font_cache)]
+        return pipeline.render_briefs(con, catalog, quarter, out_dir, settings.issuer,
+                                      settings.font_cache)
     finally:
         con.close()
 
@@ -101,13 +102,18 @@ def publish(summary: pipeline.RunSummary, catalog: Catalog, out_dir: Path,
 
 
 def rejection_message(summary: pipeline.RunSummary, catalog: Catalog) -> str:
+    """One line for the run's final state: accepted, rejected (by unit), not yet submitted."""
     rejected = summary.rejected_files
-    if not rejected:
-        return f"{summary.quarter}: all {len(summary.files)} files accepted"
-    names = sorted({catalog.units[f.unit].name if f.unit in catalog.units else f.received.path.name
-                    for f in rejected})
-    return (f"{summary.quarter}: {len(summary.files) - len(rejected)} of {len(summary.files)} "
-            f"files accepted; rejected: {', '.join(names)}")
+    parts = [f"{summary.quarter}: {len(summary.files) - len(rejected)} of {len(summary.files)} "
+             "files accepted"]
+    if rejected:
+        names = sorted({catalog.units[f.unit].name if f.unit in catalog.units
+                        else f.received.path.name for f in rejected})
+        parts.append(f"rejected: {', '.join(names)}")
+    missing = pipeline.units_without_submission(catalog, summary.files)
+    if missing:
+        parts.append(f"not submitted: {', '.join(catalog.units[u].name for u in missing)}")
+    return "; ".join(parts)
 
 
 def artifact_markdown(summary: pipeline.RunSummary, message: str) -> str:
@@ -152,7 +158,8 @@ def quarterly_run(quarter: str, inbox: str | None = None, out: str | None = None
             summary = pipeline.RunSummary(run_id=pipeline.new_run_id(q), quarter=q.code,
                                           files=outcomes)
             load_and_transform(summary.run_id, q, catalog, outcomes, settings)
-            summary.outputs["briefs"] = [str(p) for p in render(q, catalog, out_dir, settings)]
+            for kind, paths in render(q, catalog, out_dir, settings).items():
+                summary.outputs[kind] = [str(p) for p in paths]
             summary.outputs["quality"] = [str(p) for p in quality(summary, q, catalog, out_dir, settings)]
             message = publish(summary, catalog, out_dir, settings)
     except WarehouseBusy as exc:

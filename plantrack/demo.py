@@ -4,19 +4,22 @@ The figures are made from each unit's allocated target and the indicator's
 pacing, with a seeded random spread, so a demo run always shows the same mix
 of on-track and behind-target items. The mistakes are the ones stewards make:
 a number typed with its unit, a value left empty, a negative figure, a status
-typed instead of chosen, a renamed file, and one unit that has not submitted.
+typed instead of chosen, a renamed file, a late file, and one unit that has not submitted.
 """
 
 from __future__ import annotations
 
+import os
 import random
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from openpyxl import load_workbook
 
 from plantrack.catalog import Catalog, Indicator
-from plantrack.periods import Quarter
+from plantrack.periods import Quarter, submission_deadline
 from plantrack.template import (
     DATA_HEADER_ROW,
     DATA_SHEET,
@@ -36,17 +39,30 @@ class DemoMistake:
     description: str
 
 
-def demo_value(ind: Indicator, target: float, share: float | None, rng: random.Random) -> float:
-    """A plausible year-to-date figure around the expected-to-date progress."""
+def demo_value(ind: Indicator, start: float, target: float, share: float | None,
+               rng: random.Random) -> float:
+    """A plausible year-to-date figure: from the start-of-year level toward the target,
+    around the expected-to-date progress, with a seeded spread."""
     share = 1.0 if share is None else share
     spread = rng.choice((0.35, 0.6, 0.85, 0.95, 1.0, 1.05, 1.15, 1.3))
-    if ind.cumulative and ind.unit not in ("%", "个百分点"):
-        value = target * (0.7 + 0.3 * share * spread)
-    else:
-        value = target * share * spread
+    value = start + (target - start) * share * spread
     if ind.unit in ("亿元", "万元", "%", "个百分点"):
         return round(value, 2)
     return float(round(value))
+
+
+def _start_and_target(catalog: Catalog, ind: Indicator, unit: str) -> tuple[float, float]:
+    """The start-of-year level (0 for a flow) and the absolute target for ``unit``."""
+    target, _ = catalog.unit_target(ind, unit)
+    target = ind.target if target is None else target
+    base = catalog.baseline(ind.id, unit) or catalog.baseline(ind.id)
+    if ind.qualifier == "increase_by":
+        start = base.value if base else 0.0
+        target = start + target if ind.unit == "个百分点" else start * (1 + target / 100)
+        return (0.0, target) if not ind.cumulative else (start, target)
+    if ind.cumulative:
+        return (base.value if base else 0.7 * target), target
+    return 0.0, target
 
 
 def _fill_data_sheet(ws, catalog: Catalog, unit: str, quarter: Quarter, rng) -> dict[str, int]:
@@ -55,12 +71,9 @@ def _fill_data_sheet(ws, catalog: Catalog, unit: str, quarter: Quarter, rng) -> 
     while ws.cell(row=row, column=1).value:
         ind_id = ws.cell(row=row, column=1).value
         ind = catalog.indicator(ind_id)
-        target, _ = catalog.unit_target(ind, unit)
-        if ind.qualifier == "increase_by":
-            base = catalog.baseline(ind.id)
-            target = base.value if base else ind.target
+        start, target = _start_and_target(catalog, ind, unit)
         share = catalog.expected_share(ind, quarter.number)
-        ws.cell(row=row, column=5, value=demo_value(ind, target or ind.target, share, rng))
+        ws.cell(row=row, column=5, value=demo_value(ind, start, target, share, rng))
         rows[ind_id] = row
         row += 1
     return rows
@@ -89,7 +102,8 @@ def make_demo_submissions(
     districts = [u for u in units if u.kind != "bureau"]
     missing_unit = (districts or units)[-1].code  # one small unit has not submitted yet
     mistakes = [DemoMistake(missing_unit, "未报送")]
-    written = []
+    written: list[Path] = []
+    senders: list[str] = []
     for n, unit in enumerate(units):
         if unit.code == missing_unit:
             continue
@@ -107,7 +121,20 @@ def make_demo_submissions(
             path = renamed
             mistakes.append(DemoMistake(unit.code, "文件被改名"))
         written.append(path)
+        senders.append(unit.code)
+    late = 5 if len(written) > 5 else None
+    _set_receipt_times(written, quarter, late=written[late] if late is not None else None)
+    if late is not None:
+        mistakes.append(DemoMistake(senders[late], "逾期报送"))
     return written, mistakes
+
+
+def _set_receipt_times(paths: list[Path], quarter: Quarter, late: Path | None) -> None:
+    """Files arrive a few days after the quarter ends (Beijing time); one arrives after the deadline."""
+    deadline = submission_deadline(quarter).replace(tzinfo=ZoneInfo("Asia/Shanghai"))
+    for n, path in enumerate(paths):
+        when = deadline - timedelta(days=4, hours=n) if path != late else deadline + timedelta(days=2)
+        os.utime(path, (when.timestamp(), when.timestamp()))
 
 
 def _typical_mistake(n: int, unit: str, wb, data_rows: dict[str, int],

@@ -1,20 +1,27 @@
-"""A CJK font for the briefs, pre-subset once so that each PDF renders fast.
+"""A CJK font for the briefs, pre-subset once so that each PDF renders fast and small.
 
-WeasyPrint subsets whatever font it embeds; doing that from the 20 MB system
-Noto CJK collection costs seconds per PDF. We subset it once to GB2312 plus
-ASCII, punctuation and every character of the catalog, cache the result under
-``$PLANTRACK_HOME/cache/fonts``, and list the full system font after it in the
-stylesheet, so that a rare character in a steward's note still renders (only
-that PDF pays the cost). Without any CJK font, rendering stops with a message
-saying how to install one.
+WeasyPrint subsets whatever font it embeds. With HarfBuzz's subsetter that is
+quick even from the 20 MB system Noto CJK collection; where WeasyPrint falls
+back to fontTools (older HarfBuzz) it costs seconds per PDF, and either way
+the embedded CID font of a 65,000-glyph collection is larger. So we subset it
+once to GB2312 plus ASCII and punctuation (which covers every character of the
+catalog and the templates: tested), cache the result in the per-machine font
+cache (``~/.cache/plantrack/fonts``, or ``PLANTRACK_FONT_CACHE``), and list the
+full system font after it in the stylesheet, so that a rare character in a
+steward's note still renders (only that PDF pays for it).
+``benchmarks/bench_render.py`` measures both paths. Without any CJK font,
+rendering stops with a message saying how to install one.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 import subprocess
+import tempfile
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 SUBSET_VERSION = "1"
@@ -99,9 +106,11 @@ def _subset(source: Path, index: int, chars: str, target: Path) -> None:
     subsetter = subset.Subsetter(options)
     subsetter.populate(text=chars)
     subsetter.subset(font)
-    tmp = target.with_suffix(".part")
-    subset.save_font(font, str(tmp), options)
-    tmp.replace(target)
+    # A private temporary name: two processes building the same subset never mix their bytes.
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=target.stem, suffix=".part")
+    os.close(fd)
+    subset.save_font(font, tmp, options)
+    Path(tmp).replace(target)
 
 
 def prepared_fonts(cache_dir: Path, extra_text: str = "") -> list[FontFile]:
@@ -127,3 +136,12 @@ def font_face_css(fonts: list[FontFile]) -> str:
         f"font-weight: {f.weight}; font-style: normal; }}"
         for f in fonts
     )
+
+
+@lru_cache(maxsize=8)
+def font_characters(path: Path, index: int = 0) -> frozenset[str]:
+    """Every character the font at ``path`` has a glyph for."""
+    from fontTools.ttLib import TTFont
+
+    font = TTFont(str(path), fontNumber=index, lazy=True)
+    return frozenset(chr(c) for c in font.getBestCmap())

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time, timedelta
+
+DEADLINE_DAYS = 10  # due before the 10th day after the quarter ends, when the scheduled run starts
 
 _CN_QUARTER = {1: "一", 2: "二", 3: "三", 4: "四"}
 _QUARTER_CN = {v: k for k, v in _CN_QUARTER.items()}
@@ -57,3 +59,9 @@ def find_quarter(text: str) -> Quarter | None:
 
 def _quarter_number(token: str) -> int:
     return _QUARTER_CN.get(token) or int(token)
+
+
+def submission_deadline(quarter: Quarter, days: int = DEADLINE_DAYS) -> datetime:
+    """When a quarter's submissions are due, in the bureau's local time (naive): the start of
+    the 10th day after the quarter ends, i.e. the end of the 9th."""
+    return datetime.combine(quarter.end_date + timedelta(days=days), time(0, 0))

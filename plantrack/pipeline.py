@@ -36,7 +36,7 @@ from plantrack.quality import (
     submission_deadline,
     write_quality_page,
 )
-from plantrack.report import city_brief, render_brief, report_date
+from plantrack.report import render_quarter_briefs
 from plantrack.settings import Settings
 from plantrack.validate import (
     Validation,
@@ -109,6 +109,13 @@ class RunSummary:
             "indicators_behind": self.behind,
             "outputs": self.outputs,
         }
+
+
+def units_without_submission(catalog: Catalog, outcomes: list[FileOutcome]) -> list[str]:
+    """Units with indicators to report that sent nothing this run, in configured order."""
+    sent = {o.unit for o in outcomes if o.unit}
+    return [u.code for u in catalog.reporting_units()
+            if catalog.indicators_for(u.code) and u.code not in sent]
 
 
 def new_run_id(quarter: Quarter) -> str:
@@ -193,7 +200,8 @@ def load(con: duckdb.DuckDBPyConnection, run_id: str, quarter: Quarter, catalog:
                 store_validation_detail(con, run_id, o.received.submission_id, quarter.code,
                                         o.validation)
         refresh_catalog_tables(con, catalog, settings.thresholds.behind,
-                               settings.thresholds.severely_behind)
+                               settings.thresholds.severely_behind,
+                               settings.thresholds.approx_tolerance)
         run_models(con)
 
 
@@ -254,11 +262,11 @@ def behind_indicators(con: duckdb.DuckDBPyConnection, quarter: Quarter) -> list[
     return [r[0] for r in rows]
 
 
-def render_city(con: duckdb.DuckDBPyConnection, catalog: Catalog, quarter: Quarter,
-                out_dir: Path, issuer: str, font_cache: Path) -> Path:
-    brief = city_brief(con, catalog, quarter, issuer)
-    target = out_dir / f"{quarter.code}_全市科技工作要点落实情况简报.pdf"
-    return render_brief(brief, target, font_cache, created=report_date(quarter))
+def render_briefs(con: duckdb.DuckDBPyConnection, catalog: Catalog, quarter: Quarter,
+                  out_dir: Path, issuer: str, font_cache: Path) -> dict[str, list[Path]]:
+    """The city brief and one brief per unit with targets, rendered on every core."""
+    paths = render_quarter_briefs(con, catalog, quarter, out_dir, issuer, font_cache)
+    return {"briefs": [paths.pop("city")], "unit_briefs": list(paths.values())}
 
 
 def finish_run(con: duckdb.DuckDBPyConnection, summary: RunSummary, state: str, message: str,

@@ -1,102 +1,271 @@
-"""Read computed progress from the warehouse marts, as plain rows."""
+"""Read computed progress from the warehouse marts, as plain rows.
+
+Everything here is a query against the views that ``transforms/models.py``
+builds; nothing is computed twice. ``progress_document`` is the shape of
+``plantrack progress --json``. The warehouse is opened read-only: reading
+progress never changes it.
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import duckdb
 
-STATUS_ORDER = ("严重滞后", "滞后", "数据待核", "无数据", "正常推进", "已完成", "年末考核", "无目标")
+from plantrack.periods import Quarter, parse_quarter
+
+STATUS_ORDER = ("严重滞后", "滞后", "数据待核", "无数据", "缺少基数", "正常推进", "已完成",
+                "年末考核", "无目标")
 BEHIND = ("严重滞后", "滞后")
+NEEDS_DATA = ("无数据", "数据待核")
+MILESTONE_STATUSES = ("已完成", "推进中", "未启动", "数据待核", "未报送")
+JSON_DIGITS = 4  # rounding in --json output, so that 0.1 + 0.2 prints as 0.3
+
+INDICATOR_FIELDS = (
+    "id", "name", "unit", "qualifier", "cumulative", "additive", "pacing", "target", "stretch",
+    "tolerance", "baseline", "start_level", "actual", "expected_share", "expected_to_date",
+    "pct_of_target", "pct_of_stretch", "status", "level", "projection", "needed_per_quarter",
+    "gap_to_expected", "shortfall_share",
+)
 
 
-def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list) -> list[dict]:
-    cur = con.execute(sql, params)
+class NoProgressData(Exception):
+    """The warehouse cannot answer: missing, never loaded, busy, or no such quarter (Chinese)."""
+
+
+def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> list[dict]:
+    cur = con.execute(sql, params or [])
     cols = [d[0] for d in cur.description]
     return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
 
 
+# -- opening and checking ------------------------------------------------------
+
+def open_warehouse(path: Path) -> duckdb.DuckDBPyConnection:
+    """The warehouse, read-only; NoProgressData with a clear message when it cannot be read."""
+    if not Path(path).exists():
+        raise NoProgressData(f"找不到数据仓库文件：{path}\n"
+                             "请先运行 plantrack run --quarter 季度（或 plantrack demo）导入报送数据。")
+    try:
+        con = duckdb.connect(str(path), read_only=True)
+    except duckdb.Error as exc:
+        if "lock" in str(exc).lower():
+            raise NoProgressData("数据仓库正被季度流程写入，请稍后再试。") from exc
+        raise NoProgressData(f"无法打开数据仓库 {path}：{exc}") from exc
+    if not _has_models(con):
+        con.close()
+        raise NoProgressData(f"数据仓库 {path} 中还没有进度数据：请先运行一次季度流程（plantrack run）。")
+    return con
+
+
+def _has_models(con: duckdb.DuckDBPyConnection) -> bool:
+    names = {r[0] for r in con.execute(
+        "select view_name from duckdb_views() where not internal").fetchall()}
+    return {"mart_city_progress", "mart_unit_progress"} <= names
+
+
+def quarters_with_data(con: duckdb.DuckDBPyConnection) -> list[str]:
+    return [r[0] for r in con.execute(
+        "select quarter from int_reporting_quarters order by quarter").fetchall()]
+
+
+def require_quarter(con: duckdb.DuckDBPyConnection, quarter: Quarter) -> None:
+    known = quarters_with_data(con)
+    if quarter.code not in known:
+        have = "、".join(parse_quarter(q).label for q in known) or "（无）"
+        raise NoProgressData(f"数据仓库中没有{quarter.label}的数据。已有数据的季度：{have}")
+
+
+def resolve_unit(con: duckdb.DuckDBPyConnection, text: str) -> dict:
+    """A reporting unit by code, name or office; NoProgressData listing the choices otherwise."""
+    units = _rows(con, """
+        select unit, name, office from dim_unit
+        where unit in (select unit from dim_indicator_unit union select unit from dim_milestone_unit)
+        order by ordinal
+    """)
+    wanted = text.strip()
+    for u in units:
+        if wanted in (u["unit"], u["name"], u["office"]):
+            return u
+    choices = "、".join(f"{u['name']}（{u['unit']}）" for u in units)
+    raise NoProgressData(f"未知的填报单位“{text}”。可选：{choices}")
+
+
+# -- indicator progress --------------------------------------------------------
+
 def city_progress(con: duckdb.DuckDBPyConnection, quarter: str) -> list[dict]:
     return _rows(con, """
-        select p.*, d.section, d.item, d.subtask, d.text
-        from mart_city_progress p join dim_indicator d using (indicator_id)
-        where p.quarter = ? order by d.section, d.item, d.subtask, p.indicator_id
+        select * from mart_city_progress where quarter = ?
+        order by section, item, subtask, indicator_id
     """, [quarter])
 
 
-def unit_progress(con: duckdb.DuckDBPyConnection, quarter: str, unit: str | None = None) -> list[dict]:
+def unit_progress(con: duckdb.DuckDBPyConnection, quarter: str,
+                  unit: str | None = None) -> list[dict]:
     return _rows(con, """
-        select p.*, d.section, d.item, d.subtask, u.name as unit_name
-        from mart_unit_progress p
-        join dim_indicator d using (indicator_id)
-        join dim_unit u on u.unit = p.unit
-        where p.quarter = ? and (? is null or p.unit = ?)
-        order by u.ordinal, d.section, d.item, d.subtask, p.indicator_id
+        select * from mart_unit_progress
+        where quarter = ? and (?::varchar is null or unit = ?)
+        order by unit_ordinal, section, item, subtask, indicator_id
     """, [quarter, unit, unit])
 
 
-def gap_contributors(con: duckdb.DuckDBPyConnection, quarter: str) -> dict[str, list[dict]]:
-    """For each indicator, the units furthest below their expected-to-date, largest first."""
+def trends(con: duckdb.DuckDBPyConnection, quarter: Quarter, scope: str) -> dict[str, list[dict]]:
+    """For one scope, each indicator's expected path over the year's four quarters and its
+    figures for the quarters up to ``quarter``."""
     rows = _rows(con, """
-        select p.indicator_id, u.name as unit_name, p.gap_to_expected,
-               p.gap_to_expected / nullif(sum(p.gap_to_expected) over (partition by p.indicator_id), 0)
-                   as gap_share
-        from mart_unit_progress p join dim_unit u on u.unit = p.unit
-        where p.quarter = ? and p.gap_to_expected > 0
-        order by p.indicator_id, p.gap_to_expected desc
-    """, [quarter])
+        select t.indicator_id, t.quarter_number,
+               case when t.quarter_number <= ? then p.actual end as actual,
+               t.start_level, t.target, t.expected_to_date, t.qualifier
+        from int_indicator_targets as t
+        left join int_progress as p
+            on p.scope = t.scope and p.indicator_id = t.indicator_id
+           and p.year = ? and p.quarter_number = t.quarter_number
+        where t.scope = ?
+        order by t.indicator_id, t.quarter_number
+    """, [quarter.number, quarter.year, scope])
     out: dict[str, list[dict]] = {}
     for r in rows:
         out.setdefault(r["indicator_id"], []).append(r)
     return out
 
 
-def submissions_overview(con: duckdb.DuckDBPyConnection, quarter: str) -> list[dict]:
-    """Per unit: the latest submission, how many receipts, and its problems."""
+def status_counts(rows: list[dict]) -> dict[str, int]:
+    counts = {s: 0 for s in STATUS_ORDER}
+    for r in rows:
+        counts[r["status"]] = counts.get(r["status"], 0) + 1
+    return {s: n for s, n in counts.items() if n}
+
+
+# -- milestones and data quality -----------------------------------------------
+
+def milestones(con: duckdb.DuckDBPyConnection, quarter: str, scope: str = "city") -> list[dict]:
     return _rows(con, """
-        with issues as (
-            select submission_id,
-                   count(*) filter (where severity = 'error') as errors,
-                   count(*) filter (where severity = 'warning') as warnings
-            from submission_issues
-            where run_id = (select max_by(run_id, started_at) from runs where quarter = ?)
-            group by submission_id
-        ),
-        quarantined as (
-            select submission_id, count(*) as rows_quarantined from quarantine_rows group by 1
-        ),
-        accepted as (
-            select submission_id, count(*) as rows_accepted from accepted_values group by 1
-        )
-        select u.unit, u.name as unit_name, u.office, s.submission_id, s.received_at, s.receipts,
-               f.original_name, coalesce(i.errors, 0) as errors, coalesce(i.warnings, 0) as warnings,
-               coalesce(q.rows_quarantined, 0) as rows_quarantined,
-               coalesce(a.rows_accepted, 0) as rows_accepted
-        from dim_unit u
-        left join int_latest_submissions s on s.unit = u.unit and s.quarter = ?
-        left join raw_files f on f.file_hash = s.file_hash
-        left join issues i on i.submission_id = s.submission_id
-        left join quarantined q on q.submission_id = s.submission_id
-        left join accepted a on a.submission_id = s.submission_id
-        where u.unit in (select distinct unit from dim_indicator_unit)
-        order by u.ordinal
-    """, [quarter, quarter])
+        select * from mart_milestone_progress where quarter = ? and scope = ?
+        order by section, item, subtask, ordinal
+    """, [quarter, scope])
 
 
-def quarantined_values(con: duckdb.DuckDBPyConnection, quarter: str) -> list[dict]:
+def submission_status(con: duckdb.DuckDBPyConnection, quarter: str,
+                      unit: str | None = None) -> list[dict]:
+    return _rows(con, """
+        select * from mart_submission_status
+        where quarter = ? and (?::varchar is null or unit = ?) order by ordinal
+    """, [quarter, unit, unit])
+
+
+def quarantined_values(con: duckdb.DuckDBPyConnection, quarter: str,
+                       unit: str | None = None) -> list[dict]:
+    """Values of the submissions in use that were left out, with why."""
     return _rows(con, """
         select u.name as unit_name, q.indicator_id, d.name as indicator_name, q.row_number,
                q.raw_value, q.reasons
-        from quarantine_rows q
-        join int_latest_submissions s on s.submission_id = q.submission_id
-        left join dim_unit u on u.unit = q.unit
-        left join dim_indicator d on d.indicator_id = q.indicator_id
-        where q.quarter = ?
-        order by u.name, q.row_number
-    """, [quarter])
+        from stg_quarantine_rows as q
+        join int_latest_submissions as s using (submission_id)
+        left join dim_unit as u on u.unit = s.unit
+        left join dim_indicator as d on d.indicator_id = q.indicator_id
+        where s.quarter = ? and (?::varchar is null or s.unit = ?)
+        order by u.ordinal, q.row_number
+    """, [quarter, unit, unit])
 
 
-def unreadable_files(con: duckdb.DuckDBPyConnection, quarter: str) -> list[dict]:
+def refused_files(con: duckdb.DuckDBPyConnection, quarter: str,
+                  unit: str | None = None) -> list[dict]:
+    """Files received for the quarter (or examined by its runs) that could not be used at all,
+    with the reasons."""
     return _rows(con, """
-        select i.file, i.message from submission_issues i
-        where i.code = 'unreadable'
-          and i.run_id = (select max_by(run_id, started_at) from runs where quarter = ?)
-    """, [quarter])
+        with usable as (select submission_id from int_latest_submissions),
+        processed as (
+            select submission_id from stg_accepted_values union
+            select submission_id from stg_quarantine_rows union
+            select submission_id from stg_milestone_reports
+        ),
+        reasons as (
+            select submission_id, string_agg(distinct message, '；' order by message) as reasons
+            from submission_issues where severity = 'error' group by submission_id
+        )
+        select f.original_name, s.received_at, u.name as unit_name,
+               coalesce(r.reasons, s.read_error, '文件未能通过校验') as reasons,
+               p.submission_id is not null as superseded
+        from stg_submissions as s
+        join raw_files as f using (file_hash)
+        left join dim_unit as u on u.unit = s.unit
+        left join reasons as r using (submission_id)
+        left join processed as p using (submission_id)
+        where (s.quarter = ? or s.submission_id in (  -- e.g. last quarter's file sent again
+                   select submission_id from submission_issues
+                   where run_id in (select run_id from runs where quarter = ?)))
+          and (?::varchar is null or s.unit = ?)
+          and s.submission_id not in (select submission_id from usable)
+          and p.submission_id is null
+        order by s.received_at, f.original_name
+    """, [quarter, quarter, unit, unit])
+
+
+def submission_issues(con: duckdb.DuckDBPyConnection, quarter: str, unit: str) -> list[dict]:
+    """What the latest run found in the unit's submission in use: errors first, by cell."""
+    return _rows(con, """
+        with used as (
+            select submission_id from int_latest_submissions where quarter = ? and unit = ?
+        ),
+        latest_run as (
+            select max_by(i.run_id, r.started_at) as run_id
+            from submission_issues as i join runs as r using (run_id)
+            where i.submission_id in (select submission_id from used)
+        )
+        select severity, sheet, cell, indicator_id, message, hint
+        from submission_issues
+        where submission_id in (select submission_id from used)
+          and run_id = (select run_id from latest_run)
+        order by severity, sheet, length(cell), cell
+    """, [quarter, unit])
+
+
+def units_with_targets(con: duckdb.DuckDBPyConnection) -> list[dict]:
+    """Units that have a target of their own for at least one indicator, in configured order."""
+    return _rows(con, """
+        select u.unit, u.name, u.office from dim_unit as u
+        where u.unit in (select unit from dim_indicator_unit where target is not null)
+        order by u.ordinal
+    """)
+
+
+# -- the `plantrack progress --json` document ------------------------------------
+
+def _round(value):
+    if isinstance(value, float):
+        return round(value, JSON_DIGITS) + 0.0  # + 0.0 turns -0.0 into 0.0
+    return value
+
+
+def indicator_entry(row: dict) -> dict:
+    entry = {"id": row["indicator_id"], "name": row["name"], "unit": row["unit_of_measure"]}
+    for key in INDICATOR_FIELDS[3:]:
+        entry[key] = _round(row.get(key))
+    if "contributors" in row:  # a city row: who owes the shortfall
+        entry["units_reported"] = row["units_reported"]
+        entry["units_expected"] = row["units_expected"]
+        entry["shortfall_by_unit"] = [
+            {"unit": c["unit"], "name": c["unit_name"], "gap": _round(c["gap"]),
+             "share": _round(c["share"])}
+            for c in row["contributors"]
+        ]
+    return entry
+
+
+def progress_document(con: duckdb.DuckDBPyConnection, quarter: Quarter,
+                      unit: dict | None = None) -> dict:
+    """Progress of the city (or of one unit) on every indicator, as ``--json`` prints it."""
+    if unit is None:
+        rows, scope, scope_name = city_progress(con, quarter.code), "city", "全市"
+    else:
+        rows, scope, scope_name = unit_progress(con, quarter.code, unit["unit"]), unit["unit"], unit["name"]
+    params = _rows(con, "select * from param_status")[0]
+    return {
+        "quarter": quarter.code,
+        "quarter_label": quarter.label,
+        "scope": scope,
+        "scope_name": scope_name,
+        "thresholds": {k: _round(v) for k, v in params.items()},
+        "status_counts": status_counts(rows),
+        "indicators": [indicator_entry(r) for r in rows],
+    }

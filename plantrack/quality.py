@@ -14,7 +14,7 @@ import html
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 import duckdb
 from jinja2 import Environment, FileSystemLoader
 
+from plantrack import periods
 from plantrack.catalog import Catalog
 from plantrack.periods import Quarter
 from plantrack.settings import REPORT_TEMPLATES_DIR
@@ -70,8 +71,8 @@ def store_check_results(con: duckdb.DuckDBPyConnection, run_id: str, submission_
 # -- the page's rows, from the warehouse ----------------------------------------------
 
 def submission_deadline(quarter: Quarter, tz: str = DEFAULT_TZ) -> datetime:
-    """The default deadline: the end of the 9th day after the quarter (the run starts on the 10th)."""
-    return datetime.combine(quarter.end_date + timedelta(days=10), time(0, 0), ZoneInfo(tz))
+    """The deadline (``periods.submission_deadline``) as an aware time in the bureau's zone."""
+    return periods.submission_deadline(quarter).replace(tzinfo=ZoneInfo(tz))
 
 
 def _as_utc_naive(moment: datetime, tz: str) -> datetime:

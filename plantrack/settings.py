@@ -34,6 +34,7 @@ class Thresholds:
 
     behind: float = 1.0  # below this share of expected-to-date: 滞后
     severely_behind: float = 0.5  # below this share: 严重滞后
+    approx_tolerance: float = 0.05  # 左右: within ±5% of the target counts as met
 
 
 @dataclass(frozen=True)
@@ -140,6 +141,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
     thresholds = Thresholds(
         behind=float(status.get("behind", Thresholds.behind)),
         severely_behind=float(status.get("severely_behind", Thresholds.severely_behind)),
+        approx_tolerance=float(status.get("approx_tolerance", Thresholds.approx_tolerance)),
     )
     return Settings(home=home, thresholds=thresholds, smtp=_smtp(data.get("smtp", {}), env),
                     schedule=_schedule(data.get("schedule", {})), **paths)

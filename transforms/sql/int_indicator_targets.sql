@@ -1,6 +1,14 @@
--- int_indicator_targets: each indicator's target at unit and city level for each
--- quarter, with relative targets made absolute from their baselines, and the
--- share expected done by the end of the quarter (序时进度).
+-- int_indicator_targets: each indicator's target for each scope and quarter, made
+-- absolute, with the start-of-year level and the progress expected by the end of the
+-- quarter (序时进度). The rules are in docs/progress.md.
+--   target          the floor (确保) as a number: increase_by targets made absolute from
+--                   their baseline; for max, the ceiling
+--   stretch         the 力争 figure, or the high end of a range
+--   tolerance       for approx (左右): reaching target × (1 − tolerance) counts as reaching it
+--   start_level     where the year starts: 0 for a flow, the 2020 year-end level for a stock
+--   expected_to_date start_level + share × (target − start_level); null when the target has
+--                   no quarterly meaning (year_end pacing before Q4) or a stock has no start
+--                   level (before Q4: at Q4 the whole target is due)
 -- Grain: one row per (scope, indicator_id, quarter_number); scope is a unit code or 'city'.
 create or replace view int_indicator_targets as
 with quarters as (
@@ -10,6 +18,16 @@ scopes as (
     select indicator_id, unit as scope, target, stretch from dim_indicator_unit
     union all
     select indicator_id, 'city' as scope, target, stretch from dim_indicator
+),
+unit_baselines as (
+    -- an additive indicator's city level can be the sum of every unit's level
+    select b.indicator_id, sum(b.value) as value, count(*) as units_with_baseline
+    from dim_baseline as b
+    join dim_indicator_unit as iu on iu.indicator_id = b.indicator_id and iu.unit = b.unit
+    group by b.indicator_id
+),
+unit_counts as (
+    select indicator_id, count(*) as units from dim_indicator_unit group by indicator_id
 ),
 with_baseline as (
     select
@@ -21,48 +39,70 @@ with_baseline as (
         i.cumulative,
         i.additive,
         i.pacing,
-        coalesce(s.target, case when s.scope = 'city' then i.target end) as nominal_target,
-        s.stretch as nominal_stretch,
-        b.value as baseline
+        s.target as nominal_target,
+        coalesce(s.stretch, case when i.qualifier = 'range' and (s.scope = 'city' or not i.additive)
+                                 then i.range_max end) as nominal_stretch,
+        coalesce(
+            own.value,
+            -- a non-additive indicator's unit figure is the city figure
+            case when s.scope <> 'city' and not i.additive then city.value end,
+            case when s.scope = 'city' and i.additive and ub.units_with_baseline = uc.units
+                 then ub.value end
+        ) as baseline
     from scopes as s
     join dim_indicator as i using (indicator_id)
-    left join dim_baseline as b
-        on b.indicator_id = s.indicator_id and b.unit = s.scope
+    left join dim_baseline as own on own.indicator_id = s.indicator_id and own.unit = s.scope
+    left join dim_baseline as city on city.indicator_id = s.indicator_id and city.unit = 'city'
+    left join unit_baselines as ub on ub.indicator_id = s.indicator_id
+    left join unit_counts as uc on uc.indicator_id = s.indicator_id
 ),
 absolute as (
     select
-        *,
+        w.*,
         case
-            when qualifier = 'increase_by' and unit_of_measure = '个百分点' then baseline + nominal_target
-            when qualifier = 'increase_by' and unit_of_measure = '%' then baseline * (1 + nominal_target / 100)
-            when qualifier = 'increase_by' then null
-            else nominal_target
+            when qualifier <> 'increase_by' then nominal_target
+            when unit_of_measure = '个百分点' then baseline + nominal_target
+            when unit_of_measure = '%' then baseline * (1 + nominal_target / 100)
         end as target,
         case
-            when nominal_stretch is null then null
-            when qualifier = 'increase_by' and unit_of_measure = '个百分点' then baseline + nominal_stretch
-            when qualifier = 'increase_by' and unit_of_measure = '%' then baseline * (1 + nominal_stretch / 100)
-            else nominal_stretch
-        end as stretch
-    from with_baseline
+            when nominal_stretch is null or qualifier <> 'increase_by' then nominal_stretch
+            when unit_of_measure = '个百分点' then baseline + nominal_stretch
+            when unit_of_measure = '%' then baseline * (1 + nominal_stretch / 100)
+        end as stretch,
+        case when qualifier = 'approx' then p.approx_tolerance else 0 end as tolerance,
+        case when cumulative then baseline else 0 end as start_level
+    from with_baseline as w
+    cross join param_status as p
 ),
-final as (
+profiles as (
+    select pacing, count(*) > 0 as has_quarters from dim_pacing group by pacing
+),
+paced as (
     select
         a.*,
         q.quarter_number,
-        p.share as expected_share,
-        -- a stock (level) is expected to move from its start-of-year level toward the
-        -- target; a flow from zero. Without a known start level, from zero.
+        coalesce(pr.has_quarters, false) = false and q.quarter_number < 4 as year_end_only,
         case
-            when p.share is null or a.target is null then null
-            when a.cumulative and a.baseline is not null and a.qualifier <> 'increase_by'
-                then a.baseline + p.share * (a.target - a.baseline)
-            when a.qualifier = 'increase_by' and a.baseline is not null
-                then a.baseline + p.share * (a.target - a.baseline)
-            else p.share * a.target
-        end as expected_to_date
+            when coalesce(pr.has_quarters, false) = false and q.quarter_number < 4 then null
+            else coalesce(dp.share, 1.0)
+        end as expected_share
     from absolute as a
     cross join quarters as q
-    left join dim_pacing as p on p.pacing = a.pacing and p.quarter = q.quarter_number
+    left join profiles as pr on pr.pacing = a.pacing
+    left join dim_pacing as dp on dp.pacing = a.pacing and dp.quarter = q.quarter_number
+),
+final as (
+    select
+        *,
+        case
+            when target is null or expected_share is null then null
+            -- a ceiling on a level holds all year; a ceiling on a flow is used up pro rata
+            when qualifier = 'max' and cumulative then target
+            -- at the end of the year the whole target is due, whatever the start
+            when expected_share >= 1 then target
+            when start_level is null then null
+            else start_level + expected_share * (target - start_level)
+        end as expected_to_date
+    from paced
 )
 select * from final;

@@ -1,4 +1,4 @@
--- stg_submissions: one row per received submission, with its quarter parsed.
+-- stg_submissions: every receipt of a file, with its quarter parsed.
 -- Grain: one row per submission_id.
 create or replace view stg_submissions as
 with source as (
