@@ -51,10 +51,15 @@ def test_demo_command_writes_a_chinese_brief_with_embedded_cjk_fonts(tmp_path):
     proc = subprocess.run([str(REPO / ".venv" / "bin" / "plantrack"), "demo"], cwd=tmp_path, env=env,
                           capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
-    pdfs = list((tmp_path / "home" / "out" / "2021Q2").glob("*.pdf"))
-    assert len(pdfs) == 1
-    assert str(pdfs[0]) in proc.stdout  # the demo says where it wrote the brief
-    assert_embedded_cjk_pdf(pdfs[0], "威海", "2021年第二季度")
+    out = tmp_path / "home" / "out" / "2021Q2"
+    city = list(out.glob("2021Q2_全市*.pdf"))
+    assert len(city) == 1
+    assert str(city[0]) in proc.stdout  # the demo says where it wrote the brief
+    assert_embedded_cjk_pdf(city[0], "威海", "2021年第二季度")
+    unit_briefs = [p for p in out.glob("*.pdf") if p != city[0]]
+    assert len(unit_briefs) == 11  # every unit with targets, the one that did not submit too
+    assert all(str(p) in proc.stdout for p in unit_briefs)
+    assert (out / "quality.html").exists()
     assert "Traceback" not in proc.stderr
 
 
