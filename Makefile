@@ -21,3 +21,8 @@ format: ## ruff format
 
 suites: ## regenerate the expectation suites from the catalog
 	.venv/bin/python -m expectations.suites
+
+bench: setup ## run the benchmarks (minutes: 1,000 files)
+	.venv/bin/python benchmarks/bench_landing.py --sizes 10,100,1000
+	.venv/bin/python benchmarks/bench_render.py
+	.venv/bin/python benchmarks/bench_flow.py --files 1000

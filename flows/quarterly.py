@@ -1,6 +1,7 @@
 """The quarterly run: ingest, validate, load, transform, render, publish.
 
-This flow is a table of contents: each step calls a plain function from
+This flow is a table of contents (ingest → load_and_transform → render → quality →
+deliver → finish): each step calls a plain function from
 ``plantrack.pipeline``. Files are ingested in batches (per-task overhead stays
 small at 1,000 files), each batch cached by the content of its files, so a
 second run of the same quarter redoes only the batches whose files changed.
@@ -16,16 +17,20 @@ from __future__ import annotations
 import hashlib
 import math
 import os
+from datetime import UTC, datetime
 from pathlib import Path
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.states import Completed, Failed
 
+from flows.deployments import resolve_quarter
 from plantrack import pipeline
 from plantrack.catalog import Catalog, catalog_from_settings
 from plantrack.landing import sha256_file
 from plantrack.periods import Quarter, parse_quarter
+from plantrack.publish import PublishResult
+from plantrack.publish import publish as publish_outputs
 from plantrack.settings import Settings, load_settings
 from warehouse.db import connect
 from warehouse.lock import WarehouseBusy, writer_lock
@@ -86,19 +91,43 @@ def quality(summary: pipeline.RunSummary, quarter: Quarter, catalog: Catalog, ou
 
 
 @task
-def publish(summary: pipeline.RunSummary, catalog: Catalog, out_dir: Path,
-            settings: Settings) -> str:
+def deliver(summary: pipeline.RunSummary, quarter: Quarter, catalog: Catalog, out_dir: Path,
+            settings: Settings) -> PublishResult:
+    """Briefs and fix-it workbooks to the quarter's outbox, then mail (never retried: no resends)."""
+    return publish_outputs(summary.outputs, out_dir, settings.home / "outbox" / quarter.code,
+                           catalog, settings.smtp, quarter)
+
+
+@task
+def finish(summary: pipeline.RunSummary, catalog: Catalog, out_dir: Path,
+           settings: Settings, delivered: PublishResult) -> str:
+    """Record the run's outcome in the warehouse, the run summary file and a Prefect artifact."""
     con = connect(settings.warehouse_path)
     try:
         summary.behind = pipeline.behind_indicators(con, parse_quarter(summary.quarter))
-        message = rejection_message(summary, catalog)
+        message = rejection_message(summary, catalog) + mail_note(delivered)
         state = "completed_with_rejections" if summary.rejected_files else "completed"
         summary.outputs["summary"] = [str(pipeline.finish_run(con, summary, state, message, out_dir))]
     finally:
         con.close()
-    create_markdown_artifact(markdown=artifact_markdown(summary, message),
+    create_markdown_artifact(markdown=artifact_markdown(summary, message) + mail_markdown(delivered),
                              key=f"quarterly-run-{summary.quarter.lower()}", description=message)
     return message
+
+
+def mail_note(delivered: PublishResult) -> str:
+    failed = sorted({d.recipient for d in delivered.failed})
+    return f"; mail failed for {', '.join(failed)}" if failed else ""
+
+
+def mail_markdown(delivered: PublishResult) -> str:
+    if not delivered.mail_enabled:
+        return f"\n\n## Outbox\n\n{delivered.outbox} (mail not configured)"
+    lines = ["", "", "## Mail", "", f"outbox: {delivered.outbox}", "",
+             f"- sent: {len(delivered.sent)}"]
+    lines += [f"- failed: {d.recipient} ({d.subject}): {d.error}" for d in delivered.failed]
+    lines += [f"- not mailed: {note}" for note in delivered.not_mailed]
+    return "\n".join(lines)
 
 
 def rejection_message(summary: pipeline.RunSummary, catalog: Catalog) -> str:
@@ -137,9 +166,10 @@ def batch_size_for(n_files: int, workers: int = 2) -> int:
 
 
 @flow(name="plantrack-quarterly", log_prints=True)
-def quarterly_run(quarter: str, inbox: str | None = None, out: str | None = None):
+def quarterly_run(quarter: str = "", inbox: str | None = None, out: str | None = None):
+    """``quarter`` empty: the quarter that has just ended (scheduled runs pass "")."""
     settings = load_settings()
-    q = parse_quarter(quarter)
+    q = resolve_quarter(quarter, datetime.now(UTC), settings.schedule.timezone)
     catalog = catalog_from_settings(settings)
     inbox_dir = Path(inbox) if inbox else settings.quarter_inbox(q.code)
     out_dir = Path(out) if out else settings.quarter_out(q.code)
@@ -160,8 +190,12 @@ def quarterly_run(quarter: str, inbox: str | None = None, out: str | None = None
             load_and_transform(summary.run_id, q, catalog, outcomes, settings)
             for kind, paths in render(q, catalog, out_dir, settings).items():
                 summary.outputs[kind] = [str(p) for p in paths]
-            summary.outputs["quality"] = [str(p) for p in quality(summary, q, catalog, out_dir, settings)]
-            message = publish(summary, catalog, out_dir, settings)
+            quality_paths = quality(summary, q, catalog, out_dir, settings)
+            summary.outputs["fixit"] = [str(p) for p in quality_paths if p.suffix == ".xlsx"]
+            summary.outputs["quality"] = [str(p) for p in quality_paths if p.suffix != ".xlsx"]
+            delivered = deliver(summary, q, catalog, out_dir, settings)
+            summary.outputs["outbox"] = [str(p.outbox_path) for p in delivered.publications]
+            message = finish(summary, catalog, out_dir, settings, delivered)
     except WarehouseBusy as exc:
         return Failed(message=str(exc))
     return Completed(message=message, data=summary)
