@@ -24,7 +24,7 @@ from plantrack.landing import (
     Received,
     archive_file,
     land_raw_many,
-    load_validation,
+    load_verdicts,
     record_unreadable,
 )
 from plantrack.periods import Quarter
@@ -32,7 +32,7 @@ from plantrack.quality import (
     build_data_docs,
     fixit_href,
     quality_report,
-    store_validation_detail,
+    store_validation_details,
     submission_deadline,
     write_quality_page,
 )
@@ -195,10 +195,10 @@ def load(con: duckdb.DuckDBPyConnection, run_id: str, quarter: Quarter, catalog:
         for o in outcomes:
             if o.unreadable is not None:
                 record_unreadable(con, run_id, o.received, o.unreadable)
-            elif o.validation is not None:
-                load_validation(con, run_id, o.received, quarter.code, o.validation)
-                store_validation_detail(con, run_id, o.received.submission_id, quarter.code,
-                                        o.validation)
+        judged = [o for o in outcomes if o.validation is not None]
+        load_verdicts(con, run_id, quarter.code, [(o.received, o.validation) for o in judged])
+        store_validation_details(con, run_id, quarter.code,
+                                 [(o.received.submission_id, o.validation) for o in judged])
         refresh_catalog_tables(con, catalog, settings.thresholds.behind,
                                settings.thresholds.severely_behind,
                                settings.thresholds.approx_tolerance)
@@ -221,12 +221,16 @@ def apply_run_checks(con, quarter: Quarter, catalog: Catalog, outcomes: list[Fil
         o.validation = v
 
 
+def latest_outcomes(outcomes: list[FileOutcome]) -> dict[str, FileOutcome]:
+    """Each unit's most recently received, readable file of the run."""
+    return {o.unit: o for o in sorted(outcomes, key=lambda o: o.received.received_at)
+            if o.unit and o.validation is not None}
+
+
 def write_fixits(outcomes: list[FileOutcome], folder: Path) -> dict[str, Path]:
     """<folder>/<unit>.xlsx for each unit whose latest file has issues (stale ones removed)."""
-    latest = {o.unit: o for o in sorted(outcomes, key=lambda o: o.received.received_at)
-              if o.unit and o.validation is not None}
     written = {}
-    for unit, o in latest.items():
+    for unit, o in latest_outcomes(outcomes).items():
         target = folder / f"{unit}.xlsx"
         if o.issues:
             written[unit] = write_fixit(o.received.archived_path, o.issues, target,
@@ -238,12 +242,16 @@ def write_fixits(outcomes: list[FileOutcome], folder: Path) -> dict[str, Path]:
 
 def write_quality_outputs(con, catalog: Catalog, quarter: Quarter, summary: RunSummary,
                           out_dir: Path, suites_dir: Path) -> list[Path]:
-    """Fix-it workbooks per unit, GX Data Docs for engineers, and the data-quality page."""
+    """Fix-it workbooks per unit, GX Data Docs for engineers, and the data-quality page.
+
+    Data Docs cover each unit's latest file, the verdicts that count this quarter:
+    GX renders ~0.1 s per validation, too slow to redo for every file of a large run.
+    """
     fixits = write_fixits(summary.files, out_dir / "fixit")
     docs: list[Path] = []
     try:  # Data Docs are for engineers: never fail the run for them
         docs = [build_data_docs({o.received.submission_id[:16]: o.validation
-                                 for o in summary.files if o.validation is not None},
+                                 for o in latest_outcomes(summary.files).values()},
                                 suites_dir, out_dir / "data_docs", summary.run_id)]
     except Exception:
         log.exception("GX Data Docs could not be built")

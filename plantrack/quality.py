@@ -24,6 +24,7 @@ from jinja2 import Environment, FileSystemLoader
 
 from plantrack import periods
 from plantrack.catalog import Catalog
+from plantrack.landing import insert_rows
 from plantrack.periods import Quarter
 from plantrack.settings import REPORT_TEMPLATES_DIR
 from plantrack.validate import CHECKS, Validation, ephemeral_context, load_suite
@@ -37,35 +38,33 @@ DEFAULT_TZ = "Asia/Shanghai"
 def store_validation_detail(con: duckdb.DuckDBPyConnection, run_id: str, submission_id: str,
                             quarter: str, validation: Validation) -> None:
     """What load_validation does not keep: every check run, and the rejected 重点任务 rows."""
-    store_check_results(con, run_id, submission_id, quarter, validation)
-    store_quarantined_milestones(con, run_id, submission_id, quarter, validation)
+    store_validation_details(con, run_id, quarter, [(submission_id, validation)])
 
 
-def store_quarantined_milestones(con: duckdb.DuckDBPyConnection, run_id: str, submission_id: str,
-                                 quarter: str, validation: Validation) -> int:
-    """The rejected task rows of one submission, with their reasons (replacing older ones)."""
-    con.execute("delete from quarantined_milestones where submission_id = ?", [submission_id])
-    held = validation.milestones_quarantined
-    if held is None or not held.height:
-        return 0
-    con.executemany("insert into quarantined_milestones values (?, ?, ?, ?, ?, ?, ?, ?)",
-                    [(run_id, submission_id, validation.unit, quarter, r["milestone_id"],
-                      r["row_number"], r["status"], r["reasons"]) for r in held.iter_rows(named=True)])
-    return held.height
+def store_validation_details(con: duckdb.DuckDBPyConnection, run_id: str, quarter: str,
+                             items: list[tuple[str, Validation]]) -> None:
+    """The same for many submissions at once, one statement per table.
 
-
-def store_check_results(con: duckdb.DuckDBPyConnection, run_id: str, submission_id: str,
-                        quarter: str, validation: Validation) -> int:
-    """Record every check run on one submission (replacing this run's earlier record of it)."""
-    con.execute("delete from check_results where run_id = ? and submission_id = ?",
-                [run_id, submission_id])
-    rows = [(run_id, submission_id, validation.unit, quarter, r["suite"], r["expectation"],
-             r["code"], r["severity"], r["column_name"], r["success"], r["element_count"],
-             r["unexpected_count"]) for r in validation.expectation_results]
-    if rows:
-        con.executemany("insert into check_results values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        rows)
-    return len(rows)
+    Check results are kept per run (this run's earlier record of a submission is replaced);
+    rejected task rows are the submission's latest verdict.
+    """
+    if not items:
+        return
+    sids = [sid for sid, _ in items]
+    con.execute("delete from check_results where run_id = ? and submission_id in (select unnest(?))",
+                [run_id, sids])
+    con.execute("delete from quarantined_milestones where submission_id in (select unnest(?))", [sids])
+    checks, held_rows = [], []
+    for sid, v in items:
+        checks += [(run_id, sid, v.unit, quarter, r["suite"], r["expectation"], r["code"],
+                    r["severity"], r["column_name"], r["success"], r["element_count"],
+                    r["unexpected_count"]) for r in v.expectation_results]
+        held = v.milestones_quarantined
+        if held is not None and held.height:
+            held_rows += [(run_id, sid, v.unit, quarter, r["milestone_id"], r["row_number"],
+                           r["status"], r["reasons"]) for r in held.iter_rows(named=True)]
+    insert_rows(con, "check_results", checks)
+    insert_rows(con, "quarantined_milestones", held_rows)
 
 
 # -- the page's rows, from the warehouse ----------------------------------------------
