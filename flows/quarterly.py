@@ -35,7 +35,7 @@ from plantrack.settings import Settings, load_settings
 from warehouse.db import connect
 from warehouse.lock import WarehouseBusy, writer_lock
 
-MAX_BATCH = 25
+MAX_BATCH = 10  # files per ingest task: small enough that one changed file redoes little
 
 
 def lock_wait_seconds() -> float:
