@@ -5,7 +5,9 @@ default is ``var/`` inside the project checkout, so a trial run, a test and a
 second deployment can each point at their own folder.
 
 Precedence (highest first): environment variables, ``$PLANTRACK_HOME/plantrack.toml``
-(or the file named by ``PLANTRACK_CONFIG``), built-in defaults.
+(or the file named by ``PLANTRACK_CONFIG``), built-in defaults. The file's sections:
+``[paths]`` (inbox, archive, warehouse, out), ``[status]`` (behind, severely_behind,
+approx_tolerance), ``[smtp]`` and ``[smtp.units]``, ``[schedule]``, ``[catalog]``.
 """
 
 from __future__ import annotations
@@ -77,22 +79,27 @@ class Settings:
     schedule: Schedule = field(default_factory=Schedule)
     timezone: str = "Asia/Shanghai"
     issuer: str = "威海市科学技术局"
+    # Explicit locations; None means the default under ``home``.
+    inbox_dir: Path | None = None
+    archive_dir: Path | None = None
+    warehouse_file: Path | None = None
+    out_dir: Path | None = None
 
     @property
     def inbox(self) -> Path:
-        return self.home / "inbox"
+        return self.inbox_dir or self.home / "inbox"
 
     @property
     def archive(self) -> Path:
-        return self.home / "archive"
+        return self.archive_dir or self.home / "archive"
 
     @property
     def warehouse_path(self) -> Path:
-        return self.home / "warehouse" / "plantrack.duckdb"
+        return self.warehouse_file or self.home / "warehouse" / "plantrack.duckdb"
 
     @property
     def out(self) -> Path:
-        return self.home / "out"
+        return self.out_dir or self.home / "out"
 
     @property
     def logs(self) -> Path:
@@ -144,7 +151,26 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         approx_tolerance=float(status.get("approx_tolerance", Thresholds.approx_tolerance)),
     )
     return Settings(home=home, thresholds=thresholds, smtp=_smtp(data.get("smtp", {}), env),
-                    schedule=_schedule(data.get("schedule", {})), **paths)
+                    schedule=_schedule(data.get("schedule", {})),
+                    **_locations(data.get("paths", {}), env), **paths)
+
+
+_LOCATIONS = {  # Settings field: ([paths] key in the TOML file, environment variable)
+    "inbox_dir": ("inbox", "PLANTRACK_INBOX"),
+    "archive_dir": ("archive", "PLANTRACK_ARCHIVE"),
+    "warehouse_file": ("warehouse", "PLANTRACK_WAREHOUSE"),
+    "out_dir": ("out", "PLANTRACK_OUT"),
+}
+
+
+def _locations(data: dict, env: dict[str, str]) -> dict[str, Path]:
+    """[paths] inbox/archive/warehouse/out, overridden by PLANTRACK_INBOX … variables."""
+    found = {}
+    for field_name, (key, var) in _LOCATIONS.items():
+        value = env.get(var) or data.get(key)
+        if value:
+            found[field_name] = Path(value).expanduser().resolve()
+    return found
 
 
 def _smtp(data: dict, env: dict[str, str]) -> Smtp:

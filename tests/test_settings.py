@@ -23,3 +23,16 @@ def test_home_and_toml_file_and_env_overrides(tmp_path: Path):
     assert s.thresholds.severely_behind == 0.5
     assert s.smtp.enabled and s.smtp.port == 2525
     assert s.smtp.unit_recipients == {"huancui": ("a@example",)}
+
+
+def test_locations_from_the_toml_file_and_the_environment(tmp_path: Path):
+    (tmp_path / "plantrack.toml").write_text(
+        f'[paths]\ninbox = "{tmp_path / "drop"}"\nwarehouse = "{tmp_path / "db" / "w.duckdb"}"\n',
+        encoding="utf-8",
+    )
+    s = load_settings({"PLANTRACK_HOME": str(tmp_path), "PLANTRACK_OUT": str(tmp_path / "pub")})
+    assert s.inbox == tmp_path / "drop"
+    assert s.quarter_inbox("2021Q2") == tmp_path / "drop" / "2021Q2"
+    assert s.warehouse_path == tmp_path / "db" / "w.duckdb"
+    assert s.out == tmp_path / "pub"
+    assert s.archive == tmp_path / "archive"  # not set: the default under PLANTRACK_HOME
