@@ -41,6 +41,22 @@ def catalog() -> Catalog:
     return catalog_from_settings(load_settings({}))
 
 
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server on 127.0.0.1 that records what it accepts."""
+    from aiosmtpd.controller import Controller
+
+    from tests.smtp_support import RecordingHandler, free_port
+
+    handler = RecordingHandler()
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        yield controller, handler
+    finally:
+        controller.stop()
+
+
 @pytest.fixture(scope="session")
 def prefect_harness(tmp_path_factory):
     """One Prefect test harness for the whole session (its server takes seconds to start)."""

@@ -6,27 +6,15 @@ from email import message_from_bytes, policy
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from plantrack.periods import parse_quarter
 from plantrack.publish import publish
 from plantrack.settings import Smtp
-from tests.test_mail import REFUSED, RecordingHandler, free_port
+from tests.smtp_support import REFUSED
 
 Q2 = parse_quarter("2021Q2")
 HC, WD, RS = (f"2021Q2_{unit}_科技工作要点落实情况简报.pdf"
               for unit in ("huancui_环翠区", "wendeng_文登区", "rushan_乳山市"))
-
-
-@pytest.fixture
-def smtp_server():
-    handler = RecordingHandler()
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    try:
-        yield controller, handler
-    finally:
-        controller.stop()
 
 
 def _write(path: Path, content: bytes) -> str:

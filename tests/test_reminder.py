@@ -8,7 +8,6 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from flows.reminder import (
     INVALID,
@@ -26,7 +25,6 @@ from plantrack.landing import sha256_file
 from plantrack.periods import parse_quarter
 from plantrack.settings import Smtp
 from plantrack.template import template_filename, write_template
-from tests.test_mail import RecordingHandler, free_port
 from transforms.models import refresh_catalog_tables
 from warehouse.db import connect
 
@@ -196,17 +194,6 @@ def test_reminder_mails_go_only_to_units_that_must_act(warehouse, catalog):
 
 
 # -- the flow function, end to end on a warehouse file and a loopback SMTP server -----
-
-@pytest.fixture
-def smtp_server():
-    handler = RecordingHandler()
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    try:
-        yield controller, handler
-    finally:
-        controller.stop()
-
 
 def test_reminder_flow_writes_the_list_and_mails_each_unit(home, settings, catalog,
                                                           smtp_server):
