@@ -275,21 +275,18 @@ def load_verdicts(con: duckdb.DuckDBPyConnection, run_id: str, quarter: str,
                   verdicts: list[tuple[Received, Validation]]) -> None:
     """Store many submissions' verdicts with one statement per table.
 
-    Issues and GX results are kept per run; accepted, quarantined and milestone rows
-    are the submission's latest verdict (replaced). Callers own the transaction.
+    Issues are kept per run (check results too, in ``quality.store_validation_details``);
+    accepted, quarantined and milestone rows are the submission's latest verdict
+    (replaced). Callers own the transaction.
     """
     if not verdicts:
         return
     rows: dict[str, list[tuple]] = {t: [] for t in (
-        "submission_issues", "expectation_results", "accepted_values", "quarantine_rows",
-        "milestone_reports")}
+        "submission_issues", "accepted_values", "quarantine_rows", "milestone_reports")}
     parsed: list[tuple] = []
     for received, v in verdicts:
         sid = received.submission_id
         rows["submission_issues"] += _issue_rows(run_id, sid, v.unit, v.issues)
-        rows["expectation_results"] += [
-            (run_id, sid, f"submission_{v.unit}", r["expectation"], r["column_name"],
-             r["success"], r["unexpected_count"]) for r in v.expectation_results]
         if v.accepted is not None:
             rows["accepted_values"] += [
                 (run_id, sid, v.unit, quarter, r["indicator_id"], r["actual"], r["actual_cell"],
