@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 DEADLINE_DAYS = 10  # due before the 10th day after the quarter ends, when the scheduled run starts
 
@@ -65,3 +66,10 @@ def submission_deadline(quarter: Quarter, days: int = DEADLINE_DAYS) -> datetime
     """When a quarter's submissions are due, in the bureau's local time (naive): the start of
     the 10th day after the quarter ends, i.e. the end of the 9th."""
     return datetime.combine(quarter.end_date + timedelta(days=days), time(0, 0))
+
+
+def local_time(moment: datetime | None, tz: str = "Asia/Shanghai") -> datetime | None:
+    """A receipt time (naive UTC, as the warehouse keeps it) in the bureau's local time (naive)."""
+    if moment is None:
+        return None
+    return moment.replace(tzinfo=UTC).astimezone(ZoneInfo(tz)).replace(tzinfo=None)

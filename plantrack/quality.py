@@ -82,9 +82,9 @@ def _as_utc_naive(moment: datetime, tz: str) -> datetime:
 
 
 def local_time(moment: datetime | None, tz: str = DEFAULT_TZ) -> str:
-    if moment is None:
-        return ""
-    return moment.replace(tzinfo=UTC).astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M")
+    """A receipt time (naive UTC) as the bureau reads it: 2021-07-05 10:00."""
+    local = periods.local_time(moment, tz)
+    return local.strftime("%Y-%m-%d %H:%M") if local else ""
 
 
 @dataclass(frozen=True)

@@ -21,13 +21,12 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from datetime import time as clock
 from functools import lru_cache
 from itertools import repeat
 from pathlib import Path
 from urllib.parse import unquote, urlparse
-from zoneinfo import ZoneInfo
 
 import duckdb
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
@@ -36,7 +35,7 @@ from markupsafe import Markup
 from plantrack import progress
 from plantrack.catalog import Catalog
 from plantrack.fonts import FALLBACK_FAMILY, FAMILY, FontFile, font_face_css, prepared_fonts
-from plantrack.periods import Quarter, submission_deadline
+from plantrack.periods import Quarter, local_time, submission_deadline
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[1] / "report_templates"
 CITY_TEMPLATE, UNIT_TEMPLATE = "city_brief.html", "unit_brief.html"
@@ -117,13 +116,6 @@ def format_deadline(deadline: datetime) -> str:
     if deadline.time() == clock(0, 0):  # midnight reads as the end of the day before
         return f"{format_date(deadline - timedelta(days=1))}24时"
     return f"{format_date(deadline)}{deadline:%H:%M}"
-
-
-def local_time(moment: datetime | None, tz: str = DEFAULT_TZ) -> datetime | None:
-    """A receipt time (naive UTC in the warehouse) in the bureau's local time (naive)."""
-    if moment is None:
-        return None
-    return moment.replace(tzinfo=UTC).astimezone(ZoneInfo(tz)).replace(tzinfo=None)
 
 
 def display_unit(row: dict) -> str:
