@@ -22,7 +22,9 @@ from pathlib import Path
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
+from prefect.cache_policies import NO_CACHE
 from prefect.states import Completed, Failed
+from prefect.utilities.annotations import quote
 
 from flows.deployments import resolve_quarter
 from plantrack import pipeline
@@ -36,6 +38,11 @@ from warehouse.db import connect
 from warehouse.lock import WarehouseBusy, writer_lock
 
 MAX_BATCH = 10  # files per ingest task: small enough that one changed file redoes little
+
+# The stages after ingest take every file's verdict. Prefect would walk those arguments
+# looking for futures and hash them for its default cache policy — about 10 s per task
+# at 1,000 files — so they are passed quote()d and those tasks are not cached (NO_CACHE):
+# their inputs change every run anyway.
 
 
 def lock_wait_seconds() -> float:
@@ -58,7 +65,7 @@ def ingest(paths: list[Path], batch_size: int, catalog: Catalog, quarter: Quarte
     return pipeline.ingest_batch(paths, catalog, quarter, settings.archive, settings.suites_dir)
 
 
-@task(retries=1, retry_delay_seconds=5)
+@task(retries=1, retry_delay_seconds=5, cache_policy=NO_CACHE)
 def load_and_transform(run_id: str, quarter: Quarter, catalog: Catalog,
                        outcomes: list[pipeline.FileOutcome], settings: Settings) -> None:
     con = connect(settings.warehouse_path)
@@ -68,7 +75,7 @@ def load_and_transform(run_id: str, quarter: Quarter, catalog: Catalog,
         con.close()
 
 
-@task
+@task(cache_policy=NO_CACHE)
 def render(quarter: Quarter, catalog: Catalog, out_dir: Path,
            settings: Settings) -> dict[str, list[Path]]:
     con = connect(settings.warehouse_path, read_only=True)
@@ -79,7 +86,7 @@ def render(quarter: Quarter, catalog: Catalog, out_dir: Path,
         con.close()
 
 
-@task
+@task(cache_policy=NO_CACHE)
 def quality(summary: pipeline.RunSummary, quarter: Quarter, catalog: Catalog, out_dir: Path,
             settings: Settings) -> list[Path]:
     con = connect(settings.warehouse_path)
@@ -90,7 +97,7 @@ def quality(summary: pipeline.RunSummary, quarter: Quarter, catalog: Catalog, ou
         con.close()
 
 
-@task
+@task(cache_policy=NO_CACHE)
 def deliver(summary: pipeline.RunSummary, quarter: Quarter, catalog: Catalog, out_dir: Path,
             settings: Settings) -> PublishResult:
     """Briefs and fix-it workbooks to the quarter's outbox, then mail (never retried: no resends)."""
@@ -98,7 +105,7 @@ def deliver(summary: pipeline.RunSummary, quarter: Quarter, catalog: Catalog, ou
                            catalog, settings.smtp, quarter)
 
 
-@task
+@task(cache_policy=NO_CACHE)
 def finish(summary: pipeline.RunSummary, catalog: Catalog, out_dir: Path,
            settings: Settings, delivered: PublishResult) -> str:
     """Record the run's outcome in the warehouse, the run summary file and a Prefect artifact."""
@@ -187,15 +194,17 @@ def quarterly_run(quarter: str = "", inbox: str | None = None, out: str | None =
 
             summary = pipeline.RunSummary(run_id=pipeline.new_run_id(q), quarter=q.code,
                                           files=outcomes)
-            load_and_transform(summary.run_id, q, catalog, outcomes, settings)
+            load_and_transform(summary.run_id, q, catalog, quote(outcomes), settings)
             for kind, paths in render(q, catalog, out_dir, settings).items():
                 summary.outputs[kind] = [str(p) for p in paths]
-            quality_paths = quality(summary, q, catalog, out_dir, settings)
+            quality_paths = quality(quote(summary), q, catalog, out_dir, settings)
             summary.outputs["fixit"] = [str(p) for p in quality_paths if p.suffix == ".xlsx"]
             summary.outputs["quality"] = [str(p) for p in quality_paths if p.suffix != ".xlsx"]
-            delivered = deliver(summary, q, catalog, out_dir, settings)
+            delivered = deliver(quote(summary), q, catalog, out_dir, settings)
             summary.outputs["outbox"] = [str(p.outbox_path) for p in delivered.publications]
-            message = finish(summary, catalog, out_dir, settings, delivered)
+            message = finish(quote(summary), catalog, out_dir, settings, delivered)
     except WarehouseBusy as exc:
         return Failed(message=str(exc))
-    return Completed(message=message, data=summary)
+    # The summary as plain data (RunSummary.to_dict): Prefect walks a flow's return value
+    # looking for futures, which takes seconds over 1,000 files' verdicts.
+    return Completed(message=message, data=summary.to_dict())

@@ -12,7 +12,7 @@ ORDER = 10
 
 
 def run_flow(settings, quarter, inbox: Path | None, out: Path | None):
-    """Run the quarterly flow in Prefect's embedded mode; return (message, RunSummary)."""
+    """Run the quarterly flow in Prefect's embedded mode; return (message, run summary dict)."""
     configure_prefect(settings)
     from flows.quarterly import quarterly_run
 
@@ -23,8 +23,7 @@ def run_flow(settings, quarter, inbox: Path | None, out: Path | None):
     return state.message, state.result()
 
 
-def print_run_summary(message: str, summary, started: float) -> None:
-    d = summary.to_dict()
+def print_run_summary(message: str, d: dict, started: float) -> None:
     print(f"\n{message}")
     print(f"收到文件 {d['files_received']} 个，采用 {d['files_accepted']} 个，"
           f"隔离数据行 {d['rows_quarantined']} 行，错误 {d['issues']['errors']} 条，"
