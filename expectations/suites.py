@@ -46,8 +46,19 @@ def _expectation(kind: str, code: str, severity: str = "critical", meta: dict | 
             "severity": severity}
 
 
-def _in(ids: list[str]) -> str:
-    return "indicator_id in [" + ", ".join(f'"{i}"' for i in ids) + "]"
+def _condition(column: str, operator: str, parameter) -> dict:
+    """A GX row condition as GX serialises it (``Column(column).is_in(...)`` and the like).
+
+    Condition objects, not pandas query strings: GX 1.9+ warns on every validation that
+    string conditions will go, and no process-wide warning filter survives threads that
+    save and restore the filters around it (pandas does, while casting dtypes).
+    """
+    return {"type": "comparison", "column": {"name": column}, "operator": operator,
+            "parameter": parameter}
+
+
+def _in(ids: list[str]) -> dict:
+    return _condition("indicator_id", "IN", ids)
 
 
 def city_total_ids(catalog: Catalog, unit: str) -> list[str]:
@@ -95,14 +106,13 @@ def _unit_of_measure_rule(indicators: list[Indicator]) -> dict:
         value_pairs_set=[[i.id, i.unit] for i in indicators],
         ignore_row_if="either_value_is_missing",
         # rows of unknown indicators are reported as such, not as a wrong unit too
-        row_condition=_in([i.id for i in indicators]), condition_parser="pandas",
+        row_condition=_in([i.id for i in indicators]),
     )
 
 
 def _value_rules(indicators: list[Indicator]) -> list[dict]:
     relative = [i.id for i in indicators if i.is_relative]
-    not_negative = {"row_condition": "indicator_id not in [" + ", ".join(
-        f'"{i}"' for i in relative) + "]", "condition_parser": "pandas"} if relative else {}
+    not_negative = {"row_condition": _condition("indicator_id", "NOT_IN", relative)} if relative else {}
     rules = [
         _expectation("expect_column_values_to_not_be_null", "value_not_number", column="actual"),
         _expectation("expect_column_values_to_be_between", "negative_value", column="actual",
@@ -116,8 +126,7 @@ def _value_rules(indicators: list[Indicator]) -> list[dict]:
     for (low, high), ids in sorted(groups.items(), key=lambda kv: kv[1]):
         limits = {k: v for k, v in (("min_value", low), ("max_value", high)) if v is not None}
         rules.append(_expectation("expect_column_values_to_be_between", "percent_out_of_range",
-                                  column="actual", row_condition=_in(ids),
-                                  condition_parser="pandas", **limits))
+                                  column="actual", row_condition=_in(ids), **limits))
     return rules
 
 
@@ -178,8 +187,7 @@ def build_milestone_suite(catalog: Catalog, statuses: tuple[str, ...], done: str
             _expectation("expect_column_values_to_be_in_set", "invalid_status",
                          column="status", value_set=list(statuses)),
             _expectation("expect_column_values_to_not_be_null", "completed_without_evidence",
-                         "warning", column="support", row_condition=f'status == "{done}"',
-                         condition_parser="pandas"),
+                         "warning", column="support", row_condition=_condition("status", "==", done)),
         ],
     }
 

@@ -17,7 +17,6 @@ import json
 import logging
 import os
 import re
-import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -42,12 +41,6 @@ from transforms.cleaning import (
     normalize_text,
     parse_number,
 )
-
-# The committed suites use string row conditions with the pandas parser. GX 1.9+ warns on
-# every validation that they will go in GX 2.0 (Condition objects replace them); unfiltered,
-# that warning floods the quarterly run's log with thousands of lines.
-warnings.filterwarnings("ignore", message=r"The condition_parser parameter is deprecated",
-                        category=DeprecationWarning)
 
 log = logging.getLogger(__name__)
 
