@@ -12,6 +12,7 @@ counts and every behind-target indicator, worst first, before any detail.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import multiprocessing
 import os
@@ -24,6 +25,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from datetime import time as clock
 from functools import lru_cache
+from importlib.metadata import version
 from itertools import repeat
 from pathlib import Path
 from urllib.parse import unquote, urlparse
@@ -578,19 +580,50 @@ def _without_unprintable(html: str, messages: list[str]) -> tuple[str, list[str]
 def render_brief(brief: Brief, target: Path, font_cache: Path, created: date,
                  template: str | None = None, strict: bool = True,
                  fonts: list[FontFile] | None = None) -> Path:
-    """HTML next to the PDF (the reviewable form), then the PDF."""
+    """HTML next to the PDF (the reviewable form), then the PDF.
+
+    A clean render also leaves a stamp of its HTML (``is_current``); the stamp goes
+    first and comes back last, so a render that dies half way is never taken as done.
+    """
     fonts = fonts if fonts is not None else prepared_fonts(font_cache)
-    html = render_html(brief, fonts, created, template)
+    source = render_html(brief, fonts, created, template)
     target.parent.mkdir(parents=True, exist_ok=True)
-    messages = write_pdf(html, target, fonts, created)
-    html, replaced = _without_unprintable(html, messages)
+    stamp = _stamp_path(target)
+    stamp.unlink(missing_ok=True)
+    messages = write_pdf(source, target, fonts, created)
+    html, replaced = _without_unprintable(source, messages)
     if replaced:
         log.warning("%s: 无法显示的字符已替换为%s：%s", target.name, MISSING_GLYPH, "".join(replaced))
         messages = write_pdf(html, target, fonts, created)
     target.with_suffix(".html").write_text(html, encoding="utf-8")
     if messages and strict:
         raise RenderError(f"{target.name}: PDF rendering reported problems:\n" + "\n".join(messages))
+    if not messages:
+        stamp.write_text(_html_digest(source), encoding="ascii")
     return target
+
+
+def _stamp_path(target: Path) -> Path:
+    return target.with_name(f".{target.name}.rendered")
+
+
+def _html_digest(html: str) -> str:
+    """What a PDF is made of: its HTML (data, template, font faces) and the renderer."""
+    digest = hashlib.sha256(f"weasyprint {version('weasyprint')}\n".encode())
+    digest.update(html.encode("utf-8"))
+    return digest.hexdigest()
+
+
+def is_current(job: RenderJob, fonts: list[FontFile]) -> bool:
+    """True when ``job.target`` was rendered cleanly from exactly the HTML this job makes now.
+
+    Lets a run again skip the briefs whose figures did not change: the HTML holds every
+    figure, the template and the font faces, and a brief's bytes depend on nothing else.
+    """
+    stamp = _stamp_path(job.target)
+    if not (job.target.is_file() and stamp.is_file()):
+        return False
+    return stamp.read_text(encoding="ascii") == _html_digest(render_html(job.brief, fonts, job.created))
 
 
 # -- many briefs, on every core --------------------------------------------------
@@ -639,8 +672,8 @@ def _pool_context():
 
 @contextmanager
 def _render_pool(workers: int, fonts: list[FontFile]) -> Iterator[ProcessPoolExecutor | None]:
-    """Worker processes, started at once so that they warm up while the caller builds the
-    briefs; None when there is only one core to use."""
+    """Worker processes, each warming up (fonts, Pango) as soon as it starts; None when
+    there is only one core, or only one brief, to render."""
     if workers <= 1:
         yield None
         return
@@ -662,6 +695,18 @@ def render_jobs(jobs: Iterable[RenderJob], font_cache: Path, workers: int | None
     fonts = prepared_fonts(font_cache)  # built once here, before any worker needs it
     with _render_pool(min(workers or available_cores(), len(jobs)), fonts) as pool:
         return _run(jobs, fonts, pool)
+
+
+def render_changed(jobs: list[RenderJob], fonts: list[FontFile],
+                   workers: int | None = None) -> dict[str, Path]:
+    """Render the jobs whose PDF is not current (``is_current``); scope → PDF path for all."""
+    stale = [job for job in jobs if not is_current(job, fonts)]
+    if len(stale) < len(jobs):
+        log.info("briefs: %d of %d unchanged since they were last rendered, kept",
+                 len(jobs) - len(stale), len(jobs))
+    with _render_pool(min(workers or available_cores(), len(stale)), fonts) as pool:
+        _run(stale, fonts, pool)
+    return {job.scope: job.target for job in jobs}
 
 
 def brief_filename(quarter: Quarter, unit: dict | None = None) -> str:
@@ -691,10 +736,7 @@ def render_unit_briefs(con: duckdb.DuckDBPyConnection, catalog: Catalog, quarter
     """One brief per unit that has targets (or per unit named); unit code → PDF path."""
     progress.require_quarter(con, quarter)
     fonts = prepared_fonts(font_cache)
-    count = len(units) if units else len(progress.units_with_targets(con))
-    with _render_pool(min(workers or available_cores(), count), fonts) as pool:
-        jobs = unit_jobs(con, catalog, quarter, out_dir, issuer, units)
-        return {r.scope: r.path for r in _run(jobs, fonts, pool)}
+    return render_changed(unit_jobs(con, catalog, quarter, out_dir, issuer, units), fonts, workers)
 
 
 def render_quarter_briefs(con: duckdb.DuckDBPyConnection, catalog: Catalog, quarter: Quarter,
@@ -703,9 +745,8 @@ def render_quarter_briefs(con: duckdb.DuckDBPyConnection, catalog: Catalog, quar
     """The city brief and every unit's brief in one pool; 'city' and unit codes → PDF paths."""
     progress.require_quarter(con, quarter)
     fonts = prepared_fonts(font_cache)
-    with _render_pool(workers or available_cores(), fonts) as pool:
-        unit_rows = progress.unit_progress(con, quarter.code)
-        city = RenderJob("city", city_brief(con, catalog, quarter, issuer, unit_rows=unit_rows),
-                         out_dir / brief_filename(quarter), report_date(quarter))
-        jobs = [city, *unit_jobs(con, catalog, quarter, out_dir, issuer, unit_rows=unit_rows)]
-        return {r.scope: r.path for r in _run(jobs, fonts, pool)}
+    unit_rows = progress.unit_progress(con, quarter.code)
+    city = RenderJob("city", city_brief(con, catalog, quarter, issuer, unit_rows=unit_rows),
+                     out_dir / brief_filename(quarter), report_date(quarter))
+    jobs = [city, *unit_jobs(con, catalog, quarter, out_dir, issuer, unit_rows=unit_rows)]
+    return render_changed(jobs, fonts, workers)

@@ -228,3 +228,51 @@ def test_a_character_no_font_has_is_replaced_not_left_as_a_box(tmp_path):
     con.close()
     pdf = report.render_brief(brief, tmp_path / "u.pdf", font_cache(), report.report_date(Q2))
     assert "备注〓完" in squeeze("".join(page_texts(pdf)))
+
+
+# -- a run again redraws only the briefs whose content changed -----------------------
+
+def _render_all(warehouse: Path, out: Path) -> dict[str, Path]:
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        return report.render_quarter_briefs(con, fixture_catalog(), Q2, out, ISSUER, font_cache(),
+                                            workers=2)
+    finally:
+        con.close()
+
+
+def _written(paths: dict[str, Path]) -> dict[str, int]:
+    return {scope: p.stat().st_mtime_ns for scope, p in paths.items()}
+
+
+def test_briefs_whose_figures_did_not_change_are_not_rendered_again(tmp_path):
+    out = tmp_path / "out"
+    first = _render_all(build_warehouse(tmp_path / "w1.duckdb"), out)
+    before = _written(first)
+
+    again = _render_all(build_warehouse(tmp_path / "w2.duckdb"), out)  # the same figures
+    assert again == first and _written(again) == before
+
+    # the bureau's note changes: its brief is drawn again and says so; the districts' are kept
+    changed = _render_all(build_warehouse(tmp_path / "w3.duckdb", notes={"I02-1-2": "第三次修改后的说明"}),
+                          out)
+    after = _written(changed)
+    assert after["bureau"] != before["bureau"]
+    assert "第三次修改后的说明" in squeeze("".join(page_texts(changed["bureau"])))
+    assert {s: after[s] for s in ("a", "b", "c")} == {s: before[s] for s in ("a", "b", "c")}
+
+
+def test_a_brief_whose_render_did_not_finish_or_whose_pdf_is_gone_is_rendered_again(tmp_path):
+    out = tmp_path / "out"
+    warehouse = build_warehouse(tmp_path / "w.duckdb")
+    first = _render_all(warehouse, out)
+    before = _written(first)
+    first["a"].unlink()  # someone deleted the PDF
+    first["b"].write_bytes(b"%PDF-1.7 half written")  # a render killed half way: stamp gone
+    next(out.glob(f".{first['b'].name}.rendered")).unlink()
+
+    again = _render_all(warehouse, out)
+    after = _written(again)
+    assert after["b"] != before["b"] and page_texts(again["b"])  # a whole PDF again
+    assert page_texts(again["a"])
+    assert after["c"] == before["c"] and after["city"] == before["city"]
