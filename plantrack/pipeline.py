@@ -213,9 +213,12 @@ def apply_run_checks(con, quarter: Quarter, catalog: Catalog, outcomes: list[Fil
     """
     judged = sorted((o for o in outcomes if o.validation is not None),
                     key=lambda o: o.received.received_at)
+    before: dict[str, dict[str, float]] = {}  # one query per unit, not per file
     for o in judged:
         if o.unit and not o.validation.rejected:
-            o.validation = with_history(o.validation, catalog, previous_values(con, o.unit, quarter))
+            if o.unit not in before:
+                before[o.unit] = previous_values(con, o.unit, quarter)
+            o.validation = with_history(o.validation, catalog, before[o.unit])
     checked = with_cross_file_checks([o.validation for o in judged], catalog)
     for o, v in zip(judged, checked, strict=True):
         o.validation = v
