@@ -32,6 +32,11 @@ class Mail:
     subject: str
     body: str
     attachments: tuple[Path, ...] = ()
+    names: tuple[str, ...] = ()  # the file name each attachment shows (default: its own)
+
+    def attachment_names(self) -> list[str]:
+        return [self.names[i] if i < len(self.names) and self.names[i] else path.name
+                for i, path in enumerate(self.attachments)]
 
 
 @dataclass(frozen=True)
@@ -66,11 +71,11 @@ def build_message(mail: Mail, sender: str) -> EmailMessage:
     msg["Date"] = formatdate(localtime=True)
     msg["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or "localhost")
     msg.set_content(mail.body, charset="utf-8")
-    for path in mail.attachments:
+    for path, name in zip(mail.attachments, mail.attachment_names(), strict=True):
         ctype = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         maintype, subtype = ctype.split("/", 1)
         msg.add_attachment(path.read_bytes(), maintype=maintype, subtype=subtype,
-                           filename=path.name)
+                           filename=name)
     return msg
 
 

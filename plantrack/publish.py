@@ -146,9 +146,13 @@ def unit_mail(p: Publication, catalog: Catalog, recipients: tuple[str, ...],
         subject = f"【工作要点落实情况】{quarter.label}{unit.name}简报"
         body = (f"{unit.office}：\n\n附件为贵单位{quarter.label}《{catalog.title}》"
                 "落实情况简报，请查阅。")
+        names: tuple[str, ...] = ()
     else:
         subject = f"【请更正后重新报送】{unit.name}{quarter.label}填报表问题清单"
         body = (f"{unit.office}：\n\n贵单位报送的{quarter.label}填报表经校验发现问题。"
                 "附件是标注了问题的工作簿：红色单元格为错误，黄色为警告，批注写明了问题和修改方法，"
                 "“问题清单”工作表列出全部问题。请按说明修改后重新报送。")
-    return Mail(recipients, subject, body + FOOTER.format(issuer=catalog.issuer), (p.outbox_path,))
+        # the steward sees whose workbook it is, not the unit's code (fixit/huancui.xlsx)
+        names = (f"{unit.name}_{quarter.label}填报表_问题标注{p.outbox_path.suffix}",)
+    return Mail(recipients, subject, body + FOOTER.format(issuer=catalog.issuer), (p.outbox_path,),
+                names)

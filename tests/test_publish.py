@@ -97,7 +97,7 @@ def test_each_file_is_mailed_to_its_own_readers(tmp_path, run_outputs, catalog, 
         (["steward@wendeng.example"], "【工作要点落实情况】2021年第二季度文登区简报",
          [WD]),
         (["steward@huancui.example"], "【请更正后重新报送】环翠区2021年第二季度填报表问题清单",
-         ["huancui.xlsx"]),
+         ["环翠区_2021年第二季度填报表_问题标注.xlsx"]),
     ]
     assert [(d.recipient, d.code) for d in result.failed] == [(REFUSED, "refused")]
     assert len(result.sent) == 5
