@@ -192,6 +192,9 @@ def quarterly_run(quarter: str = "", inbox: str | None = None, out: str | None =
     inbox_dir = Path(inbox) if inbox else settings.quarter_inbox(q.code)
     out_dir = Path(out) if out else settings.quarter_out(q.code)
     logger = get_run_logger()
+    if problem := catalog.outside_plan(q):  # nothing read, moved or loaded: the inbox waits
+        logger.error("%s: the catalog is for %s; loaded nothing", q.code, catalog.year)
+        return Failed(message=problem)
     try:
         with writer_lock(settings.warehouse_path, wait_seconds=lock_wait_seconds()):
             files = pipeline.discover(inbox_dir)

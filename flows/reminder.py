@@ -257,6 +257,9 @@ def reminder_run(quarter: str = "", inbox: str | None = None):
     now = datetime.now(UTC).astimezone(ZoneInfo(zone))
     q = resolve_quarter(quarter, now, zone)
     catalog = catalog_from_settings(settings)
+    if problem := catalog.outside_plan(q):  # no plan for that year: nobody to remind of what
+        print(problem)
+        return Failed(message=problem)
     inbox_dir = Path(inbox) if inbox else settings.quarter_inbox(q.code)
 
     latest, landed = read_warehouse(settings.warehouse_path, q)

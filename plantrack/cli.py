@@ -39,6 +39,12 @@ def print_json(data) -> None:
     sys.stdout.write("\n")
 
 
+def require_plan_quarter(catalog, quarter) -> None:
+    """Stop a command for a quarter outside the plan's year (``Catalog.outside_plan``)."""
+    if problem := catalog.outside_plan(quarter):
+        raise CliError(problem)
+
+
 def load_catalog(settings):
     from plantrack.catalog import CatalogError, catalog_from_settings
 

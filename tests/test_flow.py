@@ -114,6 +114,23 @@ def test_one_corrupt_file_does_not_stop_the_other_units(prefect_harness, inbox_w
     con.close()
 
 
+def test_a_quarter_outside_the_plans_year_fails_and_leaves_the_inbox_alone(prefect_harness, home,
+                                                                           tmp_path):
+    """A scheduled run in April 2022 with only the 2021 plan loaded must not brief leadership
+    on the wrong year's targets: it fails saying so, and the files wait for the right plan."""
+    from flows.quarterly import quarterly_run
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "环翠区_2022Q1.xlsx").write_bytes(b"PK not read")
+    state = quarterly_run(quarter="2022Q1", inbox=str(inbox), return_state=True)
+    assert state.is_failed()
+    assert "2022年第一季度不在《2021年全市科技工作要点》的年度内" in state.message
+    assert [p.name for p in inbox.iterdir()] == ["环翠区_2022Q1.xlsx"]
+    assert not (home / "warehouse" / "plantrack.duckdb").exists()
+    assert not (home / "out" / "2022Q1").exists()
+
+
 def test_a_second_run_waits_then_exits_with_a_clear_message(prefect_harness, home, monkeypatch):
     from flows.quarterly import quarterly_run
     from warehouse.lock import writer_lock

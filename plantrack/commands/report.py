@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from plantrack.cli import EXIT_ERRORS, EXIT_OK, CliError, load_catalog, parse_quarter_arg, progress
+from plantrack.cli import (
+    EXIT_ERRORS,
+    EXIT_OK,
+    CliError,
+    load_catalog,
+    parse_quarter_arg,
+    progress,
+    require_plan_quarter,
+)
 
 ORDER = 50
 
@@ -18,6 +26,7 @@ def cmd_report(args) -> int:
     settings = load_settings()
     quarter = parse_quarter_arg(args.quarter)
     catalog = load_catalog(settings)
+    require_plan_quarter(catalog, quarter)
     out_dir = Path(args.out) if args.out else settings.quarter_out(quarter.code)
     try:
         con = prog.open_warehouse(settings.warehouse_path)

@@ -5,7 +5,14 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from plantrack.cli import EXIT_OK, CliError, load_catalog, parse_quarter_arg, progress
+from plantrack.cli import (
+    EXIT_OK,
+    CliError,
+    load_catalog,
+    parse_quarter_arg,
+    progress,
+    require_plan_quarter,
+)
 from plantrack.settings import configure_prefect, load_settings
 
 ORDER = 10
@@ -41,6 +48,7 @@ def cmd_run(args) -> int:
     started = time.monotonic()
     settings = load_settings()
     quarter = parse_quarter_arg(args.quarter)
+    require_plan_quarter(load_catalog(settings), quarter)
     inbox = Path(args.inbox) if args.inbox else settings.quarter_inbox(quarter.code)
     if not inbox.is_dir():
         raise CliError(f"收件箱不存在：{inbox}（请用 --inbox 指定报送文件所在的文件夹）")
@@ -57,6 +65,7 @@ def cmd_demo(args) -> int:
     settings = load_settings()
     quarter = parse_quarter_arg(args.quarter)
     catalog = load_catalog(settings)
+    require_plan_quarter(catalog, quarter)
     inbox = settings.home / "demo" / "inbox" / quarter.code
     if inbox.exists():
         for old in inbox.iterdir():

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from plantrack.cli import EXIT_OK, CliError, load_catalog, parse_quarter_arg, progress
+from plantrack.cli import (
+    EXIT_OK,
+    CliError,
+    load_catalog,
+    parse_quarter_arg,
+    progress,
+    require_plan_quarter,
+)
 from plantrack.settings import load_settings
 
 ORDER = 30
@@ -17,6 +24,7 @@ def cmd_template(args) -> int:
     settings = load_settings()
     catalog = load_catalog(settings)
     quarter = parse_quarter_arg(args.quarter)
+    require_plan_quarter(catalog, quarter)
     if args.all:
         units = [u for u in catalog.reporting_units()
                  if catalog.indicators_for(u.code) or catalog.milestones_for(u.code)]
