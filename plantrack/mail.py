@@ -108,7 +108,15 @@ def send_all(smtp: Smtp, mails: Sequence[Mail], timeout: float = DEFAULT_TIMEOUT
 def _open(smtp: Smtp, timeout: float, ssl_context: ssl.SSLContext | None) -> smtplib.SMTP:
     where = f"{smtp.host}:{smtp.port}"
     try:
-        client = smtplib.SMTP(smtp.host, smtp.port, timeout=timeout)
+        if smtp.use_ssl:  # SMTPS: TLS from the first byte, the certificate verified
+            client = smtplib.SMTP_SSL(smtp.host, smtp.port, timeout=timeout,
+                                      context=ssl_context or ssl.create_default_context())
+        else:
+            client = smtplib.SMTP(smtp.host, smtp.port, timeout=timeout)
+    except ssl.SSLError as exc:
+        raise _ServerUnusable(
+            "tls", f"邮件服务器 {where} 的 SSL 加密连接失败：{exc}"
+                   "（请检查 [smtp] use_ssl 设置、端口和服务器证书）") from exc
     except (OSError, smtplib.SMTPException) as exc:
         raise _ServerUnusable("connect", f"无法连接邮件服务器 {where}：{exc}") from exc
     try:

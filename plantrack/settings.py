@@ -47,7 +47,8 @@ class Smtp:
     port: int = 25
     username: str = ""
     password: str = ""
-    use_tls: bool = False  # STARTTLS
+    use_tls: bool = False  # STARTTLS on a plain connection (usually port 587 or 25)
+    use_ssl: bool = False  # implicit TLS from the first byte, SMTPS (usually port 465)
     sender: str = "plantrack@localhost"
     leadership: tuple[str, ...] = ()  # receives the city brief
     unit_recipients: dict[str, tuple[str, ...]] = field(default_factory=dict)  # unit → stewards
@@ -175,12 +176,14 @@ def _locations(data: dict, env: dict[str, str]) -> dict[str, Path]:
 
 def _smtp(data: dict, env: dict[str, str]) -> Smtp:
     """[smtp] in the TOML file; PLANTRACK_SMTP_HOST/PORT/USER/PASSWORD override it."""
+    use_ssl = bool(data.get("use_ssl", False))
     return Smtp(
         host=env.get("PLANTRACK_SMTP_HOST", data.get("host", "")),
-        port=int(env.get("PLANTRACK_SMTP_PORT", data.get("port", 25))),
+        port=int(env.get("PLANTRACK_SMTP_PORT", data.get("port", 465 if use_ssl else 25))),
         username=env.get("PLANTRACK_SMTP_USER", data.get("username", "")),
         password=env.get("PLANTRACK_SMTP_PASSWORD", data.get("password", "")),
-        use_tls=bool(data.get("use_tls", False)),
+        use_tls=bool(data.get("use_tls", False)) and not use_ssl,
+        use_ssl=use_ssl,
         sender=data.get("sender", Smtp.sender),
         leadership=tuple(data.get("leadership", ())),
         unit_recipients={k: tuple(v) for k, v in data.get("units", {}).items()},

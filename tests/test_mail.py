@@ -209,6 +209,51 @@ def test_an_untrusted_certificate_is_refused_not_ignored(tls_server):
     assert handler.received == []
 
 
+@pytest.fixture
+def ssl_server(tmp_path):
+    """SMTPS: TLS from the first byte (port 465 in the wild), login required."""
+    cert, key = _self_signed(tmp_path)
+    server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_ctx.load_cert_chain(cert, key)
+    handler = RecordingHandler()
+    # aiosmtpd only counts STARTTLS as TLS when deciding to offer AUTH; this socket is TLS
+    # from its first byte, so the requirement is lifted (the client cannot tell)
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port(), ssl_context=server_ctx,
+                            authenticator=_authenticator, auth_required=True,
+                            auth_require_tls=False)
+    controller.start()
+    try:
+        yield controller, handler, ssl.create_default_context(cafile=str(cert))
+    finally:
+        controller.stop()
+
+
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")  # see ssl_server
+def test_implicit_tls_and_login_when_configured(ssl_server):
+    controller, handler, client_ctx = ssl_server
+    smtp = Smtp(host="127.0.0.1", port=controller.port, use_ssl=True, username="plantrack",
+                password="s3cret")
+
+    deliveries = send_all(smtp, [Mail(("leader@kjj.example",), "加密发送", "正文")],
+                          timeout=10, ssl_context=client_ctx)
+
+    assert [(d.recipient, d.ok) for d in deliveries] == [("leader@kjj.example", True)]
+    assert [tos for _, tos, _ in handler.received] == [["leader@kjj.example"]]
+
+
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")  # see ssl_server
+def test_implicit_tls_with_an_untrusted_certificate_is_refused(ssl_server):
+    controller, handler, _ = ssl_server
+    smtp = Smtp(host="127.0.0.1", port=controller.port, use_ssl=True, username="plantrack",
+                password="s3cret")
+
+    deliveries = send_all(smtp, [Mail(("a@x.example", "b@x.example"), "主题", "正文")], timeout=10)
+
+    assert [(d.ok, d.code) for d in deliveries] == [(False, "tls"), (False, "tls")]
+    assert "SSL 加密连接失败" in deliveries[0].error and "use_ssl" in deliveries[0].error
+    assert handler.received == []
+
+
 def test_build_message_headers():
     msg = build_message(Mail(("a@x.example", "b@x.example"), "季度提醒", "正文"),
                         "plantrack@kjj.example")

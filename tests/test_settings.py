@@ -36,3 +36,14 @@ def test_locations_from_the_toml_file_and_the_environment(tmp_path: Path):
     assert s.warehouse_path == tmp_path / "db" / "w.duckdb"
     assert s.out == tmp_path / "pub"
     assert s.archive == tmp_path / "archive"  # not set: the default under PLANTRACK_HOME
+
+
+def test_smtps_defaults_to_port_465_and_never_also_starttls(tmp_path: Path):
+    (tmp_path / "plantrack.toml").write_text(
+        '[smtp]\nhost = "mail.example"\nuse_ssl = true\nuse_tls = true\n', encoding="utf-8")
+    s = load_settings({"PLANTRACK_HOME": str(tmp_path)})
+    assert s.smtp.use_ssl and not s.smtp.use_tls and s.smtp.port == 465
+    (tmp_path / "plantrack.toml").write_text('[smtp]\nhost = "mail.example"\nuse_tls = true\n',
+                                             encoding="utf-8")
+    s = load_settings({"PLANTRACK_HOME": str(tmp_path)})
+    assert s.smtp.use_tls and not s.smtp.use_ssl and s.smtp.port == 25
