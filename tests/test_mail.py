@@ -155,26 +155,48 @@ def _authenticator(server, session, envelope, mechanism, auth_data):
     return AuthResult(success=ok, handled=False)  # let the server answer 535 on failure
 
 
-@pytest.fixture
-def tls_server(tmp_path):
+# STARTTLS upgrades a plain connection; SMTPS (use_ssl, port 465 in the wild) is TLS from
+# the first byte. aiosmtpd only counts STARTTLS as TLS when deciding to offer AUTH, so the
+# SMTPS server lifts that requirement (the client cannot tell) and warns that it did.
+MODES = {  # client settings, the failure a bad certificate gives, the setting it names
+    "starttls": ({"use_tls": True}, "STARTTLS 加密连接失败", "use_tls"),
+    "smtps": ({"use_ssl": True}, "SSL 加密连接失败", "use_ssl"),
+}
+
+
+def _server_options(mode: str, ctx: ssl.SSLContext) -> dict:
+    if mode == "starttls":
+        return {"tls_context": ctx, "require_starttls": True}
+    return {"ssl_context": ctx, "auth_require_tls": False}
+
+
+@pytest.fixture(params=list(MODES))
+def tls_server(request, tmp_path):
+    """A server that requires login over TLS; yields it, its recorder, a client context
+    that trusts its certificate, and the Smtp settings for the mode."""
+    client_mode = MODES[request.param][0]
     cert, key = _self_signed(tmp_path)
     server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     server_ctx.load_cert_chain(cert, key)
     handler = RecordingHandler()
     controller = Controller(handler, hostname="127.0.0.1", port=free_port(),
-                            tls_context=server_ctx, require_starttls=True,
-                            authenticator=_authenticator, auth_required=True)
+                            authenticator=_authenticator, auth_required=True,
+                            **_server_options(request.param, server_ctx))
     controller.start()
     try:
-        yield controller, handler, ssl.create_default_context(cafile=str(cert))
+        yield (controller, handler, ssl.create_default_context(cafile=str(cert)),
+               {"host": "127.0.0.1", "port": controller.port, **client_mode}, request.param)
     finally:
         controller.stop()
 
 
-def test_starttls_and_login_when_configured(tls_server):
-    controller, handler, client_ctx = tls_server
-    smtp = Smtp(host="127.0.0.1", port=controller.port, use_tls=True, username="plantrack",
-                password="s3cret")
+SMTPS_AUTH = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+
+
+@SMTPS_AUTH
+def test_encrypted_login_when_configured(tls_server):
+    controller, handler, client_ctx, where, _ = tls_server
+    smtp = Smtp(**where, username="plantrack", password="s3cret")
 
     deliveries = send_all(smtp, [Mail(("leader@kjj.example",), "加密发送", "正文")],
                           timeout=10, ssl_context=client_ctx)
@@ -183,10 +205,10 @@ def test_starttls_and_login_when_configured(tls_server):
     assert [tos for _, tos, _ in handler.received] == [["leader@kjj.example"]]
 
 
+@SMTPS_AUTH
 def test_a_wrong_password_is_reported_for_every_recipient(tls_server):
-    controller, handler, client_ctx = tls_server
-    smtp = Smtp(host="127.0.0.1", port=controller.port, use_tls=True, username="plantrack",
-                password="wrong")
+    controller, handler, client_ctx, where, _ = tls_server
+    smtp = Smtp(**where, username="plantrack", password="wrong")
 
     deliveries = send_all(smtp, [Mail(("a@x.example", "b@x.example"), "主题", "正文")],
                           timeout=10, ssl_context=client_ctx)
@@ -197,60 +219,16 @@ def test_a_wrong_password_is_reported_for_every_recipient(tls_server):
     assert handler.received == []
 
 
+@SMTPS_AUTH
 def test_an_untrusted_certificate_is_refused_not_ignored(tls_server):
-    controller, handler, _ = tls_server
-    smtp = Smtp(host="127.0.0.1", port=controller.port, use_tls=True, username="plantrack",
-                password="s3cret")
-
-    deliveries = send_all(smtp, [Mail(("a@x.example",), "主题", "正文")], timeout=10)
-
-    assert [(d.ok, d.code) for d in deliveries] == [(False, "tls")]
-    assert "STARTTLS" in deliveries[0].error
-    assert handler.received == []
-
-
-@pytest.fixture
-def ssl_server(tmp_path):
-    """SMTPS: TLS from the first byte (port 465 in the wild), login required."""
-    cert, key = _self_signed(tmp_path)
-    server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    server_ctx.load_cert_chain(cert, key)
-    handler = RecordingHandler()
-    # aiosmtpd only counts STARTTLS as TLS when deciding to offer AUTH; this socket is TLS
-    # from its first byte, so the requirement is lifted (the client cannot tell)
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port(), ssl_context=server_ctx,
-                            authenticator=_authenticator, auth_required=True,
-                            auth_require_tls=False)
-    controller.start()
-    try:
-        yield controller, handler, ssl.create_default_context(cafile=str(cert))
-    finally:
-        controller.stop()
-
-
-@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")  # see ssl_server
-def test_implicit_tls_and_login_when_configured(ssl_server):
-    controller, handler, client_ctx = ssl_server
-    smtp = Smtp(host="127.0.0.1", port=controller.port, use_ssl=True, username="plantrack",
-                password="s3cret")
-
-    deliveries = send_all(smtp, [Mail(("leader@kjj.example",), "加密发送", "正文")],
-                          timeout=10, ssl_context=client_ctx)
-
-    assert [(d.recipient, d.ok) for d in deliveries] == [("leader@kjj.example", True)]
-    assert [tos for _, tos, _ in handler.received] == [["leader@kjj.example"]]
-
-
-@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")  # see ssl_server
-def test_implicit_tls_with_an_untrusted_certificate_is_refused(ssl_server):
-    controller, handler, _ = ssl_server
-    smtp = Smtp(host="127.0.0.1", port=controller.port, use_ssl=True, username="plantrack",
-                password="s3cret")
+    controller, handler, _, where, mode = tls_server
+    _, failure, setting = MODES[mode]
+    smtp = Smtp(**where, username="plantrack", password="s3cret")
 
     deliveries = send_all(smtp, [Mail(("a@x.example", "b@x.example"), "主题", "正文")], timeout=10)
 
     assert [(d.ok, d.code) for d in deliveries] == [(False, "tls"), (False, "tls")]
-    assert "SSL 加密连接失败" in deliveries[0].error and "use_ssl" in deliveries[0].error
+    assert failure in deliveries[0].error and setting in deliveries[0].error
     assert handler.received == []
 
 
