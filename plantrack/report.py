@@ -623,7 +623,7 @@ def is_current(job: RenderJob, fonts: list[FontFile]) -> bool:
     stamp = _stamp_path(job.target)
     if not (job.target.is_file() and stamp.is_file()):
         return False
-    return stamp.read_text(encoding="ascii") == _html_digest(render_html(job.brief, fonts, job.created))
+    return stamp.read_bytes() == _html_digest(render_html(job.brief, fonts, job.created)).encode()
 
 
 # -- many briefs, on every core --------------------------------------------------
