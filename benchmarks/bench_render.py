@@ -32,40 +32,13 @@ from plantrack.catalog import Catalog, catalog_from_settings
 from plantrack.fonts import FAMILY, prepared_fonts
 from plantrack.periods import Quarter, parse_quarter
 from plantrack.settings import load_settings
-from transforms.models import refresh_catalog_tables, run_models
-from warehouse.db import connect
+from tests.fixtures.progress.warehouse_builder import synthetic_warehouse
 
 SPREAD = (0.3, 0.6, 0.85, 0.95, 1.0, 1.1, 1.3)  # figures as a share of the expected progress
 
 
 def build_warehouse(path: Path, catalog: Catalog, quarter: Quarter) -> Path:
-    con = connect(path)
-    refresh_catalog_tables(con, catalog, 1.0, 0.5)
-    con.execute("insert into runs (run_id, quarter, started_at, state) values (?, ?, now(), 'completed')",
-                ["bench", quarter.code])
-    for unit in catalog.units:
-        con.execute("insert into raw_files (file_hash, original_name, archived_path, size_bytes, "
-                    "first_seen_at) values (?, ?, '-', 1, now())", [f"h-{unit}", f"{unit}.xlsx"])
-        con.execute("insert into raw_submissions (submission_id, file_hash, unit, quarter, received_at, "
-                    "source_path, readable) values (?, ?, ?, ?, now(), '-', true)",
-                    [f"s-{unit}", f"h-{unit}", unit, quarter.code])
-    run_models(con)
-    targets = con.execute("select scope, indicator_id, start_level, coalesce(expected_to_date, target) "
-                          "from int_indicator_targets where scope <> 'city' and quarter_number = ? "
-                          "order by scope, indicator_id", [quarter.number]).fetchall()
-    for n, (unit, ind, start, expected) in enumerate(targets):
-        start = start or 0.0
-        value = round(start + SPREAD[n % len(SPREAD)] * ((expected or 0.0) - start), 2)
-        con.execute("insert into accepted_values (run_id, submission_id, unit, quarter, indicator_id, "
-                    "value, cell) values ('bench', ?, ?, ?, ?, ?, 'E5')",
-                    [f"s-{unit}", unit, quarter.code, ind, value])
-    for n, m in enumerate(catalog.milestones):
-        for unit in m.units:
-            con.execute("insert into milestone_reports (run_id, submission_id, unit, quarter, milestone_id,"
-                        " status, note, cell) values ('bench', ?, ?, ?, ?, ?, '按计划推进', 'C4')",
-                        [f"s-{unit}", unit, quarter.code, m.id, ("推进中", "已完成", "未启动")[n % 3]])
-    con.close()
-    return path
+    return synthetic_warehouse(path, catalog, quarter, SPREAD, ("推进中", "已完成", "未启动"))
 
 
 def plain_html(html: str) -> str:

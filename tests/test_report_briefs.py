@@ -19,8 +19,11 @@ from plantrack import progress, report
 from plantrack.catalog import catalog_from_settings
 from plantrack.periods import Quarter
 from plantrack.settings import load_settings
-from tests.fixtures.progress.warehouse_builder import build_warehouse, fixture_catalog
-from transforms.models import refresh_catalog_tables, run_models
+from tests.fixtures.progress.warehouse_builder import (
+    build_warehouse,
+    fixture_catalog,
+    synthetic_warehouse,
+)
 from warehouse.db import connect
 
 Q2 = Quarter(2021, 2)
@@ -126,23 +129,7 @@ def test_the_same_inputs_give_a_byte_identical_pdf(fixture_briefs, tmp_path):
 def _all_behind_warehouse(path: Path, quarter: Quarter):
     """The real 2021 catalog; every unit a third of the way to its expected-to-date."""
     catalog = catalog_from_settings(load_settings({}))
-    con = connect(path)
-    refresh_catalog_tables(con, catalog, 1.0, 0.5)
-    con.execute("insert into runs (run_id, quarter, started_at, state) values (?, ?, now(), 'completed')",
-                ["r", quarter.code])
-    for unit in catalog.units:
-        con.execute("insert into raw_submissions (submission_id, file_hash, unit, quarter, received_at,"
-                    " source_path, readable) values (?, ?, ?, ?, now(), 'x.xlsx', true)",
-                    [f"s-{unit}", f"h-{unit}", unit, quarter.code])
-    run_models(con)
-    con.execute("""
-        insert into accepted_values (run_id, submission_id, unit, quarter, indicator_id, value, cell)
-        select 'r', 's-' || scope, scope, ?, indicator_id,
-               coalesce(start_level, 0)
-               + 0.35 * (coalesce(expected_to_date, target) - coalesce(start_level, 0)), 'E5'
-        from int_indicator_targets where scope <> 'city' and quarter_number = ?
-    """, [quarter.code, quarter.number])
-    return catalog, con
+    return catalog, connect(synthetic_warehouse(path, catalog, quarter, (0.35,)))
 
 
 def test_every_indicator_behind_still_fits_the_first_two_pages(tmp_path):
