@@ -32,11 +32,10 @@ class Mail:
     subject: str
     body: str
     attachments: tuple[Path, ...] = ()
-    names: tuple[str, ...] = ()  # the file name each attachment shows (default: its own)
+    names: tuple[str, ...] = ()  # the name each attachment shows, in order; () for their own
 
-    def attachment_names(self) -> list[str]:
-        return [self.names[i] if i < len(self.names) and self.names[i] else path.name
-                for i, path in enumerate(self.attachments)]
+    def attachment_names(self) -> tuple[str, ...]:
+        return self.names or tuple(path.name for path in self.attachments)
 
 
 @dataclass(frozen=True)
