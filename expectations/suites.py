@@ -29,7 +29,7 @@ from pathlib import Path
 
 from plantrack.catalog import Catalog, Indicator
 
-SUITES_DIR = Path(__file__).resolve().parent / "suites"
+SUITES_DIR = Path(__file__).resolve().parent / "plans" / "2021" / "suites"
 PLAUSIBLE_MULTIPLE = 5  # above 5× the unit's annual target is implausible (a warning)
 RATIO_UNITS = ("%", "个百分点")
 CITY_LEVEL_KIND = "bureau"  # units of this kind may add a city-wide total for additive indicators

@@ -19,6 +19,8 @@ from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
+PLANS_DIR = EXPECTATIONS_DIR / "plans"  # the plans that ship with the project
+PLAN_2021_DIR = PLANS_DIR / "2021"
 REPORT_TEMPLATES_DIR = PROJECT_ROOT / "report_templates"
 WAREHOUSE_SQL_DIR = PROJECT_ROOT / "warehouse" / "schema"
 TRANSFORMS_SQL_DIR = PROJECT_ROOT / "transforms" / "sql"
@@ -70,11 +72,11 @@ class Schedule:
 @dataclass(frozen=True)
 class Settings:
     home: Path
-    catalog_path: Path = EXPECTATIONS_DIR / "catalog_2021.toml"
-    units_path: Path = EXPECTATIONS_DIR / "units.toml"
-    allocation_path: Path = EXPECTATIONS_DIR / "allocation_2021.csv"
-    baselines_path: Path = EXPECTATIONS_DIR / "baselines_2020.csv"
-    suites_dir: Path = EXPECTATIONS_DIR / "suites"
+    catalog_path: Path = PLAN_2021_DIR / "catalog.toml"
+    units_path: Path = PLAN_2021_DIR / "units.toml"
+    allocation_path: Path = PLAN_2021_DIR / "allocation.csv"
+    baselines_path: Path = PLAN_2021_DIR / "baselines.csv"
+    suites_dir: Path = PLAN_2021_DIR / "suites"
     thresholds: Thresholds = field(default_factory=Thresholds)
     smtp: Smtp = field(default_factory=Smtp)
     schedule: Schedule = field(default_factory=Schedule)

@@ -11,8 +11,7 @@ from plantrack.catalog import Catalog, catalog_from_settings
 from plantrack.settings import Settings, configure_prefect, load_settings
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
-SEED_PLAN = SHARED / "seeds" / "000_c59fa6e496dc943a.txt"
+SEED_PLAN = REPO / "expectations" / "plans" / "2021" / "plan.txt"  # the 2021 plan as published
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 # Prefect and GX must never try to reach the network from tests.

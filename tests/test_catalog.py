@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from plantrack.catalog import QUALIFIERS, CatalogError, load_catalog
-from plantrack.settings import EXPECTATIONS_DIR
+from plantrack.settings import PLAN_2021_DIR
 from tests.conftest import SEED_PLAN
 
 
@@ -54,22 +54,22 @@ def test_entries_have_the_plan_show_fields(catalog):
 
 
 def _copy_catalog(tmp_path: Path) -> dict[str, Path]:
-    names = ("catalog_2021.toml", "units.toml", "allocation_2021.csv", "baselines_2020.csv")
+    names = ("catalog.toml", "units.toml", "allocation.csv", "baselines.csv")
     paths = {}
     for name in names:
         paths[name] = tmp_path / name
-        shutil.copy(EXPECTATIONS_DIR / name, paths[name])
+        shutil.copy(PLAN_2021_DIR / name, paths[name])
     return paths
 
 
 def _load(paths):
-    return load_catalog(paths["catalog_2021.toml"], paths["units.toml"],
-                        paths["allocation_2021.csv"], paths["baselines_2020.csv"])
+    return load_catalog(paths["catalog.toml"], paths["units.toml"],
+                        paths["allocation.csv"], paths["baselines.csv"])
 
 
 def test_allocation_below_city_target_is_refused(tmp_path):
     paths = _copy_catalog(tmp_path)
-    csv = paths["allocation_2021.csv"]
+    csv = paths["allocation.csv"]
     lines = csv.read_text(encoding="utf-8").splitlines()
     row = next(i for i, line in enumerate(lines) if line.startswith("I09-1-1,huancui,"))
     cells = lines[row].split(",")
@@ -83,7 +83,7 @@ def test_allocation_below_city_target_is_refused(tmp_path):
 
 def test_unknown_unit_and_indicator_in_allocation_are_each_reported(tmp_path):
     paths = _copy_catalog(tmp_path)
-    with paths["allocation_2021.csv"].open("a", encoding="utf-8") as fh:
+    with paths["allocation.csv"].open("a", encoding="utf-8") as fh:
         fh.write("I99-9-9,huancui,1,,演示\nI09-1-1,atlantis,1,,演示\n")
     with pytest.raises(CatalogError) as err:
         _load(paths)
@@ -94,10 +94,10 @@ def test_unknown_unit_and_indicator_in_allocation_are_each_reported(tmp_path):
 
 def test_duplicate_ids_and_bad_qualifier_are_reported_together(tmp_path):
     paths = _copy_catalog(tmp_path)
-    text = paths["catalog_2021.toml"].read_text(encoding="utf-8")
+    text = paths["catalog.toml"].read_text(encoding="utf-8")
     text = text.replace('id = "I09-1-1"', 'id = "I09-2-1"', 1)
     text = text.replace('qualifier = "approx"', 'qualifier = "roughly"', 1)
-    paths["catalog_2021.toml"].write_text(text, encoding="utf-8")
+    paths["catalog.toml"].write_text(text, encoding="utf-8")
     with pytest.raises(CatalogError) as err:
         _load(paths)
     problems = "\n".join(err.value.problems)

@@ -17,8 +17,8 @@ from plantrack.extract import (
 )
 
 REPO = Path(__file__).resolve().parents[1]
-SEED = Path(__file__).resolve().parents[2] / "shared/seeds/000_c59fa6e496dc943a.txt"
-CURATED = REPO / "expectations" / "catalog_2021.toml"
+SEED = REPO / "expectations" / "plans" / "2021" / "plan.txt"
+CURATED = REPO / "expectations" / "plans" / "2021" / "catalog.toml"
 
 
 def one(text: str) -> dict:

@@ -9,7 +9,7 @@ import pytest
 
 from plantrack import progress
 from plantrack.catalog import load_catalog
-from plantrack.settings import EXPECTATIONS_DIR
+from plantrack.settings import PLAN_2021_DIR
 from tests.fixtures.progress.warehouse_builder import build_warehouse, fixture_catalog
 from transforms.models import SQL_DIR, model_files, refresh_catalog_tables, run_models
 from warehouse.db import connect
@@ -161,9 +161,9 @@ def test_submission_status_per_unit(con):
 # -- the real 2021 catalog --------------------------------------------------------
 
 def test_every_stock_of_the_2021_plan_has_a_start_level_for_every_scope():
-    """Stocks are paced from their 2020 year-end level (demo values in baselines_2020.csv)."""
-    cat = load_catalog(EXPECTATIONS_DIR / "catalog_2021.toml", EXPECTATIONS_DIR / "units.toml",
-                       EXPECTATIONS_DIR / "allocation_2021.csv", EXPECTATIONS_DIR / "baselines_2020.csv")
+    """Stocks are paced from their 2020 year-end level (demo values in plans/2021/baselines.csv)."""
+    cat = load_catalog(PLAN_2021_DIR / "catalog.toml", PLAN_2021_DIR / "units.toml",
+                       PLAN_2021_DIR / "allocation.csv", PLAN_2021_DIR / "baselines.csv")
     con = connect(":memory:")
     refresh_catalog_tables(con, cat, 1.0, 0.5)
     run_models(con)
