@@ -1,6 +1,5 @@
 """Plan-text extractor: draft a plan catalog from the text of an annual work plan."""
 
-from plantrack.extract.numerals import normalize_width, parse_number, parse_range
 from plantrack.extract.plan import (
     PlanTextError,
     extract_catalog,
@@ -10,6 +9,7 @@ from plantrack.extract.plan import (
     parse_structure,
     read_plan_text,
 )
+from transforms.numerals import normalize_width, parse_number, parse_range
 
 __all__ = [
     "PlanTextError",

@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from plantrack.extract.numerals import (
+from transforms.numerals import (
     CN_DIGITS,
     NUMBER,
     RANGE_SEPARATOR,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from plantrack.extract.numerals import (
+from transforms.numerals import (
     is_chinese_numeral,
     normalize_width,
     parse_chinese_numeral,
