@@ -146,7 +146,7 @@ def _from_match(match: re.Match) -> Target | None:
     try:
         value = parse_number(num)
         high = parse_number(num2) if num2 else None
-    except (ValueError, KeyError):
+    except ValueError:
         return None
     if high is not None and high <= value:
         return None
