@@ -13,7 +13,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-from plantrack.extract.numerals import parse_chinese_numeral
+from transforms.numerals import parse_chinese_numeral
 
 # Canonical column keys and the header titles people actually type. Exact
 # titles are tried first (after normalize_header); the loose rules below only

@@ -1,15 +1,15 @@
 """Plan-text extractor: draft a plan catalog from the text of an annual work plan."""
 
-from plantrack.extract.numerals import normalize_width, parse_number, parse_range
-from plantrack.extract.plan import (
+from plantrack.extract.draft import (
     PlanTextError,
     extract_catalog,
     extract_indicators,
     extract_milestones,
     find_targets,
-    parse_structure,
     read_plan_text,
 )
+from plantrack.extract.structure import parse_structure
+from transforms.numerals import normalize_width, parse_number, parse_range
 
 __all__ = [
     "PlanTextError",

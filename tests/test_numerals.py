@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 
-from plantrack.extract.numerals import (
+from transforms.numerals import (
     is_chinese_numeral,
     normalize_width,
     parse_chinese_numeral,
@@ -112,3 +115,11 @@ def test_is_chinese_numeral() -> None:
     assert is_chinese_numeral("十五")
     assert is_chinese_numeral("两")
     assert not is_chinese_numeral("15")
+
+
+@pytest.mark.parametrize("module", ["transforms.numerals", "transforms.cleaning"])
+def test_pure_transforms_import_nothing_from_plantrack(module: str) -> None:
+    """Dependencies run one way: plantrack uses transforms, never the reverse."""
+    probe = f"import sys, {module}; print(sorted(m for m in sys.modules if m.startswith('plantrack')))"
+    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert loaded.stdout.strip() == "[]"

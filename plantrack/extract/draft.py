@@ -1,0 +1,347 @@
+"""Draft a plan catalog from the text of a Chinese municipal annual work plan.
+
+The genre (工作要点, 工作计划) is regular: sections ``一、``, numbered items
+(``1.`` or ``（一）``), sub-tasks (``一是``/``二是`` or ``1.`` under ``（一）``), and
+quantified targets written as a number, a measure word and a qualifier
+(``新增省级平台10家以上``, ``占比达到3%``, ``确保…，力争…``).
+
+The extractor works on the text in three passes:
+
+1. structure: find the sections, items and sub-tasks and their headings;
+2. targets: find every number followed by a unit, drop the ones that are
+   names, ordinals, dates or labels, and classify the rest;
+3. catalog: turn targets into indicators and qualitative headings into
+   milestones, with the ids and fields of ``docs/catalog.md``.
+
+Pass 1 is in ``structure``; pass 2 in ``targets`` (which figures are
+targets), ``clauses`` (their text and qualifier) and ``names``, run in order
+by ``find_targets`` below; pass 3 and reading the plan file are here. The
+word lists are in ``vocabulary``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from plantrack.extract.clauses import (
+    Clauses,
+    assign_texts,
+    classify,
+    distribute_list_suffix,
+    merge_stretches,
+)
+from plantrack.extract.names import MAX_NAME, indicator_name
+from plantrack.extract.structure import Structure, parse_structure
+from plantrack.extract.targets import (
+    Target,
+    drop_thresholds,
+    drop_unwanted,
+    is_past,
+    plan_year,
+    quote_mask,
+    raw_targets,
+    review_spans,
+)
+from plantrack.extract.vocabulary import (
+    DURATION_UNITS,
+    ENTITY_UNITS,
+    FLOW_VERBS,
+    LEVEL_VERBS,
+    MILESTONE_ADVERBS,
+    QUOTE_PAIRS,
+    RATIO_UNITS,
+    STOCK_WORDS,
+)
+from transforms.numerals import normalize_width
+
+_MAX_HEADING = 40
+
+
+class PlanTextError(Exception):
+    """Raised with a Chinese, user-facing message when a plan text is unusable."""
+
+
+def find_targets(text: str, structure: Structure | None = None) -> list[Target]:
+    """All quantified targets of a plan text, classified, in document order."""
+    norm = normalize_width(text)
+    structure = structure or parse_structure(text)
+    quotes = quote_mask(norm)
+    raw = raw_targets(norm)
+    blocked = quotes + [(t.num_start, t.num_end) for t in raw]
+    clauses = Clauses(norm, blocked, structure.marker_ends)
+    assign_texts(norm, raw, clauses)
+    targets = drop_unwanted(norm, raw, quotes)
+    year = plan_year(text)
+    review = review_spans(norm, structure, year)
+    targets = [t for t in targets if not is_past(norm, t, year, review)]
+    assign_texts(norm, targets, clauses)
+    targets = drop_thresholds(norm, targets)
+    assign_texts(norm, targets, clauses)
+    previous = None
+    for target in targets:
+        classify(norm, target, previous if target.continuation else None)
+        previous = target
+    distribute_list_suffix(targets)
+    targets = merge_stretches(norm, targets)
+    for index, target in enumerate(targets):
+        target.name = indicator_name(text, target, targets[index - 1] if index else None)
+    return targets
+
+
+# --------------------------------------------------------------------------
+# Catalog
+# --------------------------------------------------------------------------
+
+
+def _cumulative(target: Target) -> bool:
+    """Stock (a level reached) or flow (added during the year)."""
+    basis = target.basis
+    if any(word in basis for word in STOCK_WORDS):
+        return True
+    if target.qualifier == "increase_by":
+        return False
+    if target.qualifier == "share" or target.unit == "%" or target.per_capita:
+        return True
+    if any(verb in basis for verb in FLOW_VERBS):
+        return False
+    return target.unit in ENTITY_UNITS and any(verb in basis[-6:] for verb in LEVEL_VERBS)
+
+
+def _additive(target: Target) -> bool:
+    return not (
+        target.unit in RATIO_UNITS
+        or target.unit in DURATION_UNITS
+        or target.qualifier in ("share", "increase_by")
+        or target.per_capita
+    )
+
+
+def _indicator_dict(text: str, target: Target, context: tuple[int, int, int],
+                    seq: int) -> dict:
+    section, item, subtask = context
+    additive = _additive(target)
+    return {
+        "id": f"I{item:02d}-{subtask}-{seq}",
+        "kind": "indicator",
+        "section": section,
+        "item": item,
+        "subtask": subtask,
+        "text": text[target.text_start:target.text_end],
+        "name": target.name,
+        "unit": target.unit,
+        "target": target.value,
+        "stretch": target.stretch,
+        "range_max": target.high,
+        "qualifier": target.qualifier,
+        "cumulative": _cumulative(target),
+        "additive": additive,
+        "pacing": "linear" if additive else "year_end",
+    }
+
+
+def _milestone_name(heading: str) -> str:
+    comma = _first_comma(heading, 0, len(heading))
+    name = heading[:comma] if comma > 0 else heading
+    for adverb in MILESTONE_ADVERBS:
+        if name.startswith(adverb) and len(name) > len(adverb) + 2:
+            name = name[len(adverb):]
+    name = name.replace("《", "").replace("》", "")
+    return name[:MAX_NAME]
+
+
+def _first_comma(text: str, start: int, stop: int) -> int:
+    """Position of the first ，or , outside quotation marks, or -1."""
+    depth = 0
+    for pos in range(start, stop):
+        char = text[pos]
+        if char in QUOTE_PAIRS:
+            depth += 1
+        elif char in QUOTE_PAIRS.values():
+            depth = max(0, depth - 1)
+        elif char in "，," and depth == 0:
+            return pos
+    return -1
+
+
+def _heading_text(text: str, start: int, stop: int) -> tuple[int, int]:
+    """Verbatim heading clause: the heading sentence, cut at the first comma if long."""
+    if stop - start > _MAX_HEADING:
+        comma = _first_comma(text, start, stop)
+        if comma > start:
+            stop = comma
+    while stop > start and text[stop - 1] in " \t":
+        stop -= 1
+    return start, stop
+
+
+def _milestones(text: str, structure: Structure, targets: list[Target]) -> list[dict]:
+    positions = [t.num_start for t in targets]
+    items_with_subs = {n.item for n in structure.nodes if n.kind == "subtask"}
+    review = review_spans(normalize_width(text), structure, plan_year(text))
+    out = []
+    for node in structure.nodes:
+        if node.kind == "section" or (node.kind == "item" and node.item in items_with_subs):
+            continue
+        if any(start <= node.start < stop for start, stop in review):
+            continue
+        limit = node.end
+        if node.kind == "item":
+            limit = min([n.start for n in structure.nodes
+                         if n.kind == "subtask" and n.item == node.item] or [node.end])
+        start, stop = node.heading_span(text, limit)
+        if stop <= start or any(start <= p < stop for p in positions):
+            continue
+        start, stop = _heading_text(text, start, stop)
+        heading = text[start:stop]
+        out.append({
+            "id": f"M{node.item:02d}-{node.subtask}",
+            "kind": "milestone",
+            "section": node.section,
+            "item": node.item,
+            "subtask": node.subtask,
+            "text": heading,
+            "name": _milestone_name(heading),
+            "unit": None, "target": None, "stretch": None, "range_max": None,
+            "qualifier": None, "cumulative": None, "additive": None,
+        })
+    return out
+
+
+def _indicators(text: str, structure: Structure, targets: list[Target]) -> list[dict]:
+    counters: dict[tuple[int, int], int] = {}
+    out = []
+    for target in targets:
+        context = structure.context(target.num_start)
+        key = context[1:]
+        counters[key] = counters.get(key, 0) + 1
+        out.append(_indicator_dict(text, target, context, counters[key]))
+    return out
+
+
+def extract_indicators(text: str) -> list[dict]:
+    """Indicator dicts of a plan text (possibly empty; never raises)."""
+    structure = parse_structure(text)
+    return _indicators(text, structure, find_targets(text, structure))
+
+
+def extract_milestones(text: str) -> list[dict]:
+    """Milestone dicts: one per qualitative sub-task (or item without sub-tasks)."""
+    structure = parse_structure(text)
+    return _milestones(text, structure, find_targets(text, structure))
+
+
+def extract_catalog(text: str) -> list[dict]:
+    """Draft catalog of a plan text: indicators, then milestones.
+
+    Raises PlanTextError (Chinese message) when the text holds no quantified target.
+    """
+    if not text or not text.strip():
+        raise PlanTextError("文本为空：没有可以提取的内容。")
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    structure = parse_structure(text)
+    targets = find_targets(text, structure)
+    indicators = _indicators(text, structure, targets)
+    if not indicators:
+        raise PlanTextError(
+            "未在文本中找到任何量化目标（如“新增…10家以上”“占比达到3%”）。"
+            "请确认文件是年度工作要点或工作计划的正文。"
+        )
+    return indicators + _milestones(text, structure, targets)
+
+
+# --------------------------------------------------------------------------
+# Reading files
+# --------------------------------------------------------------------------
+
+_MAGIC = (
+    (b"%PDF", "PDF 文件"),
+    (b"PK\x03\x04", "Word/Excel（.docx/.xlsx）或压缩包"),
+    (b"\xd0\xcf\x11\xe0", "旧版 Word/Excel（.doc/.xls）文件"),
+    (b"{\\rtf", "RTF 文件"),
+)
+_BOMS = (
+    (b"\xff\xfe\x00\x00", "utf-32-le"),
+    (b"\x00\x00\xfe\xff", "utf-32-be"),
+    (b"\xef\xbb\xbf", "utf-8-sig"),
+    (b"\xff\xfe", "utf-16-le"),
+    (b"\xfe\xff", "utf-16-be"),
+)
+_SAVE_AS_TEXT = "请把正文另存为纯文本（.txt，UTF-8 或 GBK 编码）后再试。"
+
+
+def _decode(data: bytes, path: Path) -> str:
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data[len(bom):].decode(encoding.replace("-sig", ""))
+            except UnicodeDecodeError as exc:
+                message = f"{path} 不是有效的文本文件：编码损坏。{_SAVE_AS_TEXT}"
+                raise PlanTextError(message) from exc
+    for magic, what in _MAGIC:
+        if data.startswith(magic):
+            raise PlanTextError(f"{path} 不是文本文件（看起来是{what}）。{_SAVE_AS_TEXT}")
+    if b"\x00" in data:
+        raise PlanTextError(f"{path} 不是文本文件（含有二进制内容）。{_SAVE_AS_TEXT}")
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise PlanTextError(f"{path} 不是文本文件：无法按 UTF-8 或 GBK 解码。{_SAVE_AS_TEXT}")
+
+
+def _is_control(char: str) -> bool:
+    code = ord(char)
+    return (
+        (code < 32 and char not in "\t\n\r\f\v")
+        or 0x7F <= code < 0xA0
+        or 0xE000 <= code <= 0xF8FF
+        or char == "\ufffd"
+    )
+
+
+def _is_common(char: str) -> bool:
+    """ASCII, CJK ideographs and the punctuation and symbols of Chinese prose."""
+    code = ord(char)
+    return (
+        32 <= code < 127
+        or char in "\t\n\r\f\v·×÷°±"
+        or 0x4E00 <= code <= 0x9FFF
+        or 0x3000 <= code <= 0x303F
+        or 0xFF00 <= code <= 0xFFEF
+        or 0x2000 <= code <= 0x2BFF
+        or 0x3400 <= code <= 0x4DBF
+    )
+
+
+def _looks_like_text(text: str) -> bool:
+    """Mostly readable characters (binary data decoded by luck is not)."""
+    sample = text[:20000]
+    control = sum(1 for c in sample if _is_control(c))
+    uncommon = sum(1 for c in sample if not _is_common(c))
+    return control <= len(sample) // 200 and uncommon <= max(1, len(sample) // 10)
+
+
+def read_plan_text(path: Path) -> str:
+    """Read a plan text file: UTF-8 (with or without BOM), UTF-16 with BOM, GBK/GB18030.
+
+    Raises PlanTextError (Chinese message) for missing files, directories,
+    empty files and binary files.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise PlanTextError(f"找不到文件：{path}")
+    if path.is_dir():
+        raise PlanTextError(f"{path} 是一个文件夹，不是文本文件。请指定计划正文的 .txt 文件。")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise PlanTextError(f"无法读取文件 {path}：{exc.strerror or exc}") from exc
+    if not data.strip():
+        raise PlanTextError(f"文件为空：{path}")
+    text = _decode(data, path).replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
+    if not text.strip():
+        raise PlanTextError(f"文件为空：{path}")
+    if not _looks_like_text(text):
+        raise PlanTextError(f"{path} 不是文本文件（大部分内容不是文字）。{_SAVE_AS_TEXT}")
+    return text
