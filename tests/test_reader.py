@@ -293,6 +293,7 @@ def test_unreadable_files_get_one_clear_message(read, name, code, words, sheet):
     assert str(exc).startswith(f"{name} / {sheet}：" if sheet else f"{name}：")
     issue = exc.as_issue("huancui")
     assert issue.is_error and (issue.file, issue.sheet, issue.unit) == (name, sheet, "huancui")
+    assert issue.code == code  # each cause stays its own code, not one generic "unreadable"
     assert issue.hint  # how to fix it
 
 

@@ -7,7 +7,7 @@ from plantrack.issues import Issue, Severity
 DEFAULT_HINT = "请用 Excel 打开该文件确认内容完整，另存为 .xlsx（Excel 工作簿）后重新报送。"
 EXPECTED_FILE = "Excel 工作簿（.xlsx/.xls）或 CSV 文件"
 
-# Every code an UnreadableFile carries.
+# Every code an UnreadableFile carries; it becomes the code of the file's one issue.
 UNREADABLE_CODES = frozenset({
     "unreadable",  # the default, when no reason below applies
     "missing",  # no such file, or not a regular file
@@ -26,7 +26,8 @@ class UnreadableFile(Exception):
     """The file cannot be read as a submission at all; the message is for the steward.
 
     ``str(exc)`` names the file (and the sheet or cell where one applies) and the
-    reason, in Chinese. ``as_issue`` turns it into the one issue model.
+    reason, in Chinese. ``as_issue`` turns it into the one issue model, keeping
+    ``code`` (encrypted, zip_bomb …) so that each cause can be told apart.
     """
 
     def __init__(self, reason: str, *, code: str = "unreadable", file: str = "",
@@ -48,7 +49,7 @@ class UnreadableFile(Exception):
         return self.text()
 
     def as_issue(self, unit: str = "") -> Issue:
-        return Issue("unreadable", Severity.ERROR, f"无法读取：{self.reason}", self.hint,
+        return Issue(self.code, Severity.ERROR, f"无法读取：{self.reason}", self.hint,
                      file=self.file, sheet=self.sheet, cell=self.cell, unit=unit,
                      found=self.found, expected=self.expected)
 
