@@ -157,8 +157,8 @@ def batches(items: list, size: int) -> list[list]:
     return [items[i:i + size] for i in range(0, len(items), size)]
 
 
-# Code whose change must invalidate cached ingest results.
-_INGEST_CODE = ("plantrack/reader.py", "plantrack/validate.py", "plantrack/issues.py",
+# Code whose change must invalidate cached ingest results (a package: every module in it).
+_INGEST_CODE = ("plantrack/reader", "plantrack/validate.py", "plantrack/issues.py",
                 "plantrack/landing.py", "transforms/cleaning.py", "plantrack/pipeline.py")
 
 
@@ -169,12 +169,16 @@ def ingest_fingerprint(settings: Settings, quarter: Quarter) -> str:
     digest = hashlib.sha256(quarter.code.encode())
     sources = [settings.catalog_path, settings.units_path, settings.allocation_path,
                settings.baselines_path, *sorted(settings.suites_dir.glob("*.json")),
-               *(PROJECT_ROOT / f for f in _INGEST_CODE)]
+               *(p for f in _INGEST_CODE for p in _code_files(PROJECT_ROOT / f))]
     for path in sources:
         if path.exists():
             digest.update(path.name.encode())
             digest.update(path.read_bytes())
     return digest.hexdigest()
+
+
+def _code_files(path: Path) -> list[Path]:
+    return sorted(path.rglob("*.py")) if path.is_dir() else [path]
 
 
 def load(con: duckdb.DuckDBPyConnection, run_id: str, quarter: Quarter, catalog: Catalog,

@@ -7,16 +7,20 @@ names the file (and sheet) and the reason, in Chinese, without a traceback.
 
 from __future__ import annotations
 
+import re
 import socket
+from pathlib import Path
 
 import polars as pl
 import pytest
 
+import plantrack.reader
 from plantrack.periods import Quarter
-from plantrack.reader import ReadLimits, UnreadableFile, read_submission
+from plantrack.reader import UNREADABLE_CODES, ReadLimits, UnreadableFile, read_submission
 from tests.conftest import FIXTURES
 
 SUBMISSIONS = FIXTURES / "submissions"
+READER_PACKAGE = Path(plantrack.reader.__file__).parent
 Q2 = Quarter(2021, 2)
 
 
@@ -289,7 +293,14 @@ def test_unreadable_files_get_one_clear_message(read, name, code, words, sheet):
     assert str(exc).startswith(f"{name} / {sheet}：" if sheet else f"{name}：")
     issue = exc.as_issue("huancui")
     assert issue.is_error and (issue.file, issue.sheet, issue.unit) == (name, sheet, "huancui")
+    assert issue.code == code  # each cause stays its own code, not one generic "unreadable"
     assert issue.hint  # how to fix it
+
+
+def test_every_code_the_reader_raises_is_one_of_its_unreadable_codes():
+    source = "".join(p.read_text(encoding="utf-8") for p in READER_PACKAGE.glob("*.py"))
+    raised = set(re.findall(r'\bcode="(\w+)"', source))
+    assert raised | {"unreadable"} == UNREADABLE_CODES  # "unreadable": the default code
 
 
 def test_the_zip_bomb_limit_is_stated(read):
@@ -322,12 +333,12 @@ def test_a_csv_that_is_not_a_table_is_unreadable(catalog, tmp_path):
 
 
 def test_an_unforeseen_failure_is_unreadable_not_a_traceback(catalog, monkeypatch):
-    import plantrack.reader as reader
+    import plantrack.reader.submission as submission
 
     def broken(*args, **kwargs):
         raise IndexError("list index out of range")
 
-    monkeypatch.setattr(reader, "find_header", broken)
+    monkeypatch.setattr(submission, "find_header", broken)
     with pytest.raises(UnreadableFile) as caught:
         read_submission(SUBMISSIONS / "merged_two_row_header.xlsx", catalog.units)
     assert caught.value.code == "unexpected"
