@@ -157,9 +157,14 @@ def batches(items: list, size: int) -> list[list]:
     return [items[i:i + size] for i in range(0, len(items), size)]
 
 
-# Code whose change must invalidate cached ingest results.
-_INGEST_CODE = ("plantrack/reader.py", "plantrack/validate.py", "plantrack/issues.py",
+# Code whose change must invalidate cached ingest results (a folder: every module in it).
+_INGEST_CODE = ("plantrack/reader.py", "plantrack/validate", "plantrack/issues",
                 "plantrack/landing.py", "transforms/cleaning.py", "plantrack/pipeline.py")
+
+
+def _ingest_code_files(root: Path) -> list[Path]:
+    paths = [root / f for f in _INGEST_CODE]
+    return [m for p in paths for m in (sorted(p.rglob("*.py")) if p.is_dir() else [p])]
 
 
 def ingest_fingerprint(settings: Settings, quarter: Quarter) -> str:
@@ -169,7 +174,7 @@ def ingest_fingerprint(settings: Settings, quarter: Quarter) -> str:
     digest = hashlib.sha256(quarter.code.encode())
     sources = [settings.catalog_path, settings.units_path, settings.allocation_path,
                settings.baselines_path, *sorted(settings.suites_dir.glob("*.json")),
-               *(PROJECT_ROOT / f for f in _INGEST_CODE)]
+               *_ingest_code_files(PROJECT_ROOT)]
     for path in sources:
         if path.exists():
             digest.update(path.name.encode())

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from expectations.suites import (
+from plantrack.validate.suites import (
     PLAUSIBLE_MULTIPLE,
     SUITES_DIR,
     city_total_ids,
