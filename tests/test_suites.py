@@ -7,6 +7,7 @@ import re
 
 import pytest
 
+from plantrack.validate import CHECKS, FILE_LEVEL
 from plantrack.validate.suites import (
     PLAUSIBLE_MULTIPLE,
     SUITES_DIR,
@@ -14,7 +15,6 @@ from plantrack.validate.suites import (
     generate_suites,
     write_suites,
 )
-from plantrack.validate import CHECKS, FILE_LEVEL
 
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
 
