@@ -20,7 +20,7 @@ format: ## ruff format
 	.venv/bin/ruff format .
 
 suites: ## regenerate the expectation suites from the catalog
-	.venv/bin/python -m expectations.suites
+	.venv/bin/python -m plantrack.validate.suites
 
 bench: setup ## run the benchmarks (minutes: 1,000 files)
 	.venv/bin/python benchmarks/bench_landing.py --sizes 10,100,1000

@@ -294,7 +294,7 @@ def load_verdicts(con: duckdb.DuckDBPyConnection, run_id: str, quarter: str,
         if v.quarantined is not None:
             rows["quarantine_rows"] += [
                 (run_id, sid, v.unit, quarter, r["indicator_id"], r["row_number"], r["actual_raw"],
-                 r["reasons"]) for r in v.quarantined.iter_rows(named=True)]
+                 r["reasons"], r["reason_codes"]) for r in v.quarantined.iter_rows(named=True)]
         if v.milestones is not None:
             rows["milestone_reports"] += [
                 (run_id, sid, v.unit, quarter, r["milestone_id"], r["status"], r["note"],

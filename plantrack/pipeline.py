@@ -158,7 +158,7 @@ def batches(items: list, size: int) -> list[list]:
 
 
 # Code whose change must invalidate cached ingest results (a package: every module in it).
-_INGEST_CODE = ("plantrack/reader", "plantrack/validate.py", "plantrack/issues.py",
+_INGEST_CODE = ("plantrack/reader", "plantrack/validate", "plantrack/issues",
                 "plantrack/landing.py", "transforms/cleaning.py", "plantrack/pipeline.py")
 
 

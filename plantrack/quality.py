@@ -62,7 +62,8 @@ def store_validation_details(con: duckdb.DuckDBPyConnection, run_id: str, quarte
         held = v.milestones_quarantined
         if held is not None and held.height:
             held_rows += [(run_id, sid, v.unit, quarter, r["milestone_id"], r["row_number"],
-                           r["status"], r["reasons"]) for r in held.iter_rows(named=True)]
+                           r["status"], r["reasons"], r["reason_codes"])
+                          for r in held.iter_rows(named=True)]
     insert_rows(con, "check_results", checks)
     insert_rows(con, "quarantined_milestones", held_rows)
 

@@ -7,14 +7,14 @@ import re
 
 import pytest
 
-from expectations.suites import (
+from plantrack.validate import CHECKS, FILE_LEVEL
+from plantrack.validate.suites import (
     PLAUSIBLE_MULTIPLE,
     SUITES_DIR,
     city_total_ids,
     generate_suites,
     write_suites,
 )
-from plantrack.validate import CHECKS, FILE_LEVEL
 
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
 

@@ -13,10 +13,13 @@ import pytest
 import xlrd
 from openpyxl import load_workbook
 
+from plantrack.landing import archive_file, load_verdicts
 from plantrack.periods import Quarter
+from plantrack.quality import store_validation_details
 from plantrack.settings import load_settings
 from plantrack.validate import FileVerdict, check_file
 from tests.fixtures.validation.make_fixtures import main as make_fixtures
+from warehouse.db import connect
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "validation"
 Q2 = Quarter(2021, 2)
@@ -119,6 +122,29 @@ def test_a_quarantined_row_keeps_every_reason_in_chinese(catalog):
     assert row["reasons"] == "“累计完成”应为数字，但填写的是“待统计”"
 
 
+def test_a_quarantined_row_keeps_the_codes_of_its_reasons_beside_their_text(catalog):
+    [row] = verdict(catalog, "value_not_number.xlsx").validation.quarantined.iter_rows(named=True)
+    assert row["reason_codes"] == ["value_not_number"]
+    tasks = verdict(catalog, "invalid_status.xlsx").validation.milestones_quarantined
+    assert tasks["reason_codes"].to_list() == [["invalid_status"]]
+    refused = verdict(catalog, "unit_mismatch.xlsx").validation.quarantined
+    assert refused.height > 1
+    assert refused["reason_codes"].to_list() == [["unit_mismatch"]] * refused.height
+
+
+def test_the_warehouse_stores_the_reason_codes_of_every_quarantined_row(catalog, tmp_path):
+    con = connect(":memory:")
+    for name in ("value_not_number.xlsx", "invalid_status.xlsx"):
+        received = archive_file(FIXTURES / name, tmp_path)
+        v = verdict(catalog, name).validation
+        load_verdicts(con, "run-1", Q2.code, [(received, v)])
+        store_validation_details(con, "run-1", Q2.code, [(received.submission_id, v)])
+    assert con.execute("select indicator_id, reasons, reason_codes from quarantine_rows").fetchall() == [
+        ("I07-3-1", "“累计完成”应为数字，但填写的是“待统计”", ["value_not_number"])]
+    assert con.execute("select milestone_id, reason_codes from quarantined_milestones").fetchall() == [
+        ("M08-1", ["invalid_status"])]
+
+
 @pytest.mark.parametrize("name", sorted(REFUSED))
 def test_an_error_about_the_whole_file_refuses_every_row_but_keeps_them(catalog, name):
     v = verdict(catalog, name).validation
@@ -182,7 +208,7 @@ def test_an_unreadable_file_is_one_error_naming_the_file(catalog, tmp_path):
     v = check_file(path, catalog, Q2, load_settings({}).suites_dir)
     assert v.validation is None and v.submission is None
     assert [(i.code, i.file, i.unit) for i in v.issues] == [
-        ("unreadable", "2021Q2_环翠区.xlsx", "huancui")]
+        ("not_a_spreadsheet", "2021Q2_环翠区.xlsx", "huancui")]
 
 
 def test_the_fixtures_are_what_make_fixtures_writes(tmp_path):

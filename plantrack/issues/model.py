@@ -4,20 +4,15 @@ An ``Issue`` is data: a stable code, a severity, where it is (file, sheet,
 cell), what was found, what was expected, and a Chinese message and fix hint
 for the steward. Checks yield issues; renderers (console, JSON, fix-it
 workbook, PDF appendix) turn the same list into what each reader needs.
+Its code must be registered (``plantrack.issues.registry``); ``make_issue``
+writes the message and hint from the registered templates.
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from enum import StrEnum
 
-
-class Severity(StrEnum):
-    ERROR = "error"  # the row (or file) is rejected and quarantined
-    WARNING = "warning"  # the value loads and the problem is shown
-
-
-SEVERITY_LABEL = {Severity.ERROR: "错误", Severity.WARNING: "警告"}
+from plantrack.issues.registry import SEVERITY_LABEL, Severity, issue_type
 
 
 @dataclass(frozen=True)
@@ -33,6 +28,9 @@ class Issue:
     indicator_id: str = ""
     found: str = ""
     expected: str = ""
+
+    def __post_init__(self) -> None:
+        issue_type(self.code, self.severity)  # raises for a code nobody registered
 
     @property
     def is_error(self) -> bool:
@@ -56,6 +54,25 @@ class Issue:
         if self.hint:
             text += f" 修改方法：{self.hint}"
         return text
+
+
+class _Values(dict):
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+def make_issue(code: str, severity: Severity | None = None, name: str = "",
+               details: dict | None = None, **fields) -> Issue:
+    """An issue with the Chinese message and hint registered for ``code``, filled from its
+    fields (``{id}`` is the indicator id, ``{name}`` its name) and ``details``.
+
+    ``severity`` None: the registered one.
+    """
+    t = issue_type(code, severity)
+    values = _Values(name=name, id=fields.get("indicator_id", ""), found=fields.get("found", ""),
+                     expected=fields.get("expected", ""), **(details or {}))
+    return Issue(code=code, severity=severity or t.severity, message=t.message.format_map(values),
+                 hint=t.hint.format_map(values), **fields)
 
 
 def has_errors(issues: list[Issue]) -> bool:

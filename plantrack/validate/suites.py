@@ -1,14 +1,14 @@
 """Expectation suites generated from the catalog, one per reporting unit.
 
-The suites are committed under ``expectations/suites`` so that a reviewer sees
-exactly what each unit's data is checked against; a test fails when
+The suites are committed under ``expectations/plans/2021/suites`` so that a reviewer
+sees exactly what each unit's data is checked against; a test fails when
 regenerating them from the catalog would change anything. Run
-``python -m expectations.suites`` (``make suites``) after editing the catalog.
+``python -m plantrack.validate.suites`` (``make suites``) after editing the catalog.
 
 Each expectation carries ``meta.code``: the issue code a failing row becomes
-(see plantrack/validate.py, which holds the Chinese message for every code).
-Severity ``critical`` rejects the row (or, for a missing column, the file);
-``warning`` loads it and shows the problem.
+(registered, with its Chinese message, in plantrack/issues/registry.py). Its
+severity is the registered one unless given: ``critical`` rejects the row (or, for
+a missing column, the file); ``warning`` loads it and shows the problem.
 
 Per-indicator limits (the plausibility bound of each indicator) are one
 lookup table inside the expectation's ``meta.lookup``: validation adds the
@@ -18,7 +18,7 @@ expectation per indicator, and the table is just as reviewable.
 
 Checks that need history or several files (a year-to-date figure below last
 quarter's, a jump in a stock, the units' sum against a city total) and the
-identity checks are Python, in plantrack/validate.py.
+identity checks are Python, in plantrack/validate.
 """
 
 from __future__ import annotations
@@ -27,11 +27,16 @@ import json
 import sys
 from pathlib import Path
 
-from plantrack.catalog import Catalog, Indicator
+from plantrack.catalog import Catalog, Indicator, catalog_from_settings
+from plantrack.issues import Severity, issue_type
+from plantrack.settings import PLAN_2021_DIR, load_settings
+from plantrack.template import MILESTONE_STATUSES
+from plantrack.validate.checks import RATIO_UNITS
 
-SUITES_DIR = Path(__file__).resolve().parent / "plans" / "2021" / "suites"
+SUITES_DIR = PLAN_2021_DIR / "suites"  # committed: reviewed with the catalog they come from
+GENERATED_BY = "plantrack/validate/suites.py"
 PLAUSIBLE_MULTIPLE = 5  # above 5× the unit's annual target is implausible (a warning)
-RATIO_UNITS = ("%", "个百分点")
+GX_SEVERITY = {Severity.ERROR: "critical", Severity.WARNING: "warning"}
 CITY_LEVEL_KIND = "bureau"  # units of this kind may add a city-wide total for additive indicators
 # (column key, severity): the staged columns a submission must have. The reader already
 # refuses a sheet without 指标编号 and 累计完成; without 单位 no figure's unit can be
@@ -40,10 +45,15 @@ REQUIRED_COLUMNS = (("indicator_id", "critical"), ("actual", "critical"),
                     ("uom", "critical"), ("note", "warning"))
 
 
-def _expectation(kind: str, code: str, severity: str = "critical", meta: dict | None = None,
+def _expectation(kind: str, code: str, severity: str | None = None, meta: dict | None = None,
                  **kwargs) -> dict:
+    """One expectation raising ``code``, at its registered severity unless ``severity`` says
+    otherwise (the registry must allow it)."""
+    registered = issue_type(code)
+    if severity is not None:
+        issue_type(code, Severity.WARNING if severity == "warning" else Severity.ERROR)
     return {"type": kind, "kwargs": kwargs, "meta": {"code": code, **(meta or {})},
-            "severity": severity}
+            "severity": severity or GX_SEVERITY[registered.severity]}
 
 
 def _condition(column: str, operator: str, parameter) -> dict:
@@ -143,7 +153,7 @@ def plausible_maxima(catalog: Catalog, unit: str, indicators: list[Indicator]) -
 
 def _plausibility_rule(maxima: dict[str, float]) -> dict:
     return _expectation(
-        "expect_column_pair_values_a_to_be_greater_than_b", "implausible_value", "warning",
+        "expect_column_pair_values_a_to_be_greater_than_b", "implausible_value",
         meta={"lookup": {"column": "plausible_max", "key": "indicator_id", "values": maxima},
               "multiple_of_target": PLAUSIBLE_MULTIPLE},
         column_A="plausible_max", column_B="actual", or_equal=True,
@@ -167,7 +177,7 @@ def build_suite(catalog: Catalog, unit: str) -> dict:
         "name": f"submission_{unit}",
         "meta": {"catalog_version": catalog.version, "unit": unit,
                  "city_total_indicators": [i.id for i in totals],
-                 "generated_by": "expectations/suites.py"},
+                 "generated_by": GENERATED_BY},
         "expectations": exps,
     }
 
@@ -176,7 +186,7 @@ def build_milestone_suite(catalog: Catalog, statuses: tuple[str, ...], done: str
     """Rules for the 重点任务 rows; ``support`` is the progress note or, failing that, the evidence."""
     return {
         "name": "milestones",
-        "meta": {"catalog_version": catalog.version, "generated_by": "expectations/suites.py"},
+        "meta": {"catalog_version": catalog.version, "generated_by": GENERATED_BY},
         "expectations": [
             _expectation("expect_column_values_to_not_be_null", "missing_milestone_id",
                          column="milestone_id"),
@@ -187,7 +197,7 @@ def build_milestone_suite(catalog: Catalog, statuses: tuple[str, ...], done: str
             _expectation("expect_column_values_to_be_in_set", "invalid_status",
                          column="status", value_set=list(statuses)),
             _expectation("expect_column_values_to_not_be_null", "completed_without_evidence",
-                         "warning", column="support", row_condition=_condition("status", "==", done)),
+                         column="support", row_condition=_condition("status", "==", done)),
         ],
     }
 
@@ -198,8 +208,6 @@ def render(suite: dict) -> str:
 
 def generate_suites(catalog: Catalog) -> dict[str, str]:
     """File name → content for every suite the catalog implies."""
-    from plantrack.template import MILESTONE_STATUSES
-
     files = {f"submission_{u.code}.json": render(build_suite(catalog, u.code))
              for u in catalog.reporting_units() if catalog.indicators_for(u.code)}
     files["milestones.json"] = render(
@@ -222,9 +230,6 @@ def write_suites(catalog: Catalog, directory: Path = SUITES_DIR) -> list[Path]:
 
 
 def main() -> int:
-    from plantrack.catalog import catalog_from_settings
-    from plantrack.settings import load_settings
-
     paths = write_suites(catalog_from_settings(load_settings()))
     print(f"wrote {len(paths)} suites to {SUITES_DIR}")
     return 0

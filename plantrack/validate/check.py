@@ -1,0 +1,102 @@
+"""One file judged: read it, validate what was read, and say what the steward must fix.
+
+``check_file`` is the verdict ``plantrack check`` prints and the quarterly run loads;
+``validate_submission`` judges a submission already read.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from pathlib import Path
+
+from plantrack.catalog import Catalog, Unit
+from plantrack.issues import Issue
+from plantrack.periods import Quarter
+from plantrack.reader import Submission, UnreadableFile, match_unit, read_submission
+from plantrack.template import DATA_SHEET
+from plantrack.validate.checks import SUPERSEDED_READER_CODES
+from plantrack.validate.history import with_history
+from plantrack.validate.identity import identity_issues
+from plantrack.validate.indicators import TableContext, check_indicators, stage_values, table_layout
+from plantrack.validate.milestones import check_milestones, milestone_frame
+from plantrack.validate.verdict import Validation, split_rows
+from transforms.cleaning import DATA_HEADER_SYNONYMS, DATA_LOOSE_RULES
+
+
+def unreadable_issue(name: str, exc: UnreadableFile, units: dict[str, Unit]) -> Issue:
+    """The verdict on a file that cannot be read at all: the reader's reason, with the unit
+    its name suggests (so the steward who sent it can be told)."""
+    issue = exc.as_issue(match_unit(Path(name).stem, units) or "")
+    return dataclasses.replace(issue, file=issue.file or name)
+
+
+def validate_submission(sub: Submission, catalog: Catalog, quarter: Quarter | None,
+                        suites_dir: Path, previous: dict[str, float] | None = None, *,
+                        file_name: str | None = None) -> Validation:
+    """The verdict on one read submission for ``quarter`` (None: the file's own period).
+
+    ``previous``: indicator_id → the unit's accepted value of the quarter before
+    (``previous_values``); without it the history checks are skipped. ``file_name``:
+    the name the steward sent, when ``sub.path`` is another copy (the archive).
+    """
+    sheet = sub.rows["sheet"][0] if sub.rows.height else DATA_SHEET
+    unit = sub.identity.unit
+    name = file_name or sub.path.name
+    base = {"file": name, "sheet": sheet, "unit": unit or ""}
+    issues = [i if i.unit else dataclasses.replace(i, unit=unit or "")
+              for i in sub.issues if i.code not in SUPERSEDED_READER_CODES]
+    issues += identity_issues(sub, quarter, catalog.units, base)
+    v = Validation(unit=unit, file=name, sheet=sheet,
+                   staged=stage_values(sub.rows, catalog),
+                   staged_milestones=milestone_frame(sub.milestones))
+    results, gx_results = [], []
+    if unit is not None and catalog.indicators_for(unit):
+        # a missing suite file raises: stale suites are a deployment error (`make suites`),
+        # never a reason to load figures unchecked
+        suite_path = suites_dir / f"submission_{unit}.json"
+        header_row, letters = table_layout(sub.cells, sheet, DATA_HEADER_SYNONYMS,
+                                           DATA_LOOSE_RULES, "indicator_id")
+        ctx = TableContext(catalog, base, letters, header_row)
+        found, results, gx_results, totals = check_indicators(v.staged, ctx, suite_path)
+        issues += found
+        v = dataclasses.replace(v, city_total_ids=totals)
+    if unit is not None:
+        found, ms_results, ms_gx = check_milestones(sub, v.staged_milestones, suites_dir, base)
+        issues += found
+        results, gx_results = results + ms_results, gx_results + ms_gx
+    v = split_rows(dataclasses.replace(v, issues=issues, expectation_results=results,
+                                       gx_results=gx_results))
+    return with_history(v, catalog, previous) if previous else v
+
+
+@dataclass
+class FileVerdict:
+    """One file read and judged: what ``plantrack check`` prints and the quarterly run loads."""
+
+    submission: Submission | None
+    validation: Validation | None
+    unreadable: Issue | None = None
+
+    @property
+    def issues(self) -> list[Issue]:
+        if self.unreadable is not None:
+            return [self.unreadable]
+        return self.validation.issues if self.validation else []
+
+
+def check_file(path: Path, catalog: Catalog, quarter: Quarter | None, suites_dir: Path, *,
+               display_name: str | None = None,
+               previous: dict[str, float] | None = None) -> FileVerdict:
+    """Read and validate one file; never raises for bad input.
+
+    ``quarter`` None: judge the file for the period it names itself (``plantrack check``).
+    """
+    name = display_name or path.name
+    try:
+        sub = read_submission(path, catalog.units, display_name=name,
+                              indicator_units={i.id: i.unit for i in catalog.indicators})
+    except UnreadableFile as exc:
+        return FileVerdict(None, None, unreadable_issue(name, exc, catalog.units))
+    return FileVerdict(sub, validate_submission(sub, catalog, quarter, suites_dir, previous,
+                                                file_name=name))

@@ -1,0 +1,84 @@
+"""Whose and which quarter's figures: the unit and period in the workbook, its header and
+its file name, known and consistent with each other and with the quarter being run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+from openpyxl.utils import column_index_from_string, get_column_letter
+
+from plantrack.catalog import Unit
+from plantrack.issues import Issue, make_issue
+from plantrack.periods import Quarter, find_quarter
+from plantrack.reader import Submission, match_unit
+from transforms.cleaning import normalize_text
+
+
+def _labelled(cells: pl.DataFrame, sheet: str, label: str) -> tuple[str, str]:
+    """(cell, text) of the value written beside a label such as 填报单位：.
+
+    The value is in the label's own cell (填报单位：环翠区) or the next cell of the row;
+    when it is empty, the cell is where it should have been written.
+    """
+    heads = cells.filter((pl.col("sheet") == sheet) & pl.col("header").is_null()).sort(
+        "row_number", pl.col("column_letter").str.len_chars(), "column_letter")
+    listed = list(heads.select("row_number", "column_letter", "cell", "raw_text").iter_rows())
+    for i, (n, letter, cell, text) in enumerate(listed):
+        t = normalize_text(text)
+        if not t.startswith(label):
+            continue
+        rest = t[len(label):].lstrip(":：").strip()
+        if rest:
+            return cell, rest
+        beside = get_column_letter(column_index_from_string(letter) + 1)
+        if i + 1 < len(listed) and listed[i + 1][0] == n and listed[i + 1][1] == beside:
+            return listed[i + 1][2], normalize_text(listed[i + 1][3])
+        return f"{beside}{n}", ""
+    return "", ""
+
+
+def identity_issues(sub: Submission, quarter: Quarter | None, units: dict[str, Unit],
+                     base: dict) -> list[Issue]:
+    """Unit and period: known, consistent between the workbook, its header and its name."""
+    ident = sub.identity
+    unit_cell, _ = _labelled(sub.cells, base["sheet"], "填报单位")
+    period_cell, _ = _labelled(sub.cells, base["sheet"], "报告期")
+    if ident.unit is None:
+        return [make_issue("unknown_unit", cell=unit_cell, expected="、".join(
+            u.name for u in units.values()), **base)]
+    issues = _header_identity(sub, units, base) + _filename_identity(sub, units, base)
+    if ident.quarter is None:
+        issues.append(make_issue("period_missing", cell=period_cell,
+                                 expected=quarter.label if quarter else "本次汇总的季度", **base))
+    elif quarter is not None and ident.quarter != quarter:
+        issues.append(make_issue("wrong_quarter", cell=period_cell,
+                                 found=ident.quarter.label, expected=quarter.label, **base))
+    return issues
+
+
+def _header_identity(sub: Submission, units: dict[str, Unit], base: dict) -> list[Issue]:
+    """The visible header against the workbook's own identity (when the header says anything)."""
+    ident, sheet, issues = sub.identity, base["sheet"], []
+    cell, text = _labelled(sub.cells, sheet, "填报单位")
+    if text and match_unit(text, units) != ident.unit:
+        issues.append(make_issue("unit_mismatch", cell=cell, found=text,
+                                 expected=units[ident.unit].name, **base))
+    cell, text = _labelled(sub.cells, sheet, "报告期")
+    if text and ident.quarter and find_quarter(text) != ident.quarter:
+        issues.append(make_issue("period_mismatch", cell=cell, found=text,
+                                 expected=ident.quarter.label, **base))
+    return issues
+
+
+def _filename_identity(sub: Submission, units: dict[str, Unit], base: dict) -> list[Issue]:
+    ident, stem, issues = sub.identity, Path(base["file"]).stem, []
+    unit = match_unit(stem, units)
+    if unit and unit != ident.unit:
+        issues.append(make_issue("filename_mismatch", details={"what": "填报单位"},
+                                 found=units[unit].name, expected=units[ident.unit].name, **base))
+    period = find_quarter(stem)
+    if period and ident.quarter and period != ident.quarter:
+        issues.append(make_issue("filename_mismatch", details={"what": "报告期"},
+                                 found=period.label, expected=ident.quarter.label, **base))
+    return issues

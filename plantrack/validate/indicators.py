@@ -1,0 +1,207 @@
+"""The indicator table: staging its values, finding its columns, and the issues of the
+unit's expectation suite (parsing, identity of rows, units of measure, value rules)."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from plantrack.catalog import Catalog
+from plantrack.issues import Issue, Severity, make_issue
+from plantrack.validate.checks import PARSE_ERRORS, PARSE_WARNINGS, shown_number
+from plantrack.validate.gx import (
+    add_lookup_columns,
+    expectation_severity,
+    failed_hits,
+    result_row,
+    run_suite,
+    suite_data,
+)
+from transforms.cleaning import (
+    LooseRules,
+    match_header,
+    match_header_loosely,
+    normalize_text,
+    parse_number,
+)
+
+log = logging.getLogger("plantrack.validate")
+
+DATA_COLUMN_TITLES = {"indicator_id": "指标编号", "name": "指标名称", "uom": "单位",
+                      "target": "年度目标", "actual": "累计完成", "note": "说明"}
+
+
+# -- staging -----------------------------------------------------------------
+
+def stage_values(rows: pl.DataFrame, catalog: Catalog) -> pl.DataFrame:
+    """Add ``actual`` (the number), ``parse_code`` and a normalised ``uom`` to the staged rows.
+
+    The reader's own reading of the value cell (``actual_value``/``actual_code``: it
+    knows the cell's kind and percent format) is used when present.
+    """
+    if "actual_value" in rows.columns:
+        actual, code = rows["actual_value"], rows["actual_code"]
+        detail = rows["actual_detail"]
+    else:
+        units = {i.id: i.unit for i in catalog.indicators}
+        parsed = [parse_number(raw, units.get(ind or "", ""))
+                  for ind, raw in zip(rows["indicator_id"], rows["actual_raw"], strict=True)]
+        actual = pl.Series([p.value for p in parsed], dtype=pl.Float64)
+        code = pl.Series([p.code for p in parsed], dtype=pl.String)
+        detail = pl.Series([p.detail for p in parsed], dtype=pl.String)
+    uom = [normalize_text(u).replace(" ", "") or None for u in rows["uom"]]
+    return rows.with_columns(
+        actual.cast(pl.Float64).alias("actual"), code.cast(pl.String).alias("parse_code"),
+        detail.cast(pl.String).alias("parse_detail"), pl.Series("uom", uom, dtype=pl.String),
+    )
+
+
+def _title_key(text: str, synonyms: dict[str, tuple[str, ...]], rules: LooseRules) -> str | None:
+    return match_header(text, synonyms) or match_header_loosely(text, rules)
+
+
+def table_layout(cells: pl.DataFrame, sheet: str, synonyms: dict[str, tuple[str, ...]],
+                 rules: LooseRules, id_key: str) -> tuple[int, dict[str, str]]:
+    """(header row, {column key: letter}) of the table the reader found on ``sheet``.
+
+    Columns come from the cells the reader assigned to them, and from the header
+    titles for a column whose every cell below is empty.
+    """
+    in_sheet = cells.filter(pl.col("sheet") == sheet)
+    body = in_sheet.filter(pl.col("header").is_not_null()).sort("row_number", "column_letter")
+    letters: dict[str, str] = {}
+    for key, letter in body.select("header", "column_letter").iter_rows():
+        letters.setdefault(key, letter)
+    first_row = body["row_number"].min() if body.height else None
+    titles = in_sheet.filter(pl.col("header").is_null())
+    if first_row is not None:
+        titles = titles.filter(pl.col("row_number") < first_row)
+    header_row = 0
+    for n, letter, text in titles.sort("row_number").select(
+            "row_number", "column_letter", "raw_text").iter_rows():
+        key = _title_key(text, synonyms, rules)
+        if key == id_key and (id_key not in letters or letters[id_key] == letter):
+            header_row, letters[id_key] = n, letter  # the last title row above the table
+    for letter, text in titles.filter(pl.col("row_number") >= header_row).select(
+            "column_letter", "raw_text").iter_rows():
+        key = _title_key(text, synonyms, rules)
+        if key and header_row and key not in letters and letter not in letters.values():
+            letters[key] = letter
+    return header_row, letters
+
+
+# -- the indicator table ---------------------------------------------------------
+
+@dataclass(frozen=True)
+class TableContext:
+    """Where the indicator table's issues are: the same for every issue of one file."""
+
+    catalog: Catalog
+    base: dict  # file, sheet, unit for every issue
+    letters: dict[str, str]  # column key → letter
+    header_row: int
+
+
+def _row_issue(code: str, severity: Severity, row: dict, ctx: TableContext, cfg_meta: dict) -> Issue:
+    ind_id = row.get("indicator_id") or ""
+    ind = ctx.catalog.indicators_by_id.get(ind_id)
+    name = ind.name if ind else ""
+    n = row["row_number"]
+    if code in ("unknown_indicator", "missing_indicator_id", "duplicate_indicator"):
+        return make_issue(code, severity, name=name, indicator_id=ind_id,
+                          cell=row.get("indicator_id_cell") or "", found=ind_id,
+                          expected="本单位模板中的指标编号（每个指标一行）", **ctx.base)
+    if code == "uom_mismatch":
+        return make_issue(code, severity, name=name, indicator_id=ind_id,
+                          cell=f"{ctx.letters.get('uom', '')}{n}", found=row.get("uom") or "",
+                          expected=ind.unit if ind else "", **ctx.base)
+    if code == "value_not_number":
+        code = PARSE_ERRORS.get(row.get("parse_code") or "", "value_not_number")
+    found, expected, details = row.get("actual_raw") or "", "数字", {}
+    if code == "wrong_unit":
+        expected = ind.unit if ind else ""
+    elif code == "negative_value":
+        expected = "不小于 0 的数"
+    elif code == "percent_out_of_range":
+        found, expected = shown_number(row["actual"]), cfg_meta["expected"]
+    elif code == "implausible_value":
+        found = shown_number(row["actual"])
+        multiple = cfg_meta.get("multiple_of_target", 5)
+        details = {"target": shown_number(row["plausible_max"] / multiple), "multiple": multiple}
+        expected = f"不超过 {shown_number(row['plausible_max'])}"
+    return make_issue(code, severity, name=name, details=details, indicator_id=ind_id,
+                      cell=row.get("actual_cell") or "", found=str(found), expected=expected,
+                      **ctx.base)
+
+
+def _bounds_text(kwargs: dict) -> str:
+    low, high = kwargs.get("min_value"), kwargs.get("max_value")
+    if high is None:
+        return f"不小于 {shown_number(low)} 的数"
+    return f" {shown_number(low)} 到 {shown_number(high)} 之间的数"
+
+
+def _table_issue(code: str, severity: Severity, kwargs: dict, rows: dict[int, dict],
+                 ctx: TableContext) -> list[Issue]:
+    """Issues of an expectation that fails for the table: a missing column or missing rows."""
+    if code == "missing_column":
+        title = DATA_COLUMN_TITLES.get(kwargs["column"], kwargs["column"])
+        return [make_issue(code, severity, cell=f"A{ctx.header_row}" if ctx.header_row else "",
+                           expected=title, **ctx.base)]
+    if code == "missing_indicator":
+        present = {r["indicator_id"] for r in rows.values()}
+        return [make_issue(code, severity, name=ctx.catalog.indicator(i).name, indicator_id=i,
+                           expected=f"{i} {ctx.catalog.indicator(i).name}", **ctx.base)
+                for i in kwargs["value_set"] if i not in present]
+    log.warning("expectation %s failed without row detail", code)
+    return []
+
+
+def _issues_from_results(results, rows: dict[int, dict], ctx: TableContext) -> list[Issue]:
+    issues = []
+    for res in results:
+        cfg = res.expectation_config
+        code, severity = cfg.meta.get("code", cfg.type), expectation_severity(cfg)
+        hits = failed_hits(res)
+        if hits is None:
+            issues += _table_issue(code, severity, cfg.kwargs, rows, ctx)
+            continue
+        meta = {**cfg.meta, "expected": _bounds_text(cfg.kwargs).strip()}
+        issues += [_row_issue(code, severity, rows[n], ctx, meta) for n in hits]
+    return issues
+
+
+def _parse_warnings(staged: pl.DataFrame, ctx: TableContext) -> list[Issue]:
+    interpreted = staged.filter(pl.col("actual").is_not_null() & pl.col("parse_code").is_not_null())
+    issues = []
+    for r in interpreted.iter_rows(named=True):
+        code = r["parse_code"] if r["parse_code"] in PARSE_WARNINGS else "value_interpreted"
+        issues.append(make_issue(
+            code, Severity.WARNING, indicator_id=r["indicator_id"] or "",
+            cell=r["actual_cell"] or "", found=str(r["actual_raw"]),
+            expected=shown_number(r["actual"]), **ctx.base,
+        ))
+    return issues
+
+
+def _gx_frame(staged: pl.DataFrame, suite: dict, letters: dict[str, str]) -> pl.DataFrame:
+    """The columns the suite checks; a column the sheet lacks is left out, so the rule sees it."""
+    keep = ["row_number"] + [c for c in ("indicator_id", "uom", "actual", "note")
+                             if c in letters or c in ("indicator_id", "actual")]
+    return add_lookup_columns(staged.select(keep), suite)
+
+
+def check_indicators(staged: pl.DataFrame, ctx: TableContext, suite_path: Path):
+    """(issues, result rows, GX results as JSON, city-total indicator ids) of the unit's suite."""
+    suite = suite_data(suite_path)
+    frame = _gx_frame(staged, suite, ctx.letters)
+    result = run_suite(frame, suite)
+    looked_up = [c for c in frame.columns if c not in staged.columns]
+    rows = {r["row_number"]: r for r in staged.join(
+        frame.select("row_number", *looked_up), on="row_number", how="left").iter_rows(named=True)}
+    issues = _parse_warnings(staged, ctx) + _issues_from_results(result.results, rows, ctx)
+    return (issues, [result_row(suite["name"], r) for r in result.results],
+            [result.to_json_dict()], tuple(suite["meta"].get("city_total_indicators", ())))

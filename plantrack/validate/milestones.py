@@ -1,0 +1,62 @@
+"""The 重点任务 rows: which are there, and the issues of the milestone suite."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+
+from plantrack.issues import Issue, Severity, make_issue
+from plantrack.reader import Submission
+from plantrack.template import MILESTONE_SHEET
+from plantrack.validate.gx import (
+    expectation_severity,
+    failed_hits,
+    result_row,
+    run_suite,
+    suite_data,
+)
+from plantrack.validate.indicators import table_layout
+from transforms.cleaning import MILESTONE_HEADER_SYNONYMS, MILESTONE_LOOSE_RULES
+
+
+def milestone_frame(milestones: pl.DataFrame) -> pl.DataFrame:
+    frame = milestones.filter(pl.col("milestone_id").is_not_null() | pl.col("status").is_not_null())
+    support = pl.coalesce(
+        pl.col("note").str.strip_chars().replace("", None),
+        pl.col("evidence").str.strip_chars().replace("", None),
+    )
+    return frame.with_columns(support.alias("support"))
+
+
+def _milestone_issue(code: str, severity: Severity, row: dict, letters: dict[str, str],
+                     base: dict) -> Issue:
+    n, ms_id = row["row_number"], row["milestone_id"] or ""
+    id_cell = row.get("milestone_id_cell") or f"{letters.get('milestone_id', 'A')}{n}"
+    if code == "invalid_status":
+        return make_issue(code, severity, indicator_id=ms_id, cell=row["status_cell"] or "",
+                          found=row["status"] or "", expected="未启动/推进中/已完成", **base)
+    if code == "completed_without_evidence":
+        letter = letters.get("note") or letters.get("evidence") or letters.get("status", "")
+        return make_issue(code, severity, indicator_id=ms_id, cell=f"{letter}{n}", found="",
+                          expected="进展说明或佐证材料", **base)
+    return make_issue(code, severity, indicator_id=ms_id, cell=id_cell, found=ms_id,
+                      expected="模板中的任务编号（每项任务一行）", **base)
+
+
+def check_milestones(sub: Submission, frame: pl.DataFrame, suites_dir: Path,
+                      base: dict) -> tuple[list[Issue], list[dict], list[dict]]:
+    if not frame.height:
+        return [], [], []
+    _, letters = table_layout(sub.cells, MILESTONE_SHEET, MILESTONE_HEADER_SYNONYMS,
+                              MILESTONE_LOOSE_RULES, "milestone_id")
+    suite = suite_data(suites_dir / "milestones.json")
+    result = run_suite(frame.select("row_number", "milestone_id", "status", "support"), suite)
+    rows = {r["row_number"]: r for r in frame.iter_rows(named=True)}
+    m_base = {**base, "sheet": MILESTONE_SHEET}
+    issues = []
+    for res in result.results:
+        cfg = res.expectation_config
+        issues += [_milestone_issue(cfg.meta["code"], expectation_severity(cfg), rows[n], letters, m_base)
+                   for n in failed_hits(res) or []]
+    return issues, [result_row(suite["name"], r) for r in result.results], [result.to_json_dict()]

@@ -1,0 +1,126 @@
+"""The verdict on one submission: its issues in reading order, and its rows split by them.
+
+An error rejects its row, which is quarantined with its reasons (their messages and
+their codes); an error about the file as a whole rejects every row; a warning loads
+and is shown.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from plantrack.issues import Issue, issue_type
+from plantrack.template import MILESTONE_SHEET
+from plantrack.validate.checks import FILE_LEVEL, ROWLESS, cell_position
+
+PYTHON_SUITE = "plantrack"  # check results of the rules written in Python
+
+
+@dataclass
+class Validation:
+    unit: str | None
+    issues: list[Issue] = field(default_factory=list)
+    accepted: pl.DataFrame | None = None  # indicator_id, actual, actual_cell, note, row_number …
+    quarantined: pl.DataFrame | None = None  # … plus reasons, reason_codes
+    milestones: pl.DataFrame | None = None  # accepted milestone rows
+    milestones_quarantined: pl.DataFrame | None = None  # … plus reasons, reason_codes
+    city_totals: pl.DataFrame | None = None  # a city-level unit's city-wide totals (not loaded)
+    expectation_results: list[dict] = field(default_factory=list)  # one row per check run
+    gx_results: list[dict] = field(default_factory=list)  # GX suite results as JSON, for Data Docs
+    staged: pl.DataFrame | None = None  # every staged indicator row, for later checks
+    staged_milestones: pl.DataFrame | None = None
+    file: str = ""
+    sheet: str = ""
+    city_total_ids: tuple[str, ...] = ()
+
+    @property
+    def rejected(self) -> bool:
+        """The whole file was refused (nothing of it can be used)."""
+        return self.accepted is None
+
+    @property
+    def errors(self) -> list[Issue]:
+        return [i for i in self.issues if i.is_error]
+
+
+def error_rows(issues: list[Issue], sheet: str) -> dict[int, list[Issue]]:
+    """Row number → the errors located on that row of ``sheet``."""
+    reasons: dict[int, list[Issue]] = {}
+    for issue in issues:
+        row, _ = cell_position(issue.cell)
+        if issue.is_error and issue.sheet == sheet and row and issue.code not in FILE_LEVEL:
+            reasons.setdefault(row, []).append(issue)
+    return reasons
+
+
+def _file_errors(issues: list[Issue]) -> list[Issue]:
+    return [i for i in issues if i.is_error and (
+        i.code in FILE_LEVEL or (not i.cell and i.code not in ROWLESS))]
+
+
+def _quarantine(frame: pl.DataFrame, reasons: dict[int, list[Issue]],
+                everyone: list[Issue]) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(kept, quarantined with every reason): rows with an error, or all rows of a refused file.
+
+    A quarantined row keeps its reasons twice: ``reasons``, the messages as the steward
+    reads them, and ``reason_codes``, the same errors' codes in the same order.
+    """
+    if everyone:
+        reasons = {n: everyone + reasons.get(n, []) for n in frame["row_number"]}
+    bad = pl.col("row_number").is_in(list(reasons))
+    quarantined = frame.filter(bad)
+    why = [reasons[n] for n in quarantined["row_number"]]
+    quarantined = quarantined.with_columns(
+        pl.Series("reasons", ["；".join(i.message for i in w) for w in why], dtype=pl.String),
+        pl.Series("reason_codes", [[i.code for i in w] for w in why], dtype=pl.List(pl.String)))
+    return frame.filter(~bad), quarantined
+
+
+def _issue_order(data_sheet: str):
+    sheets = {data_sheet: 1, MILESTONE_SHEET: 2}
+
+    def key(issue: Issue):
+        row, letters = cell_position(issue.cell)
+        return (sheets.get(issue.sheet, 0) if issue.cell else 0, row, len(letters), letters)
+    return key
+
+
+def split_rows(v: Validation) -> Validation:
+    """Sort the issues and split the rows by them."""
+    issues = sorted(v.issues, key=_issue_order(v.sheet))
+    refused = _file_errors(issues)
+    kept, quarantined = _quarantine(v.staged, error_rows(issues, v.sheet), refused)
+    ms_kept, ms_quarantined = _quarantine(v.staged_milestones,
+                                          error_rows(issues, MILESTONE_SHEET), refused)
+    is_total = pl.col("indicator_id").is_in(list(v.city_total_ids))
+    return dataclasses.replace(
+        v, issues=issues, quarantined=quarantined,
+        accepted=None if refused else kept.filter(~is_total & pl.col("actual").is_not_null()),
+        city_totals=None if refused else kept.filter(is_total & pl.col("actual").is_not_null()),
+        milestones=None if refused else ms_kept.drop("support"),
+        milestones_quarantined=ms_quarantined.drop("support"),
+    )
+
+
+def with_issues(validation: Validation, extra: list[Issue], results: list[dict] | None = None,
+                replacing: tuple[str, ...] = ()) -> Validation:
+    """The verdict with more issues (history, cross-file): rows re-split by every error.
+
+    ``replacing``: codes of a check being run again; its earlier issues and results go.
+    """
+    issues = [i for i in validation.issues if i.code not in replacing] + extra
+    results = [r for r in validation.expectation_results
+               if not (r["suite"] == PYTHON_SUITE and r["code"] in replacing)] + (results or [])
+    merged = dataclasses.replace(validation, issues=issues, expectation_results=results)
+    return split_rows(merged) if merged.staged is not None else merged
+
+
+def python_result(code: str, issues: list[Issue], checked: int) -> dict:
+    """A Python check as one row of check results, so quality over time sees it too."""
+    hits = sum(1 for i in issues if i.code == code)
+    return {"suite": PYTHON_SUITE, "expectation": f"plantrack.{code}", "code": code,
+            "severity": str(issue_type(code).severity), "column_name": "actual",
+            "success": hits == 0, "element_count": checked, "unexpected_count": hits}
