@@ -18,6 +18,7 @@ import pytest
 from plantrack import progress, report
 from plantrack.catalog import catalog_from_settings
 from plantrack.periods import Quarter
+from plantrack.report import render
 from plantrack.settings import load_settings
 from tests.fixtures.progress.warehouse_builder import (
     build_warehouse,
@@ -157,7 +158,7 @@ HOSTILE_FILE = '<img src=x onerror=alert(1)>.xlsx'
 
 def test_submitted_markup_and_urls_are_shown_escaped_and_never_fetched(tmp_path, monkeypatch):
     fetched: list[str] = []
-    original = report._bundled_only_fetcher
+    original = render._bundled_only_fetcher
 
     def spying(roots):
         fetcher = original(roots)
@@ -170,7 +171,7 @@ def test_submitted_markup_and_urls_are_shown_escaped_and_never_fetched(tmp_path,
         fetcher.fetch = fetch
         return fetcher
 
-    monkeypatch.setattr(report, "_bundled_only_fetcher", spying)
+    monkeypatch.setattr(render, "_bundled_only_fetcher", spying)
     path = build_warehouse(tmp_path / "w.duckdb", notes={"I02-1-2": HOSTILE_NOTE},
                            milestone_notes={"M01-1": HOSTILE_MILESTONE},
                            file_names={"s-bu-q2": HOSTILE_FILE})
@@ -193,7 +194,7 @@ def test_submitted_markup_and_urls_are_shown_escaped_and_never_fetched(tmp_path,
 
 
 def test_the_renderer_refuses_every_url_but_bundled_files(tmp_path):
-    fetcher = report._bundled_only_fetcher([report.TEMPLATES_DIR])
+    fetcher = render._bundled_only_fetcher([report.TEMPLATES_DIR])
     for url in ("http://127.0.0.1:9/x.css", "https://example.com/a.png", "file:///etc/passwd",
                 (report.TEMPLATES_DIR / ".." / "pyproject.toml").as_uri()):
         with pytest.raises(ValueError, match="refused"):
