@@ -117,6 +117,25 @@ def test_milestones_and_data_quality_are_in_the_city_brief(fixture_briefs):
     assert "逾期" in text  # 丙区 sent after the deadline
 
 
+def test_target_notes_word_each_target_as_the_plan_does(tmp_path):
+    """An increase is noted as the plan's step on the 2020 level (mart_plan_targets), not the
+    level it leads to; 左右 with the tolerance from the settings."""
+    con = duckdb.connect(str(build_warehouse(tmp_path / "w.duckdb")), read_only=True)
+    try:
+        plan = dict(con.execute("select indicator_id, plan_target from mart_plan_targets").fetchall())
+        briefs = [report.city_brief(con, fixture_catalog(), Q2, ISSUER),
+                  report.unit_brief(con, fixture_catalog(), Q2, "bureau", ISSUER)]
+    finally:
+        con.close()
+    assert (plan["I03-1-2"], plan["I03-1-3"]) == (1, 20)
+    for brief in briefs:
+        notes = {r["indicator_id"]: r["target_note"] for s in brief.sections for r in s["indicators"]}
+        assert notes["I03-1-2"] == "以2020年58.00为基数提高1个百分点", brief.scope
+        assert notes["I03-1-3"] == "以2020年50.00为基数增长20%", brief.scope
+        assert notes["I02-1-2"] == "左右（±5%以内视为达到）", brief.scope
+        assert notes["I03-1-1"] == "控制在此以内", brief.scope
+
+
 def test_the_same_inputs_give_a_byte_identical_pdf(fixture_briefs, tmp_path):
     con = duckdb.connect(str(build_warehouse(tmp_path / "w.duckdb")), read_only=True)
     brief = report.city_brief(con, fixture_catalog(), Q2, ISSUER)

@@ -75,11 +75,12 @@ class Brief:
         return CITY_TEMPLATE if self.kind == "city" else UNIT_TEMPLATE
 
 
-def _decorate(row: dict, history: list[dict], tolerance: float) -> dict:
-    """A mart row plus what the templates show: unit, target kind, badge, ratios, trend."""
+def _decorate(row: dict, history: list[dict]) -> dict:
+    """A mart row plus what the templates show: unit, target kind, badge, ratios, trend.
+    (A row's ``tolerance`` is the one its 左右 target allows, 0 for other targets.)"""
     r = dict(row)
     r["uom"] = display_unit(r)
-    r["target_note"] = target_note(r, tolerance)
+    r["target_note"] = target_note(r, r["tolerance"])
     r["css"] = STATUS_CLASS.get(r["status"], "nodata")
     r["level_text"] = LEVEL_TEXT.get(r["level"] or "", "")
     r["work_done"] = work_done(r["actual"], r["start_level"], r["target"])
@@ -87,18 +88,20 @@ def _decorate(row: dict, history: list[dict], tolerance: float) -> dict:
     return r
 
 
-def _nominal_targets(con: duckdb.DuckDBPyConnection) -> dict[str, float]:
-    return dict(con.execute("select indicator_id, target from dim_indicator").fetchall())
+def _plan_targets(con: duckdb.DuckDBPyConnection) -> dict[str, float | None]:
+    """Each indicator's target as the plan writes it (for increase_by: the step)."""
+    return dict(con.execute("select indicator_id, plan_target from mart_plan_targets").fetchall())
 
 
-def _decorated_rows(con, rows: list[dict], quarter: Quarter, scope: str) -> list[dict]:
+def _decorated_rows(con: duckdb.DuckDBPyConnection, rows: list[dict], quarter: Quarter,
+                    scope: str) -> list[dict]:
     history = progress.trends(con, quarter, scope)
-    tolerance = con.execute("select approx_tolerance from param_status").fetchone()[0]
-    nominal = _nominal_targets(con)
+    plan = _plan_targets(con)
     out = []
     for row in rows:
-        row = {**row, "nominal_target": nominal.get(row["indicator_id"])}
-        out.append(_decorate(row, history.get(row["indicator_id"], []), tolerance))
+        # the target note words every scope's target as the plan (the city) does
+        row = {**row, "nominal_target": plan.get(row["indicator_id"])}
+        out.append(_decorate(row, history.get(row["indicator_id"], [])))
     return out
 
 
