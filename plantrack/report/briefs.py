@@ -48,7 +48,6 @@ class Brief:
     title: str
     scope: str  # 全市 or the unit's name
     recipient: str
-    quarter_code: str
     quarter_label: str
     issuer: str
     document_number: str
@@ -56,7 +55,6 @@ class Brief:
     date: str
     deadline: str
     lead: list[str]
-    status_counts: list[dict]
     status_chart: dict
     behind: list[dict]
     behind_chart: dict
@@ -230,17 +228,17 @@ def _unit_table(unit_rows: list[dict]) -> dict:
     return {"statuses": [s for s in progress.STATUS_ORDER if s in seen], "rows": list(units.values())}
 
 
-def _common(con, catalog: Catalog, quarter: Quarter, issuer: str, rows: list[dict],
+def _common(catalog: Catalog, quarter: Quarter, issuer: str, rows: list[dict],
             milestones: list[dict], subs: list[dict], deadline: datetime, tz: str) -> dict:
     counts = _counts(rows)
     behind = _behind(rows)
     for m in milestones:
         m["detail"] = _milestone_detail(m)
     return {
-        "quarter_code": quarter.code, "quarter_label": quarter.label, "issuer": issuer,
+        "quarter_label": quarter.label, "issuer": issuer,
         "document_number": catalog.document_number, "plan_title": catalog.title,
         "date": format_date(report_date(quarter)), "deadline": format_deadline(deadline),
-        "status_counts": counts, "status_chart": status_chart(counts),
+        "status_chart": status_chart(counts),
         "behind": behind, "behind_chart": behind_chart(behind), "compact": len(behind) >= COMPACT_FROM,
         "attention": _attention(rows), "sections": _sections(catalog, rows, milestones),
         "submissions": _with_lateness(subs, deadline, tz),
@@ -257,7 +255,7 @@ def city_brief(con: duckdb.DuckDBPyConnection, catalog: Catalog, quarter: Quarte
     rows = _decorated_rows(con, progress.city_progress(con, quarter.code), quarter, "city")
     if unit_rows is None:
         unit_rows = progress.unit_progress(con, quarter.code)
-    common = _common(con, catalog, quarter, issuer, rows,
+    common = _common(catalog, quarter, issuer, rows,
                      progress.milestones(con, quarter.code, "city"),
                      progress.submission_status(con, quarter.code),
                      deadline or submission_deadline(quarter), tz)
@@ -280,7 +278,7 @@ def unit_brief(con: duckdb.DuckDBPyConnection, catalog: Catalog, quarter: Quarte
     if rows is None:
         rows = progress.unit_progress(con, quarter.code, info["unit"])
     rows = _decorated_rows(con, rows, quarter, info["unit"])
-    common = _common(con, catalog, quarter, issuer, rows,
+    common = _common(catalog, quarter, issuer, rows,
                      progress.milestones(con, quarter.code, info["unit"]),
                      progress.submission_status(con, quarter.code, info["unit"]),
                      deadline or submission_deadline(quarter), tz)

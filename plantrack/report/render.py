@@ -20,7 +20,6 @@ from urllib.parse import unquote, urlparse
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from plantrack import progress
 from plantrack.fonts import FALLBACK_FAMILY, FAMILY, FontFile, font_face_css, prepared_fonts
 from plantrack.report.briefs import STATUS_CLASS, Brief
 from plantrack.report.charts import COLORS
@@ -56,12 +55,10 @@ def template_environment() -> Environment:
     return env
 
 
-def render_html(brief: Brief, fonts: list[FontFile], created: date,
-                template: str | None = None) -> str:
-    return template_environment().get_template(template or brief.template).render(
+def render_html(brief: Brief, fonts: list[FontFile], created: date) -> str:
+    return template_environment().get_template(brief.template).render(
         brief=brief, font_faces=font_face_css(fonts), created=created.isoformat(),
         font_stack=f"'{FAMILY}', '{FALLBACK_FAMILY}', sans-serif", colors=COLORS,
-        status_legend=[s for s in progress.STATUS_ORDER if s != "无目标"],
         status_class=STATUS_CLASS,
     )
 
@@ -132,15 +129,14 @@ def _without_unprintable(html: str, messages: list[str]) -> tuple[str, list[str]
 
 
 def render_brief(brief: Brief, target: Path, font_cache: Path, created: date,
-                 template: str | None = None, strict: bool = True,
                  fonts: list[FontFile] | None = None) -> Path:
     """HTML next to the PDF (the reviewable form), then the PDF.
 
-    A clean render also leaves a stamp of its HTML (``is_current``); the stamp goes
+    A clean render also leaves a stamp of its HTML (``rendered_from``); the stamp goes
     first and comes back last, so a render that dies half way is never taken as done.
     """
     fonts = fonts if fonts is not None else prepared_fonts(font_cache)
-    source = render_html(brief, fonts, created, template)
+    source = render_html(brief, fonts, created)
     target.parent.mkdir(parents=True, exist_ok=True)
     stamp = _stamp_path(target)
     stamp.unlink(missing_ok=True)
@@ -150,10 +146,9 @@ def render_brief(brief: Brief, target: Path, font_cache: Path, created: date,
         log.warning("%s: 无法显示的字符已替换为%s：%s", target.name, MISSING_GLYPH, "".join(replaced))
         messages = write_pdf(html, target, fonts, created)
     target.with_suffix(".html").write_text(html, encoding="utf-8")
-    if messages and strict:
+    if messages:
         raise RenderError(f"{target.name}: PDF rendering reported problems:\n" + "\n".join(messages))
-    if not messages:
-        stamp.write_text(_html_digest(source), encoding="ascii")
+    stamp.write_text(_html_digest(source), encoding="ascii")
     return target
 
 
