@@ -18,6 +18,7 @@ import pytest
 from plantrack import progress, report
 from plantrack.catalog import catalog_from_settings
 from plantrack.periods import Quarter
+from plantrack.report import render
 from plantrack.settings import load_settings
 from tests.fixtures.progress.warehouse_builder import (
     build_warehouse,
@@ -116,6 +117,25 @@ def test_milestones_and_data_quality_are_in_the_city_brief(fixture_briefs):
     assert "逾期" in text  # 丙区 sent after the deadline
 
 
+def test_target_notes_word_each_target_as_the_plan_does(tmp_path):
+    """An increase is noted as the plan's step on the 2020 level (mart_plan_targets), not the
+    level it leads to; 左右 with the tolerance from the settings."""
+    con = duckdb.connect(str(build_warehouse(tmp_path / "w.duckdb")), read_only=True)
+    try:
+        plan = dict(con.execute("select indicator_id, plan_target from mart_plan_targets").fetchall())
+        briefs = [report.city_brief(con, fixture_catalog(), Q2, ISSUER),
+                  report.unit_brief(con, fixture_catalog(), Q2, "bureau", ISSUER)]
+    finally:
+        con.close()
+    assert (plan["I03-1-2"], plan["I03-1-3"]) == (1, 20)
+    for brief in briefs:
+        notes = {r["indicator_id"]: r["target_note"] for s in brief.sections for r in s["indicators"]}
+        assert notes["I03-1-2"] == "以2020年58.00为基数提高1个百分点", brief.scope
+        assert notes["I03-1-3"] == "以2020年50.00为基数增长20%", brief.scope
+        assert notes["I02-1-2"] == "左右（±5%以内视为达到）", brief.scope
+        assert notes["I03-1-1"] == "控制在此以内", brief.scope
+
+
 def test_the_same_inputs_give_a_byte_identical_pdf(fixture_briefs, tmp_path):
     con = duckdb.connect(str(build_warehouse(tmp_path / "w.duckdb")), read_only=True)
     brief = report.city_brief(con, fixture_catalog(), Q2, ISSUER)
@@ -157,7 +177,7 @@ HOSTILE_FILE = '<img src=x onerror=alert(1)>.xlsx'
 
 def test_submitted_markup_and_urls_are_shown_escaped_and_never_fetched(tmp_path, monkeypatch):
     fetched: list[str] = []
-    original = report._bundled_only_fetcher
+    original = render._bundled_only_fetcher
 
     def spying(roots):
         fetcher = original(roots)
@@ -170,7 +190,7 @@ def test_submitted_markup_and_urls_are_shown_escaped_and_never_fetched(tmp_path,
         fetcher.fetch = fetch
         return fetcher
 
-    monkeypatch.setattr(report, "_bundled_only_fetcher", spying)
+    monkeypatch.setattr(render, "_bundled_only_fetcher", spying)
     path = build_warehouse(tmp_path / "w.duckdb", notes={"I02-1-2": HOSTILE_NOTE},
                            milestone_notes={"M01-1": HOSTILE_MILESTONE},
                            file_names={"s-bu-q2": HOSTILE_FILE})
@@ -193,7 +213,7 @@ def test_submitted_markup_and_urls_are_shown_escaped_and_never_fetched(tmp_path,
 
 
 def test_the_renderer_refuses_every_url_but_bundled_files(tmp_path):
-    fetcher = report._bundled_only_fetcher([report.TEMPLATES_DIR])
+    fetcher = render._bundled_only_fetcher([report.TEMPLATES_DIR])
     for url in ("http://127.0.0.1:9/x.css", "https://example.com/a.png", "file:///etc/passwd",
                 (report.TEMPLATES_DIR / ".." / "pyproject.toml").as_uri()):
         with pytest.raises(ValueError, match="refused"):

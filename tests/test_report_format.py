@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 import pytest
 
-from plantrack.periods import Quarter
+from plantrack.periods import Quarter, local_time, submission_deadline
 from plantrack.report import (
     css_string,
     display_unit,
@@ -15,11 +15,9 @@ from plantrack.report import (
     format_number,
     format_percent,
     format_time,
-    local_time,
     report_date,
     sparkline,
     status_chart,
-    submission_deadline,
     work_done,
 )
 

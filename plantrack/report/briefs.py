@@ -1,0 +1,306 @@
+"""The brief's view model: every figure of a brief computed and formatted from the marts.
+
+Leadership reads the first two pages, so a brief opens with the status counts
+and every behind-target indicator, worst first, before any detail.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import duckdb
+
+from plantrack import progress
+from plantrack.catalog import Catalog
+from plantrack.periods import Quarter, local_time, submission_deadline
+from plantrack.report.charts import behind_chart, sparkline, status_chart, trend_points, work_done
+from plantrack.report.formatting import (
+    display_unit,
+    format_date,
+    format_deadline,
+    format_percent,
+    format_time,
+    report_date,
+    target_note,
+)
+
+CITY_TEMPLATE, UNIT_TEMPLATE = "city_brief.html", "unit_brief.html"
+DEFAULT_TZ = "Asia/Shanghai"  # the warehouse keeps receipt times as naive UTC
+COMPACT_FROM = 30  # behind-target items from which the summary switches to its compact list
+
+STATUS_CLASS = {
+    "已完成": "done", "正常推进": "ok", "滞后": "behind", "严重滞后": "severe",
+    "无数据": "nodata", "数据待核": "rejected", "年末考核": "yearend", "缺少基数": "nodata",
+    "无目标": "nodata",
+}
+MILESTONE_CLASS = {"已完成": "done", "推进中": "ok", "未启动": "behind", "数据待核": "rejected",
+                   "未报送": "nodata"}
+LEVEL_TEXT = {"stretch_met": "已达力争目标", "floor_met": "已达确保目标", "below_floor": "",
+              "within_ceiling": "未超上限", "over_ceiling": "已超上限"}
+
+
+@dataclass
+class Brief:
+    """What a brief template receives: everything is already computed and formatted."""
+
+    kind: str  # city | unit
+    title: str
+    scope: str  # 全市 or the unit's name
+    recipient: str
+    quarter_label: str
+    issuer: str
+    document_number: str
+    plan_title: str
+    date: str
+    deadline: str
+    lead: list[str]
+    status_chart: dict
+    behind: list[dict]
+    behind_chart: dict
+    compact: bool
+    attention: list[dict]
+    sections: list[dict]
+    units: dict = field(default_factory=dict)
+    comparison: dict = field(default_factory=dict)
+    submissions: list[dict] = field(default_factory=list)
+    quarantined: list[dict] = field(default_factory=list)
+    refused: list[dict] = field(default_factory=list)
+    issues: list[dict] = field(default_factory=list)
+
+    @property
+    def template(self) -> str:
+        return CITY_TEMPLATE if self.kind == "city" else UNIT_TEMPLATE
+
+
+def _decorate(row: dict, history: list[dict]) -> dict:
+    """A mart row plus what the templates show: unit, target kind, badge, ratios, trend.
+    (A row's ``tolerance`` is the one its 左右 target allows, 0 for other targets.)"""
+    r = dict(row)
+    r["uom"] = display_unit(r)
+    r["target_note"] = target_note(r, r["tolerance"])
+    r["css"] = STATUS_CLASS.get(r["status"], "nodata")
+    r["level_text"] = LEVEL_TEXT.get(r["level"] or "", "")
+    r["work_done"] = work_done(r["actual"], r["start_level"], r["target"])
+    r["trend"] = sparkline(trend_points(history), r["css"])
+    return r
+
+
+def _plan_targets(con: duckdb.DuckDBPyConnection) -> dict[str, float | None]:
+    """Each indicator's target as the plan writes it (for increase_by: the step)."""
+    return dict(con.execute("select indicator_id, plan_target from mart_plan_targets").fetchall())
+
+
+def _decorated_rows(con: duckdb.DuckDBPyConnection, rows: list[dict], quarter: Quarter,
+                    scope: str) -> list[dict]:
+    history = progress.trends(con, quarter, scope)
+    plan = _plan_targets(con)
+    out = []
+    for row in rows:
+        # the target note words every scope's target as the plan (the city) does
+        row = {**row, "nominal_target": plan.get(row["indicator_id"])}
+        out.append(_decorate(row, history.get(row["indicator_id"], [])))
+    return out
+
+
+def _behind_sort_key(r: dict) -> tuple:
+    """Severe first, then by the share of the expected work done (work done when none is expected)."""
+    done = r["work_done"] or 0.0
+    ratio = done / r["expected_share"] if r["expected_share"] else done
+    return (progress.BEHIND.index(r["status"]), ratio, r["indicator_id"])
+
+
+def _behind(rows: list[dict]) -> list[dict]:
+    items = sorted((r for r in rows if r["status"] in progress.BEHIND), key=_behind_sort_key)
+    for r in items:
+        contributors = r.get("contributors") or []
+        r["top_units"] = [{"name": c["unit_name"], "share": c["share"]} for c in contributors[:3]]
+    return items
+
+
+def _counts(rows: list[dict]) -> list[dict]:
+    return [{"status": s, "n": n, "css": STATUS_CLASS.get(s, "nodata")}
+            for s, n in progress.status_counts(rows).items()]
+
+
+def _indicator_sentence(counts: list[dict]) -> str:
+    parts = [f"{c['status']}{c['n']}项" for c in counts if c["status"] not in ("年末考核", "无目标")]
+    extra = {c["status"]: c["n"] for c in counts if c["status"] in ("年末考核", "无目标")}
+    tail = f"，另有{extra['年末考核']}项为年末考核指标" if "年末考核" in extra else ""
+    total = sum(c["n"] for c in counts)
+    return f"纳入调度的{total}项量化指标中，{'、'.join(parts)}{tail}。"
+
+
+def _milestone_sentence(items: list[dict]) -> str:
+    if not items:
+        return ""
+    counts = {s: sum(1 for m in items if m["status"] == s) for s in progress.MILESTONE_STATUSES}
+    parts = "、".join(f"{s}{n}项" for s, n in counts.items() if n)
+    return f"{len(items)}项重点任务中，{parts}。"
+
+
+def _submission_sentence(subs: list[dict]) -> str:
+    used = [s for s in subs if s["state"] == "已采用"]
+    text = f"应报送单位{len(subs)}个，已采用{len(used)}个单位的报送数据"
+    missing = [s["unit_name"] for s in subs if s["state"] == "未报送"]
+    refused = [s["unit_name"] for s in subs if s["state"] == "整份退回"]
+    if missing:
+        text += f"；未报送：{'、'.join(missing)}"
+    if refused:
+        text += f"；报送文件未通过校验：{'、'.join(refused)}"
+    return text + "。"
+
+
+def _sections(catalog: Catalog, rows: list[dict], milestones: list[dict]) -> list[dict]:
+    by_section = {n: {"number": n, "title": t, "indicators": [], "milestones": []}
+                  for n, t in sorted(catalog.sections.items())}
+    for r in rows:
+        by_section.setdefault(r["section"], {"number": r["section"], "title": "", "indicators": [],
+                                             "milestones": []})["indicators"].append(r)
+    for m in milestones:
+        m["css"] = MILESTONE_CLASS.get(m["status"], "nodata")
+        by_section.setdefault(m["section"], {"number": m["section"], "title": "", "indicators": [],
+                                             "milestones": []})["milestones"].append(m)
+    return [s for s in by_section.values() if s["indicators"] or s["milestones"]]
+
+
+def _milestone_detail(m: dict) -> str:
+    if m["units_responsible"] <= 1:
+        return m["note"] or ""
+    parts = [("已完成", m["units_done"]), ("推进中", m["units_in_progress"]),
+             ("未启动", m["units_not_started"]), ("待核", m["units_unclear"]),
+             ("未报送", m["units_not_reported"])]
+    return f"{m['units_responsible']}个单位：" + "、".join(f"{s}{n}" for s, n in parts if n)
+
+
+def _with_lateness(subs: list[dict], deadline: datetime, tz: str) -> list[dict]:
+    """A unit is late when its first file for the quarter came after the deadline."""
+    for s in subs:
+        first = local_time(s["first_received_at"], tz)
+        s["late"] = first is not None and first > deadline
+        s["received_text"] = format_time(local_time(s["received_at"], tz))
+    return subs
+
+
+def _refused(rows: list[dict], tz: str) -> list[dict]:
+    for r in rows:
+        r["received_text"] = format_time(local_time(r["received_at"], tz))
+    return rows
+
+
+def _attention(rows: list[dict]) -> list[dict]:
+    return [r for r in rows if r["status"] in progress.NEEDS_DATA]
+
+
+def _unit_comparison(unit_rows: list[dict]) -> dict:
+    """Units side by side on every indicator that more than one unit reports."""
+    units: dict[str, str] = {}
+    by_indicator: dict[str, dict] = {}
+    for r in unit_rows:
+        units.setdefault(r["unit"], r["unit_name"])
+        entry = by_indicator.setdefault(r["indicator_id"], {"id": r["indicator_id"], "name": r["name"],
+                                                            "cells": {}})
+        entry["cells"][r["unit"]] = {"text": _cell_text(r), "css": _cell_css(r)}
+    rows = [e for e in by_indicator.values() if len(e["cells"]) > 1]
+    codes = [c for c in units if any(c in e["cells"] for e in rows)]
+    return {"units": [{"code": c, "name": units[c]} for c in codes], "rows": rows}
+
+
+def _cell_text(r: dict) -> str:
+    if r["status"] in ("无数据", "数据待核", "无目标", "缺少基数"):
+        return {"数据待核": "待核", "无目标": "—", "缺少基数": "缺基数"}.get(r["status"], "无")
+    return format_percent(r["pct_of_target"], 0)
+
+
+def _cell_css(r: dict) -> str:
+    if r["target"] is not None and r["target"] <= 0:  # nothing allocated to this unit
+        return "nodata"
+    return STATUS_CLASS.get(r["status"], "nodata")
+
+
+def _unit_table(unit_rows: list[dict]) -> dict:
+    """Status counts per unit, with a column for every status that occurs."""
+    units: dict[str, dict] = {}
+    for r in unit_rows:
+        u = units.setdefault(r["unit"], {"name": r["unit_name"], "counts": {}})
+        u["counts"][r["status"]] = u["counts"].get(r["status"], 0) + 1
+    seen = {s for u in units.values() for s in u["counts"]}
+    return {"statuses": [s for s in progress.STATUS_ORDER if s in seen], "rows": list(units.values())}
+
+
+def _common(catalog: Catalog, quarter: Quarter, issuer: str, rows: list[dict],
+            milestones: list[dict], subs: list[dict], deadline: datetime, tz: str) -> dict:
+    counts = _counts(rows)
+    behind = _behind(rows)
+    for m in milestones:
+        m["detail"] = _milestone_detail(m)
+    return {
+        "quarter_label": quarter.label, "issuer": issuer,
+        "document_number": catalog.document_number, "plan_title": catalog.title,
+        "date": format_date(report_date(quarter)), "deadline": format_deadline(deadline),
+        "status_chart": status_chart(counts),
+        "behind": behind, "behind_chart": behind_chart(behind), "compact": len(behind) >= COMPACT_FROM,
+        "attention": _attention(rows), "sections": _sections(catalog, rows, milestones),
+        "submissions": _with_lateness(subs, deadline, tz),
+        "lead": [_indicator_sentence(counts), _milestone_sentence(milestones),
+                 _submission_sentence(subs)],
+    }
+
+
+def city_brief(con: duckdb.DuckDBPyConnection, catalog: Catalog, quarter: Quarter,
+               issuer: str, deadline: datetime | None = None, tz: str = DEFAULT_TZ,
+               unit_rows: list[dict] | None = None) -> Brief:
+    """The city's brief: the city's figures, every unit's status, and the data quality."""
+    progress.require_quarter(con, quarter)
+    rows = _decorated_rows(con, progress.city_progress(con, quarter.code), quarter, "city")
+    if unit_rows is None:
+        unit_rows = progress.unit_progress(con, quarter.code)
+    common = _common(catalog, quarter, issuer, rows,
+                     progress.milestones(con, quarter.code, "city"),
+                     progress.submission_status(con, quarter.code),
+                     deadline or submission_deadline(quarter), tz)
+    common["lead"][0] = f"截至{quarter.label}末，" + common["lead"][0]
+    return Brief(
+        kind="city", title="全市科技工作要点落实情况简报", scope="全市", recipient="局领导",
+        units=_unit_table(unit_rows), comparison=_unit_comparison(unit_rows),
+        quarantined=progress.quarantined_values(con, quarter.code),
+        refused=_refused(progress.refused_files(con, quarter.code), tz), **common,
+    )
+
+
+def unit_brief(con: duckdb.DuckDBPyConnection, catalog: Catalog, quarter: Quarter, unit: str,
+               issuer: str, deadline: datetime | None = None, tz: str = DEFAULT_TZ,
+               rows: list[dict] | None = None) -> Brief:
+    """One unit's brief: its own targets, status, share of the city's shortfall, its data.
+    ``rows``: the unit's progress rows, when the caller has fetched them already."""
+    progress.require_quarter(con, quarter)
+    info = progress.resolve_unit(con, unit)
+    if rows is None:
+        rows = progress.unit_progress(con, quarter.code, info["unit"])
+    rows = _decorated_rows(con, rows, quarter, info["unit"])
+    common = _common(catalog, quarter, issuer, rows,
+                     progress.milestones(con, quarter.code, info["unit"]),
+                     progress.submission_status(con, quarter.code, info["unit"]),
+                     deadline or submission_deadline(quarter), tz)
+    common["lead"][0] = f"截至{quarter.label}末，{info['name']}" + common["lead"][0]
+    common["lead"][2] = _unit_submission_sentence(common["submissions"])
+    return Brief(
+        kind="unit", title=f"{info['name']}科技工作要点落实情况简报", scope=info["name"],
+        recipient=info["office"],
+        quarantined=progress.quarantined_values(con, quarter.code, info["unit"]),
+        refused=_refused(progress.refused_files(con, quarter.code, info["unit"]), tz),
+        issues=progress.submission_issues(con, quarter.code, info["unit"]), **common,
+    )
+
+
+def _unit_submission_sentence(subs: list[dict]) -> str:
+    if not subs or subs[0]["state"] == "未报送":
+        return "本季度未收到本单位的报送文件，上表指标均按无数据统计。"
+    s = subs[0]
+    if s["state"] == "整份退回":
+        return "本单位报送的文件未通过校验，未能采用，请按附表所列原因修改后重新报送。"
+    late = "，首次报送晚于截止时间" if s["late"] else ""
+    return (f"本单位共报送{s['receipts']}次，采用{s['received_text']}收到的文件{late}；"
+            f"采用数据{s['rows_accepted']}行，退回待核{s['rows_quarantined']}行。")
+
+

@@ -1,0 +1,85 @@
+"""Chart geometry for the briefs: the templates only draw it, as inline SVG."""
+
+from __future__ import annotations
+
+from plantrack.report.formatting import format_percent
+
+CHART_ROWS = 8  # behind-target items drawn as bars (all of them are listed in the table)
+# SVG ignores the outer stylesheet's fill in WeasyPrint: charts take colours as attributes.
+COLORS = {"done": "#1a7f37", "ok": "#2f6fb3", "behind": "#c77700", "severe": "#c62828",
+          "nodata": "#8a8f98", "rejected": "#7b3fa0", "yearend": "#6b7785", "track": "#dfe3e8",
+          "ink": "#1f2328", "muted": "#5b6470"}
+
+
+def status_chart(counts: list[dict], width: float = 500) -> dict:
+    """One stacked bar of the status counts with a legend under it."""
+    total = sum(c["n"] for c in counts) or 1
+    x, segments, legend = 0.0, [], []
+    for i, c in enumerate(counts):
+        w = width * c["n"] / total
+        segments.append({"x": round(x, 1), "w": round(w, 1), "n": c["n"], "color": COLORS[c["css"]],
+                         "label_x": round(x + w / 2, 1), "show_n": w >= 14})
+        legend.append({"x": (i % 5) * 100, "y": 34 + (i // 5) * 13, "color": COLORS[c["css"]],
+                       "text": f"{c['status']} {c['n']}项"})
+        x += w
+    return {"width": width, "height": 34 + 13 * ((len(counts) + 4) // 5), "segments": segments,
+            "legend": legend}
+
+
+def work_done(actual: float | None, start: float | None, target: float | None) -> float | None:
+    """Share of this year's work done: progress since the start of the year over the target's."""
+    if actual is None or target is None:
+        return None
+    if start is None or target - start <= 0:
+        return actual / target if target > 0 else None
+    return (actual - start) / (target - start)
+
+
+def behind_chart(items: list[dict], width: float = 500) -> dict:
+    """Bars of this year's work done against the share expected by now (序时进度)."""
+    label_w, bar_w, row_h = 150, 240, 15
+    rows = []
+    for n, r in enumerate(items[:CHART_ROWS]):
+        done = max(0.0, min(r["work_done"] or 0.0, 1.0))
+        expected = max(0.0, min(r["expected_share"] or 0.0, 1.0))
+        y = n * row_h + 2
+        rows.append({
+            "y": y, "text_y": y + 9, "label": r["name"], "expected_w": round(bar_w * expected, 1),
+            "done_w": round(bar_w * done, 1), "color": COLORS[r["css"]],
+            "note": f"完成{format_percent(r['work_done'], 0)} / 序时{format_percent(r['expected_share'], 0)}",
+            "note_x": label_w + bar_w + 6,
+        })
+    return {"width": width, "height": len(rows) * row_h + 4, "rows": rows, "bar_x": label_w}
+
+
+def sparkline(points: list[dict], css: str, width: float = 56, height: float = 16) -> dict:
+    """A small trend across the year's quarters: work done (solid) against 序时 (dashed)."""
+    done = {p["quarter_number"]: p["done"] for p in points if p["done"] is not None}
+    expected = {p["quarter_number"]: p["expected"] for p in points if p["expected"] is not None}
+    top = max([1.0, *done.values(), *expected.values()])
+    top = min(top, 1.5)
+
+    def xy(q: int, f: float) -> tuple[float, float]:
+        f = max(0.0, min(f, top))
+        return round(4 + (q - 1) * (width - 8) / 3, 1), round(height - 2 - f / top * (height - 4), 1)
+
+    return {
+        "width": width, "height": height, "color": COLORS[css], "track": COLORS["track"],
+        "target_y": xy(1, 1.0)[1],
+        "expected": " ".join(f"{x},{y}" for x, y in (xy(q, f) for q, f in sorted(expected.items()))),
+        "done": " ".join(f"{x},{y}" for x, y in (xy(q, f) for q, f in sorted(done.items()))),
+        "dots": [{"x": x, "y": y} for x, y in (xy(q, f) for q, f in sorted(done.items()))],
+    }
+
+
+def trend_points(history: list[dict]) -> list[dict]:
+    """A sparkline's points from an indicator's year so far (``progress.trends``)."""
+    points = []
+    for h in history:
+        start = h["start_level"] if h["qualifier"] != "max" else 0.0
+        points.append({
+            "quarter_number": h["quarter_number"],
+            "done": work_done(h["actual"], start, h["target"]),
+            "expected": work_done(h["expected_to_date"], start, h["target"]),
+        })
+    return points

@@ -1,0 +1,158 @@
+"""Many briefs at once: a job per brief, rendered in a pool of worker processes.
+
+WeasyPrint is CPU-bound, so the city's and every unit's brief are rendered on
+every core; a brief whose HTML did not change since its last clean render is
+kept as it is.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import re
+import time
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date
+from itertools import repeat
+from pathlib import Path
+
+import duckdb
+
+from plantrack import progress
+from plantrack.catalog import Catalog
+from plantrack.fonts import FontFile, prepared_fonts
+from plantrack.periods import Quarter
+from plantrack.report.briefs import Brief, city_brief, unit_brief
+from plantrack.report.formatting import report_date
+from plantrack.report.render import render_brief, render_html, rendered_from, warm_up
+
+log = logging.getLogger("plantrack")
+
+
+@dataclass(frozen=True)
+class RenderJob:
+    scope: str  # city or a unit code
+    brief: Brief
+    target: Path
+    created: date
+
+
+@dataclass(frozen=True)
+class Rendered:
+    scope: str
+    path: Path
+    seconds: float  # wall time in the worker
+    cpu_seconds: float  # CPU time the worker spent on it
+
+
+def is_current(job: RenderJob, fonts: list[FontFile]) -> bool:
+    """True when ``job.target`` was rendered cleanly from exactly the HTML this job makes now.
+
+    Lets a run again skip the briefs whose figures did not change: the HTML holds every
+    figure, the template and the font faces, and a brief's bytes depend on nothing else.
+    """
+    return rendered_from(job.target, render_html(job.brief, fonts, job.created))
+
+
+def _render_job(job: RenderJob, fonts: list[FontFile]) -> Rendered:
+    wall, cpu = time.perf_counter(), time.process_time()
+    path = render_brief(job.brief, job.target, fonts[0].path.parent, job.created, fonts=fonts)
+    return Rendered(job.scope, path, time.perf_counter() - wall, time.process_time() - cpu)
+
+
+def available_cores() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def _pool_context():
+    # A fork server starts clean (no Prefect or DuckDB threads to inherit) and forks
+    # workers with WeasyPrint already imported.
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["weasyprint", "plantrack.report"])
+    return ctx
+
+
+@contextmanager
+def _render_pool(workers: int, fonts: list[FontFile]) -> Iterator[ProcessPoolExecutor | None]:
+    """Worker processes, each warming up (fonts, Pango) as soon as it starts; None when
+    there is only one core, or only one brief, to render."""
+    if workers <= 1:
+        yield None
+        return
+    with ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context()) as pool:
+        for _ in range(workers):
+            pool.submit(warm_up, fonts)
+        yield pool
+
+
+def _run(jobs: list[RenderJob], fonts: list[FontFile], pool: ProcessPoolExecutor | None) -> list[Rendered]:
+    if pool is None or len(jobs) <= 1:
+        return [_render_job(job, fonts) for job in jobs]
+    return list(pool.map(_render_job, jobs, repeat(fonts)))
+
+
+def render_jobs(jobs: Iterable[RenderJob], font_cache: Path, workers: int | None = None) -> list[Rendered]:
+    """Render briefs, in parallel processes when there are several (WeasyPrint is CPU-bound)."""
+    jobs = list(jobs)
+    fonts = prepared_fonts(font_cache)  # built once here, before any worker needs it
+    with _render_pool(min(workers or available_cores(), len(jobs)), fonts) as pool:
+        return _run(jobs, fonts, pool)
+
+
+def render_changed(jobs: list[RenderJob], fonts: list[FontFile],
+                   workers: int | None = None) -> dict[str, Path]:
+    """Render the jobs whose PDF is not current (``is_current``); scope → PDF path for all."""
+    stale = [job for job in jobs if not is_current(job, fonts)]
+    if len(stale) < len(jobs):
+        log.info("briefs: %d of %d unchanged since they were last rendered, kept",
+                 len(jobs) - len(stale), len(jobs))
+    with _render_pool(min(workers or available_cores(), len(stale)), fonts) as pool:
+        _run(stale, fonts, pool)
+    return {job.scope: job.target for job in jobs}
+
+
+def brief_filename(quarter: Quarter, unit: dict | None = None) -> str:
+    if unit is None:
+        return f"{quarter.code}_全市科技工作要点落实情况简报.pdf"
+    name = re.sub(r'[\\/:*?"<>|\s]+', "_", unit["name"])
+    return f"{quarter.code}_{unit['unit']}_{name}_科技工作要点落实情况简报.pdf"
+
+
+def unit_jobs(con: duckdb.DuckDBPyConnection, catalog: Catalog, quarter: Quarter, out_dir: Path,
+              issuer: str, units: list[str] | None = None,
+              unit_rows: list[dict] | None = None) -> list[RenderJob]:
+    """A job per unit that has targets (or per unit named); ``unit_rows``: every unit's
+    progress rows when the caller has them already (one query instead of one per unit)."""
+    chosen = [progress.resolve_unit(con, u) for u in units] if units else progress.units_with_targets(con)
+    by_unit: dict[str, list[dict]] = {}
+    for r in unit_rows if unit_rows is not None else progress.unit_progress(con, quarter.code):
+        by_unit.setdefault(r["unit"], []).append(r)
+    return [RenderJob(u["unit"], unit_brief(con, catalog, quarter, u["unit"], issuer,
+                                            rows=by_unit.get(u["unit"], [])),
+                      out_dir / brief_filename(quarter, u), report_date(quarter)) for u in chosen]
+
+
+def render_unit_briefs(con: duckdb.DuckDBPyConnection, catalog: Catalog, quarter: Quarter,
+                       out_dir: Path, issuer: str, font_cache: Path, units: list[str] | None = None,
+                       workers: int | None = None) -> dict[str, Path]:
+    """One brief per unit that has targets (or per unit named); unit code → PDF path."""
+    progress.require_quarter(con, quarter)
+    fonts = prepared_fonts(font_cache)
+    return render_changed(unit_jobs(con, catalog, quarter, out_dir, issuer, units), fonts, workers)
+
+
+def render_quarter_briefs(con: duckdb.DuckDBPyConnection, catalog: Catalog, quarter: Quarter,
+                          out_dir: Path, issuer: str, font_cache: Path,
+                          workers: int | None = None) -> dict[str, Path]:
+    """The city brief and every unit's brief in one pool; 'city' and unit codes → PDF paths."""
+    progress.require_quarter(con, quarter)
+    fonts = prepared_fonts(font_cache)
+    unit_rows = progress.unit_progress(con, quarter.code)
+    city = RenderJob("city", city_brief(con, catalog, quarter, issuer, unit_rows=unit_rows),
+                     out_dir / brief_filename(quarter), report_date(quarter))
+    jobs = [city, *unit_jobs(con, catalog, quarter, out_dir, issuer, unit_rows=unit_rows)]
+    return render_changed(jobs, fonts, workers)
