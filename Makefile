@@ -1,8 +1,8 @@
 .DEFAULT_GOAL := help
-.PHONY: help setup demo test lint format suites bench
+.PHONY: help setup demo test test-fast lint format suites bench
 
 help: ## list the targets
-	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
 
 setup: ## install system and Python packages (scripts/bootstrap)
 	scripts/bootstrap
@@ -13,8 +13,12 @@ demo: setup ## run the demo quarter end to end
 test: setup ## run the whole test suite
 	.venv/bin/python -m pytest
 
-lint: ## ruff lint
+test-fast: setup ## the tests that do not run a real Prefect flow
+	.venv/bin/python -m pytest -m "not flow"
+
+lint: ## ruff lint and format check
 	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
 
 format: ## ruff format
 	.venv/bin/ruff format .
