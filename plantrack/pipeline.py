@@ -17,6 +17,7 @@ from pathlib import Path
 import duckdb
 
 from plantrack.catalog import Catalog
+from plantrack.catalog_tables import refresh_catalog_tables
 from plantrack.fixit import write_fixit
 from plantrack.issues import Issue
 from plantrack.landing import (
@@ -45,7 +46,7 @@ from plantrack.validate import (
     with_cross_file_checks,
     with_history,
 )
-from transforms.models import refresh_catalog_tables, run_models
+from transforms.models import run_models
 from warehouse.db import transaction
 
 log = logging.getLogger("plantrack")
@@ -179,11 +180,12 @@ def ingest_fingerprint(settings: Settings, quarter: Quarter) -> str:
 
 def load(con: duckdb.DuckDBPyConnection, run_id: str, quarter: Quarter, catalog: Catalog,
          outcomes: list[FileOutcome], settings: Settings) -> None:
-    """One transaction: the run, raw files and cells, verdicts, catalog tables, models.
+    """One transaction: models, the run, raw files and cells, verdicts, catalog tables.
 
     A run killed part way through leaves the warehouse exactly as it was.
     """
     with transaction(con):
+        run_models(con)  # first: the run's checks read models (views follow what is loaded)
         apply_run_checks(con, quarter, catalog, outcomes)
         con.execute("insert into runs values (?, ?, now(), null, 'running', null)",
                     [run_id, quarter.code])
@@ -202,7 +204,6 @@ def load(con: duckdb.DuckDBPyConnection, run_id: str, quarter: Quarter, catalog:
         refresh_catalog_tables(con, catalog, settings.thresholds.behind,
                                settings.thresholds.severely_behind,
                                settings.thresholds.approx_tolerance)
-        run_models(con)
 
 
 def apply_run_checks(con, quarter: Quarter, catalog: Catalog, outcomes: list[FileOutcome]) -> None:
