@@ -30,6 +30,7 @@ from plantrack.periods import Quarter
 from plantrack.pipeline import discover
 from plantrack.reader import UnreadableFile, match_unit, read_submission
 from plantrack.settings import Settings, Smtp, load_settings
+from transforms.models import ensure_models
 from warehouse.db import connect
 
 MISSING, INVALID, PENDING, OK = "missing", "invalid", "pending", "ok"
@@ -79,19 +80,15 @@ class ReminderResult:
 def latest_submissions(con: duckdb.DuckDBPyConnection, quarter: Quarter) -> dict[str, LatestSubmission]:
     """Each unit's latest receipt for ``quarter``, whatever its verdict, and its errors.
 
-    Not ``int_latest_submissions``: that model keeps the latest *valid* receipt
-    for the figures, while a steward must hear about the file they sent last,
-    even when it could not be read. A file's verdict depends only on its
-    content, so its issues come from the latest run that recorded any for it.
+    The model is ``int_latest_receipts``, not ``int_latest_submissions``: that one
+    keeps the latest *valid* receipt for the figures, while a steward must hear
+    about the file they sent last, even when it could not be read. A file's
+    verdict depends only on its content, so its issues come from the latest run
+    that recorded any for it (``int_latest_issues``).
     """
     latest = con.execute(
-        """
-        select unit, submission_id, source_path, readable, read_error
-        from raw_submissions
-        where quarter = ? and unit is not null
-        qualify row_number() over (
-            partition by unit order by received_at desc, submission_id desc) = 1
-        """, [quarter.code]).fetchall()
+        "select unit, submission_id, source_path, readable, read_error "
+        "from int_latest_receipts where quarter = ?", [quarter.code]).fetchall()
     problems = _error_lines(con, [row[1] for row in latest])
     return {
         unit: LatestSubmission(unit, Path(source).name, readable, read_error,
@@ -106,15 +103,8 @@ def _error_lines(con: duckdb.DuckDBPyConnection, submission_ids: list[str]) -> d
         return {}
     rows = con.execute(
         """
-        with judged as (
-            select i.*, dense_rank() over (
-                partition by i.submission_id order by r.started_at desc nulls last, i.run_id desc
-            ) as recency
-            from submission_issues i left join runs r using (run_id)
-            where i.submission_id in (select unnest(?::varchar[]))
-        )
-        select submission_id, sheet, cell, message, hint from judged
-        where recency = 1 and severity = 'error'
+        select submission_id, sheet, cell, message, hint from int_latest_issues
+        where severity = 'error' and list_contains(?::varchar[], submission_id)
         order by submission_id, sheet nulls first, length(cell), cell, message
         """, [submission_ids]).fetchall()
     lines: dict[str, list[str]] = {}
@@ -126,7 +116,7 @@ def _error_lines(con: duckdb.DuckDBPyConnection, submission_ids: list[str]) -> d
 
 
 def landed_hashes(con: duckdb.DuckDBPyConnection) -> set[str]:
-    return {r[0] for r in con.execute("select file_hash from raw_submissions").fetchall()}
+    return {r[0] for r in con.execute("select file_hash from stg_submissions").fetchall()}
 
 
 def read_warehouse(path: Path, quarter: Quarter) -> tuple[dict[str, LatestSubmission], set[str]]:
@@ -135,6 +125,7 @@ def read_warehouse(path: Path, quarter: Quarter) -> tuple[dict[str, LatestSubmis
         return {}, set()
     con = connect(path, read_only=True)
     try:
+        ensure_models(con)  # stored models may predate this code, or no load has built them
         return latest_submissions(con, quarter), landed_hashes(con)
     finally:
         con.close()
