@@ -268,3 +268,13 @@ def test_transforms_import_nothing_from_plantrack():
         rel = path.relative_to(REPO).as_posix()
         ours = {m for m in _imported(path) if m.split(".")[0] == "plantrack"}
         assert ours == TRANSFORMS_IMPORTS_OF_PLANTRACK.get(rel, set()), rel
+
+
+def test_flows_only_orchestrate():
+    """No warehouse or dataframe code in a flow: each step is a library function."""
+    for path in sorted((REPO / "flows").glob("*.py")):
+        imported = {m.split(".")[0] for m in _imported(path)}
+        assert not imported & {"duckdb", "polars", "openpyxl", "jinja2"}, path.name
+        classes = [n.name for n in ast.walk(ast.parse(path.read_text("utf-8")))
+                   if isinstance(n, ast.ClassDef)]
+        assert path.name == "deployments.py" or not classes, (path.name, classes)
