@@ -5,7 +5,7 @@ deliver → finish): each step calls a plain function from ``plantrack.pipeline`
 and returns what it made; the run's summary is assembled from those results
 (``plantrack.summary`` writes its message and markdown). Files are ingested in
 batches (per-task overhead stays small at 1,000 files), each batch cached by the
-content of its files and ``pipeline.ingest_fingerprint``, so a
+content of its files and ``plantrack.ingest_cache.ingest_fingerprint``, so a
 second run of the same quarter redoes only the batches whose files changed.
 One writer at a time holds the warehouse; the load is one transaction.
 
@@ -31,6 +31,7 @@ from prefect.utilities.annotations import quote
 
 from plantrack import pipeline
 from plantrack.catalog import Catalog, catalog_from_settings
+from plantrack.ingest_cache import ingest_fingerprint
 from plantrack.landing import sha256_file
 from plantrack.periods import Quarter, resolve_quarter
 from plantrack.publish import PublishResult
@@ -145,7 +146,7 @@ def quarterly_run(quarter: str = "", inbox: str | None = None, out: str | None =
             size = batch_size_for(len(files), ingest_threads())
             groups = pipeline.batches(files, size)
             logger.info("%s: %d files in %s, %d batches", q.code, len(files), inbox_dir, len(groups))
-            fingerprint = pipeline.ingest_fingerprint(settings, q)
+            fingerprint = ingest_fingerprint(settings, q)
             futures = ingest.map(groups, batch_size=[len(g) for g in groups], catalog=catalog,
                                  quarter=q, settings=settings, fingerprint=fingerprint)
             read = [o for f in futures for o in f.result()]

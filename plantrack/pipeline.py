@@ -10,7 +10,6 @@ arguments as they were.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 import logging
 from dataclasses import dataclass, field
@@ -158,26 +157,6 @@ def ingest_batch(paths: list[Path], catalog: Catalog, quarter: Quarter, archive:
 
 def batches(items: list, size: int) -> list[list]:
     return [items[i:i + size] for i in range(0, len(items), size)]
-
-
-# Code whose change must invalidate cached ingest results.
-_INGEST_CODE = ("plantrack/reader.py", "plantrack/validate.py", "plantrack/issues.py",
-                "plantrack/landing.py", "transforms/cleaning.py", "plantrack/pipeline.py")
-
-
-def ingest_fingerprint(settings: Settings, quarter: Quarter) -> str:
-    """What an ingest result depends on besides the file: quarter, catalog, suites, code."""
-    from plantrack.settings import PROJECT_ROOT
-
-    digest = hashlib.sha256(quarter.code.encode())
-    sources = [settings.catalog_path, settings.units_path, settings.allocation_path,
-               settings.baselines_path, *sorted(settings.suites_dir.glob("*.json")),
-               *(PROJECT_ROOT / f for f in _INGEST_CODE)]
-    for path in sources:
-        if path.exists():
-            digest.update(path.name.encode())
-            digest.update(path.read_bytes())
-    return digest.hexdigest()
 
 
 def load(con: duckdb.DuckDBPyConnection, run_id: str, quarter: Quarter, catalog: Catalog,
