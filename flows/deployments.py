@@ -9,21 +9,18 @@ A run started by hand still names its quarter.
 ``deployment_specs`` describes the deployments as plain data (for
 ``plantrack serve --dry-run``, without importing the flows);
 ``build_deployments`` turns them into Prefect deployments to serve or deploy.
+Which quarter a run covers and when a schedule fires next is quarter arithmetic:
+``plantrack.periods.resolve_quarter`` and ``next_runs``.
 """
 
 from __future__ import annotations
 
-import asyncio
 import importlib
 from dataclasses import dataclass, field
-from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from prefect.deployments.runner import EntrypointType, RunnerDeployment
 from prefect.schedules import Cron
-from prefect.server.schemas.schedules import CronSchedule
 
-from plantrack.periods import Quarter, parse_quarter
 from plantrack.settings import Schedule
 
 PREVIOUS_QUARTER = ""  # the parameter value meaning "the quarter that has just ended"
@@ -77,25 +74,3 @@ def build_deployments(schedule: Schedule) -> list[RunnerDeployment]:
 def _load_flow(entrypoint: str):
     module, _, name = entrypoint.partition(":")
     return getattr(importlib.import_module(module), name)
-
-
-def quarter_just_ended(moment: datetime, timezone: str) -> Quarter:
-    """The last complete quarter at ``moment``, by the calendar of ``timezone``."""
-    local = moment.astimezone(ZoneInfo(timezone))
-    current = (local.month - 1) // 3 + 1
-    return Quarter(local.year, current - 1) if current > 1 else Quarter(local.year - 1, 4)
-
-
-def resolve_quarter(text: str | None, moment: datetime, timezone: str) -> Quarter:
-    """A flow's ``quarter`` parameter: a named quarter, or empty for the one just ended."""
-    if text is None or not text.strip():
-        return quarter_just_ended(moment, timezone)
-    return parse_quarter(text)
-
-
-def next_runs(cron: str, timezone: str, after: datetime, count: int = 1) -> list[datetime]:
-    """The next ``count`` fire times after ``after``, computed as Prefect's scheduler does."""
-    schedule = CronSchedule(cron=cron, timezone=timezone)
-    dates = asyncio.run(schedule.get_dates(n=count, start=after))
-    zone = ZoneInfo(timezone)
-    return [datetime.fromisoformat(d.isoformat()).astimezone(zone) for d in dates]

@@ -1,9 +1,11 @@
 """The quarterly run: ingest, validate, load, transform, render, publish.
 
 This flow is a table of contents (ingest → load_and_transform → render → quality →
-deliver → finish): each step calls a plain function from
-``plantrack.pipeline``. Files are ingested in batches (per-task overhead stays
-small at 1,000 files), each batch cached by the content of its files, so a
+deliver → finish): each step calls a plain function from ``plantrack.pipeline``
+and returns what it made; the run's summary is assembled from those results
+(``plantrack.summary`` writes its message and markdown). Files are ingested in
+batches (per-task overhead stays small at 1,000 files), each batch cached by the
+content of its files and ``plantrack.ingest_cache.ingest_fingerprint``, so a
 second run of the same quarter redoes only the batches whose files changed.
 One writer at a time holds the warehouse; the load is one transaction.
 
@@ -27,14 +29,15 @@ from prefect.states import Completed, Failed
 from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
 
-from flows.deployments import resolve_quarter
 from plantrack import pipeline
 from plantrack.catalog import Catalog, catalog_from_settings
+from plantrack.ingest_cache import ingest_fingerprint
 from plantrack.landing import sha256_file
-from plantrack.periods import Quarter, parse_quarter
+from plantrack.periods import Quarter, resolve_quarter
 from plantrack.publish import PublishResult
 from plantrack.publish import publish as publish_outputs
 from plantrack.settings import Settings, load_settings
+from plantrack.summary import run_markdown
 from warehouse.db import connect
 from warehouse.lock import WarehouseBusy, writer_lock
 
@@ -68,34 +71,27 @@ def ingest(paths: list[Path], batch_size: int, catalog: Catalog, quarter: Quarte
 
 @task(retries=1, retry_delay_seconds=5, cache_policy=NO_CACHE)
 def load_and_transform(run_id: str, quarter: Quarter, catalog: Catalog,
-                       outcomes: list[pipeline.FileOutcome], settings: Settings) -> None:
-    con = connect(settings.warehouse_path)
-    try:
-        pipeline.load(con, run_id, quarter, catalog, outcomes, settings)
-    finally:
-        con.close()
+                       outcomes: list[pipeline.FileOutcome],
+                       settings: Settings) -> list[pipeline.FileOutcome]:
+    with connect(settings.warehouse_path) as con:
+        return pipeline.load(con, run_id, quarter, catalog, outcomes, settings)
 
 
 @task(cache_policy=NO_CACHE)
 def render(quarter: Quarter, catalog: Catalog, out_dir: Path,
-           settings: Settings) -> dict[str, list[Path]]:
-    con = connect(settings.warehouse_path, read_only=True)
-    try:
-        return pipeline.render_briefs(con, catalog, quarter, out_dir, settings.issuer,
-                                      settings.font_cache)
-    finally:
-        con.close()
+           settings: Settings) -> dict[str, list[str]]:
+    with connect(settings.warehouse_path, read_only=True) as con:
+        briefs = pipeline.render_briefs(con, catalog, quarter, out_dir, settings.issuer,
+                                        settings.font_cache)
+    return {kind: [str(p) for p in paths] for kind, paths in briefs.items()}
 
 
 @task(cache_policy=NO_CACHE)
-def quality(summary: pipeline.RunSummary, quarter: Quarter, catalog: Catalog, out_dir: Path,
-            settings: Settings) -> list[Path]:
-    con = connect(settings.warehouse_path)
-    try:
-        return pipeline.write_quality_outputs(con, catalog, quarter, summary, out_dir,
+def quality(run_id: str, outcomes: list[pipeline.FileOutcome], quarter: Quarter,
+            catalog: Catalog, out_dir: Path, settings: Settings) -> dict[str, list[str]]:
+    with connect(settings.warehouse_path) as con:
+        return pipeline.write_quality_outputs(con, catalog, quarter, run_id, outcomes, out_dir,
                                               settings.suites_dir)
-    finally:
-        con.close()
 
 
 @task(cache_policy=NO_CACHE)
@@ -107,65 +103,14 @@ def deliver(summary: pipeline.RunSummary, quarter: Quarter, catalog: Catalog, ou
 
 
 @task(cache_policy=NO_CACHE)
-def finish(summary: pipeline.RunSummary, catalog: Catalog, out_dir: Path,
-           settings: Settings, delivered: PublishResult) -> str:
+def finish(summary: pipeline.RunSummary, catalog: Catalog, out_dir: Path, settings: Settings,
+           delivered: PublishResult) -> tuple[pipeline.RunSummary, str]:
     """Record the run's outcome in the warehouse, the run summary file and a Prefect artifact."""
-    con = connect(settings.warehouse_path)
-    try:
-        summary.behind = pipeline.behind_indicators(con, parse_quarter(summary.quarter))
-        message = rejection_message(summary, catalog) + mail_note(delivered)
-        state = "completed_with_rejections" if summary.rejected_files else "completed"
-        summary.outputs["summary"] = [str(pipeline.finish_run(con, summary, state, message, out_dir))]
-    finally:
-        con.close()
-    create_markdown_artifact(markdown=artifact_markdown(summary, message) + mail_markdown(delivered),
+    with connect(settings.warehouse_path) as con:
+        summary, message = pipeline.finish(con, summary, catalog, delivered, out_dir)
+    create_markdown_artifact(markdown=run_markdown(summary, message, delivered),
                              key=f"quarterly-run-{summary.quarter.lower()}", description=message)
-    return message
-
-
-def mail_note(delivered: PublishResult) -> str:
-    failed = sorted({d.recipient for d in delivered.failed})
-    return f"; mail failed for {', '.join(failed)}" if failed else ""
-
-
-def mail_markdown(delivered: PublishResult) -> str:
-    if not delivered.mail_enabled:
-        return f"\n\n## Outbox\n\n{delivered.outbox} (mail not configured)"
-    lines = ["", "", "## Mail", "", f"outbox: {delivered.outbox}", "",
-             f"- sent: {len(delivered.sent)}"]
-    lines += [f"- failed: {d.recipient} ({d.subject}): {d.error}" for d in delivered.failed]
-    lines += [f"- not mailed: {note}" for note in delivered.not_mailed]
-    return "\n".join(lines)
-
-
-def rejection_message(summary: pipeline.RunSummary, catalog: Catalog) -> str:
-    """One line for the run's final state: accepted, rejected (by unit), not yet submitted."""
-    rejected = summary.rejected_files
-    parts = [f"{summary.quarter}: {len(summary.files) - len(rejected)} of {len(summary.files)} "
-             "files accepted"]
-    if rejected:
-        names = sorted({catalog.units[f.unit].name if f.unit in catalog.units
-                        else f.received.path.name for f in rejected})
-        parts.append(f"rejected: {', '.join(names)}")
-    missing = pipeline.units_without_submission(catalog, summary.files)
-    if missing:
-        parts.append(f"not submitted: {', '.join(catalog.units[u].name for u in missing)}")
-    return "; ".join(parts)
-
-
-def artifact_markdown(summary: pipeline.RunSummary, message: str) -> str:
-    d = summary.to_dict()
-    lines = [f"# plantrack {summary.quarter}", "", message, "",
-             "| files received | accepted | rows quarantined | errors | warnings | behind target |",
-             "| --- | --- | --- | --- | --- | --- |",
-             f"| {d['files_received']} | {d['files_accepted']} | {d['rows_quarantined']} "
-             f"| {d['issues']['errors']} | {d['issues']['warnings']} | {len(summary.behind)} |", ""]
-    if d["files_rejected"]:
-        lines += ["## Rejected files", ""]
-        lines += [f"- {r['file']} ({r['unit'] or 'unknown unit'}): {r['reason']}"
-                  for r in d["files_rejected"]]
-    lines += ["", "## Outputs", ""] + [f"- {p}" for paths in summary.outputs.values() for p in paths]
-    return "\n".join(lines)
+    return summary, message
 
 
 def ingest_threads() -> int:
@@ -201,22 +146,19 @@ def quarterly_run(quarter: str = "", inbox: str | None = None, out: str | None =
             size = batch_size_for(len(files), ingest_threads())
             groups = pipeline.batches(files, size)
             logger.info("%s: %d files in %s, %d batches", q.code, len(files), inbox_dir, len(groups))
-            fingerprint = pipeline.ingest_fingerprint(settings, q)
+            fingerprint = ingest_fingerprint(settings, q)
             futures = ingest.map(groups, batch_size=[len(g) for g in groups], catalog=catalog,
                                  quarter=q, settings=settings, fingerprint=fingerprint)
-            outcomes = [o for f in futures for o in f.result()]
+            read = [o for f in futures for o in f.result()]
 
-            summary = pipeline.RunSummary(run_id=pipeline.new_run_id(q), quarter=q.code,
-                                          files=outcomes)
-            load_and_transform(summary.run_id, q, catalog, quote(outcomes), settings)
-            for kind, paths in render(q, catalog, out_dir, settings).items():
-                summary.outputs[kind] = [str(p) for p in paths]
-            quality_paths = quality(quote(summary), q, catalog, out_dir, settings)
-            summary.outputs["fixit"] = [str(p) for p in quality_paths if p.suffix == ".xlsx"]
-            summary.outputs["quality"] = [str(p) for p in quality_paths if p.suffix != ".xlsx"]
+            run_id = pipeline.new_run_id(q)
+            outcomes = load_and_transform(run_id, q, catalog, quote(read), settings)
+            briefs = render(q, catalog, out_dir, settings)
+            checked = quality(run_id, quote(outcomes), q, catalog, out_dir, settings)
+            summary = pipeline.RunSummary(run_id, q.code, outcomes, {**briefs, **checked})
             delivered = deliver(quote(summary), q, catalog, out_dir, settings)
-            summary.outputs["outbox"] = [str(p.outbox_path) for p in delivered.publications]
-            message = finish(quote(summary), catalog, out_dir, settings, delivered)
+            summary = summary.with_outputs(**pipeline.published(delivered))
+            summary, message = finish(quote(summary), catalog, out_dir, settings, delivered)
     except WarehouseBusy as exc:
         return Failed(message=str(exc))
     # The summary as plain data (RunSummary.to_dict): Prefect walks a flow's return value

@@ -1,258 +1,31 @@
-"""The reminder a few days before the quarterly run: who has not submitted, whose data is wrong.
+"""The reminder flow, a few days before the quarterly run: who has not submitted, whose
+data is wrong (see ``plantrack.reminder``).
 
-For the quarter that has just ended (or a named one) it lists, per reporting
-unit: no submission yet; a latest submission that is unreadable or has
-errors; or a file waiting in the inbox that no run has seen yet (counted as
-submitted). The list is written in Chinese to
-``$PLANTRACK_HOME/out/<quarter>/reminder_<date>.txt`` and, when SMTP is
-configured, each unit that must act gets its own e-mail.
-
-The flow only orchestrates; the plain functions below do the work and are
-what the tests call.
+Its steps: the quarter (the one just ended, or a named one) → the list of who must
+act, written to ``$PLANTRACK_HOME/out/<quarter>/reminder_<date>.txt`` → mail to each
+unit that must act, when SMTP is configured → the final state. The flow decides
+that state: Failed when no mail at all could be delivered (retried: the server may
+be back), else Completed.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import duckdb
 from prefect import flow
 from prefect.states import Completed, Failed
 
-from flows.deployments import next_runs, resolve_quarter
-from plantrack.catalog import Catalog, Unit, catalog_from_settings
-from plantrack.landing import sha256_file
-from plantrack.mail import Delivery, Mail, send_all
-from plantrack.periods import Quarter
-from plantrack.pipeline import discover
-from plantrack.reader import UnreadableFile, match_unit, read_submission
-from plantrack.settings import Settings, Smtp, load_settings
-from warehouse.db import connect
-
-MISSING, INVALID, PENDING, OK = "missing", "invalid", "pending", "ok"
-PROBLEMS_SHOWN = 5  # per unit; the fix-it workbook has the full list
-
-
-@dataclass(frozen=True)
-class LatestSubmission:
-    """The submission that counts for a unit and quarter, with its errors."""
-
-    unit: str
-    file: str
-    readable: bool
-    read_error: str | None
-    errors: int = 0
-    problems: tuple[str, ...] = ()  # Chinese, one line per error, where first
-
-
-@dataclass(frozen=True)
-class UnitReminder:
-    unit: Unit
-    state: str  # missing | invalid | pending | ok
-    file: str = ""
-    errors: int = 0
-    problems: tuple[str, ...] = ()
-
-    @property
-    def must_act(self) -> bool:
-        return self.state in (MISSING, INVALID)
-
-
-@dataclass
-class ReminderResult:
-    quarter: str
-    path: Path
-    units: list[UnitReminder]
-    unidentified: list[str] = field(default_factory=list)  # inbox files naming no unit
-    deliveries: list[Delivery] = field(default_factory=list)
-    not_mailed: list[str] = field(default_factory=list)
-
-    def count(self, state: str) -> int:
-        return sum(1 for u in self.units if u.state == state)
-
-
-# -- what the warehouse knows ---------------------------------------------------
-
-def latest_submissions(con: duckdb.DuckDBPyConnection, quarter: Quarter) -> dict[str, LatestSubmission]:
-    """Each unit's latest receipt for ``quarter``, whatever its verdict, and its errors.
-
-    Not ``int_latest_submissions``: that model keeps the latest *valid* receipt
-    for the figures, while a steward must hear about the file they sent last,
-    even when it could not be read. A file's verdict depends only on its
-    content, so its issues come from the latest run that recorded any for it.
-    """
-    latest = con.execute(
-        """
-        select unit, submission_id, source_path, readable, read_error
-        from raw_submissions
-        where quarter = ? and unit is not null
-        qualify row_number() over (
-            partition by unit order by received_at desc, submission_id desc) = 1
-        """, [quarter.code]).fetchall()
-    problems = _error_lines(con, [row[1] for row in latest])
-    return {
-        unit: LatestSubmission(unit, Path(source).name, readable, read_error,
-                               len(problems.get(sid, [])),
-                               tuple(problems.get(sid, [])[:PROBLEMS_SHOWN]))
-        for unit, sid, source, readable, read_error in latest
-    }
-
-
-def _error_lines(con: duckdb.DuckDBPyConnection, submission_ids: list[str]) -> dict[str, list[str]]:
-    if not submission_ids:
-        return {}
-    rows = con.execute(
-        """
-        with judged as (
-            select i.*, dense_rank() over (
-                partition by i.submission_id order by r.started_at desc nulls last, i.run_id desc
-            ) as recency
-            from submission_issues i left join runs r using (run_id)
-            where i.submission_id in (select unnest(?::varchar[]))
-        )
-        select submission_id, sheet, cell, message, hint from judged
-        where recency = 1 and severity = 'error'
-        order by submission_id, sheet nulls first, length(cell), cell, message
-        """, [submission_ids]).fetchall()
-    lines: dict[str, list[str]] = {}
-    for sid, sheet, cell, message, hint in rows:
-        where = (f"“{sheet}”工作表" if sheet else "") + (f"{cell}单元格" if cell else "")
-        line = f"{where}：{message}" if where else message
-        lines.setdefault(sid, []).append(line + (f" 修改方法：{hint}" if hint else ""))
-    return lines
-
-
-def landed_hashes(con: duckdb.DuckDBPyConnection) -> set[str]:
-    return {r[0] for r in con.execute("select file_hash from raw_submissions").fetchall()}
-
-
-def read_warehouse(path: Path, quarter: Quarter) -> tuple[dict[str, LatestSubmission], set[str]]:
-    """What the warehouse says, read only; nothing when no run has built it yet."""
-    if not path.exists():
-        return {}, set()
-    con = connect(path, read_only=True)
-    try:
-        return latest_submissions(con, quarter), landed_hashes(con)
-    finally:
-        con.close()
-
-
-# -- what waits in the inbox ----------------------------------------------------
-
-def pending_files(inbox: Path, landed: set[str], units: dict[str, Unit]) -> list[tuple[Path, str | None]]:
-    """Inbox files no run has landed yet, each with the unit it comes from (None: unknown)."""
-    pending = []
-    for path in discover(inbox):
-        if sha256_file(path) in landed:
-            continue
-        try:
-            unit = read_submission(path, units).identity.unit
-        except UnreadableFile:
-            unit = match_unit(path.stem, units)  # the run will report why it is unreadable
-        pending.append((path, unit))
-    return pending
-
-
-# -- who must act ---------------------------------------------------------------
-
-def unit_reminders(units: list[Unit], latest: dict[str, LatestSubmission],
-                   pending: list[tuple[Path, str | None]]) -> list[UnitReminder]:
-    """One line per reporting unit; a newer file in the inbox counts as submitted."""
-    waiting = {unit: path for path, unit in pending if unit}
-    result = []
-    for unit in units:
-        sub = latest.get(unit.code)
-        if unit.code in waiting:
-            result.append(UnitReminder(unit, PENDING, waiting[unit.code].name))
-        elif sub is None:
-            result.append(UnitReminder(unit, MISSING))
-        elif not sub.readable:
-            reason = sub.read_error or "文件无法读取"
-            result.append(UnitReminder(unit, INVALID, sub.file, 1, (reason,)))
-        elif sub.errors:
-            result.append(UnitReminder(unit, INVALID, sub.file, sub.errors, sub.problems))
-        else:
-            result.append(UnitReminder(unit, OK, sub.file))
-    return result
-
-
-def reminder_text(catalog: Catalog, quarter: Quarter, reminders: list[UnitReminder],
-                  unidentified: list[str], deadline: datetime, written: datetime) -> str:
-    missing = [r for r in reminders if r.state == MISSING]
-    invalid = [r for r in reminders if r.state == INVALID]
-    pending = [r for r in reminders if r.state == PENDING]
-    ok = [r for r in reminders if r.state == OK]
-    lines = [f"{catalog.issuer}", f"《{catalog.title}》{quarter.label}填报提醒", "",
-             f"生成时间：{_when(written)}",
-             f"季度流程将于 {_when(deadline)} 自动运行，请在此之前报送或更正。", ""]
-    lines += [f"一、尚未报送（{len(missing)}个单位）"]
-    lines += [f"  {n}. {r.unit.name}（{r.unit.office}）" for n, r in enumerate(missing, 1)] or ["  无"]
-    lines += ["", f"二、已报送但数据有误，需更正后重新报送（{len(invalid)}个单位）"]
-    for n, r in enumerate(invalid, 1):
-        lines.append(f"  {n}. {r.unit.name}（{r.unit.office}）：文件“{r.file}”，{r.errors}处错误")
-        lines += [f"     - {p}" for p in r.problems]
-        if r.errors > len(r.problems):
-            lines.append(f"     - ……其余{r.errors - len(r.problems)}处见问题标注工作簿")
-    if not invalid:
-        lines.append("  无")
-    lines += ["", f"三、已收到、待季度流程处理的文件（{len(pending) + len(unidentified)}个）"]
-    lines += [f"  - {r.file}（{r.unit.name}）" for r in pending]
-    lines += [f"  - {name}（无法识别填报单位，请核实）" for name in unidentified]
-    if not pending and not unidentified:
-        lines.append("  无")
-    lines += ["", f"四、已报送且未发现错误：{len(ok)}个单位"
-                  + (f"（{'、'.join(r.unit.name for r in ok)}）" if ok else "")]
-    return "\n".join(lines) + "\n"
-
-
-def reminder_mails(catalog: Catalog, quarter: Quarter, reminders: list[UnitReminder],
-                   smtp: Smtp, deadline: datetime) -> tuple[list[Mail], list[str]]:
-    """One message per unit that must act; a Chinese note for each unit with no address."""
-    mails, not_mailed = [], []
-    by = _when(deadline)
-    for r in (r for r in reminders if r.must_act):
-        recipients = smtp.unit_recipients.get(r.unit.code, ())
-        if not recipients:
-            not_mailed.append(f"{r.unit.name}未发送提醒：未配置收件人（[smtp.units] {r.unit.code}）")
-            continue
-        if r.state == MISSING:
-            subject = f"【报送提醒】请于{by}前报送{quarter.label}填报表"
-            what = f"截至目前尚未收到贵单位{quarter.label}《{catalog.title}》填报表，请于{by}前报送。"
-        else:
-            subject = f"【报送提醒】{r.unit.name}{quarter.label}填报表有误，请于{by}前更正"
-            what = (f"贵单位报送的{quarter.label}填报表“{r.file}”经校验有{r.errors}处错误，"
-                    f"请于{by}前更正后重新报送：\n" + "\n".join(f"- {p}" for p in r.problems))
-        body = (f"{r.unit.office}：\n\n{what}\n\n此邮件由 plantrack 自动发送，请勿直接回复。\n"
-                f"{catalog.issuer}")
-        mails.append(Mail(recipients, subject, body))
-    return mails, not_mailed
-
-
-def write_reminder(out_dir: Path, text: str, day: date) -> Path:
-    out_dir.mkdir(parents=True, exist_ok=True)
-    path = out_dir / f"reminder_{day.isoformat()}.txt"
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
-def _when(moment: datetime) -> str:
-    return f"{moment.year}年{moment.month}月{moment.day}日 {moment:%H:%M}"
-
-
-def _message(result: ReminderResult) -> str:
-    text = (f"{result.quarter}: {result.count(MISSING)} units not submitted, "
-            f"{result.count(INVALID)} with errors, {result.count(PENDING)} files waiting; "
-            f"list in {result.path}")
-    failed = [d.recipient for d in result.deliveries if not d.ok]
-    return text + (f"; mail failed for {', '.join(failed)}" if failed else "")
+from plantrack import reminder
+from plantrack.catalog import catalog_from_settings
+from plantrack.periods import next_runs, resolve_quarter
+from plantrack.settings import load_settings
 
 
 @flow(name="plantrack-reminder", log_prints=True, retries=2, retry_delay_seconds=600)
 def reminder_run(quarter: str = "", inbox: str | None = None):
-    settings: Settings = load_settings()
+    settings = load_settings()
     zone = settings.schedule.timezone
     now = datetime.now(UTC).astimezone(ZoneInfo(zone))
     q = resolve_quarter(quarter, now, zone)
@@ -260,21 +33,16 @@ def reminder_run(quarter: str = "", inbox: str | None = None):
     if problem := catalog.outside_plan(q):  # no plan for that year: nobody to remind of what
         print(problem)
         return Failed(message=problem)
-    inbox_dir = Path(inbox) if inbox else settings.quarter_inbox(q.code)
-
-    latest, landed = read_warehouse(settings.warehouse_path, q)
-    pending = pending_files(inbox_dir, landed, catalog.units)
-    reminders = unit_reminders(catalog.reporting_units(), latest, pending)
-    unidentified = [path.name for path, unit in pending if unit is None]
     deadline = next_runs(settings.schedule.quarterly_cron, zone, now)[0]
-    text = reminder_text(catalog, q, reminders, unidentified, deadline, now)
-    path = write_reminder(settings.quarter_out(q.code), text, now.date())
-    result = ReminderResult(q.code, path, reminders, unidentified)
 
+    result = reminder.write_reminder_list(
+        catalog, q, settings.warehouse_path,
+        Path(inbox) if inbox else settings.quarter_inbox(q.code),
+        settings.quarter_out(q.code), deadline, now)
     if settings.smtp.enabled:
-        mails, result.not_mailed = reminder_mails(catalog, q, reminders, settings.smtp, deadline)
-        result.deliveries = send_all(settings.smtp, mails)
-    print(_message(result))
-    if result.deliveries and not any(d.ok for d in result.deliveries):
-        return Failed(message=_message(result), data=result)  # retried: the server may be back
-    return Completed(message=_message(result), data=result)
+        result = reminder.mail_reminders(result, catalog, q, settings.smtp, deadline)
+
+    print(result.message)
+    if result.mail_failed:
+        return Failed(message=result.message, data=result)
+    return Completed(message=result.message, data=result)

@@ -1,4 +1,9 @@
-"""Reporting periods: ``2021Q2`` for code, ``2021年第二季度`` for people."""
+"""Reporting periods: ``2021Q2`` for code, ``2021年第二季度`` for people, and their arithmetic.
+
+Besides parsing and labels: the quarter before and after (across the year end), which
+quarter has just ended at a moment in the schedule's timezone (the one a scheduled run
+reports), and when a schedule fires next.
+"""
 
 from __future__ import annotations
 
@@ -35,7 +40,20 @@ class Quarter:
         return date(self.year, month, 30 if month in (6, 9) else 31)
 
     def previous(self) -> Quarter | None:
+        """The quarter before within the same year (year-to-date figures restart in Q1)."""
         return Quarter(self.year, self.number - 1) if self.number > 1 else None
+
+    def preceding(self) -> Quarter:
+        """The quarter before, across the year end (2021Q1 → 2020Q4)."""
+        return self.previous() or Quarter(self.year - 1, 4)
+
+    def following(self) -> Quarter:
+        """The quarter after, across the year end (2021Q4 → 2022Q1)."""
+        return Quarter(self.year, self.number + 1) if self.number < 4 else Quarter(self.year + 1, 1)
+
+    @classmethod
+    def containing(cls, day: date) -> Quarter:
+        return cls(day.year, (day.month - 1) // 3 + 1)
 
     def __str__(self) -> str:
         return self.code
@@ -73,3 +91,30 @@ def local_time(moment: datetime | None, tz: str = "Asia/Shanghai") -> datetime |
     if moment is None:
         return None
     return moment.replace(tzinfo=UTC).astimezone(ZoneInfo(tz)).replace(tzinfo=None)
+
+
+# -- the schedule's quarters ---------------------------------------------------
+
+def quarter_just_ended(moment: datetime, timezone: str) -> Quarter:
+    """The last complete quarter at ``moment``, by the calendar of ``timezone``."""
+    return Quarter.containing(moment.astimezone(ZoneInfo(timezone)).date()).preceding()
+
+
+def resolve_quarter(text: str | None, moment: datetime, timezone: str) -> Quarter:
+    """A flow's ``quarter`` parameter: a named quarter, or empty for the one just ended."""
+    if text is None or not text.strip():
+        return quarter_just_ended(moment, timezone)
+    return parse_quarter(text)
+
+
+def next_runs(cron: str, timezone: str, after: datetime, count: int = 1) -> list[datetime]:
+    """The next ``count`` fire times of ``cron`` after ``after``, computed as Prefect's
+    scheduler does, in ``timezone``."""
+    import asyncio
+
+    from prefect.server.schemas.schedules import CronSchedule  # imported here: it is slow
+
+    schedule = CronSchedule(cron=cron, timezone=timezone)
+    dates = asyncio.run(schedule.get_dates(n=count, start=after))
+    zone = ZoneInfo(timezone)
+    return [datetime.fromisoformat(d.isoformat()).astimezone(zone) for d in dates]

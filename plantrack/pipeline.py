@@ -2,12 +2,14 @@
 
 ``flows/quarterly.py`` orchestrates these with Prefect; tests and benchmarks
 call them directly. No stage reads settings or the environment: everything
-arrives as arguments.
+arrives as arguments. A stage returns what it computed (the verdicts with the
+run's checks added, the paths it wrote, the finished summary) and leaves its
+arguments as they were.
 """
 
 from __future__ import annotations
 
-import hashlib
+import dataclasses
 import json
 import logging
 from dataclasses import dataclass, field
@@ -17,6 +19,7 @@ from pathlib import Path
 import duckdb
 
 from plantrack.catalog import Catalog
+from plantrack.catalog_tables import refresh_catalog_tables
 from plantrack.fixit import write_fixit
 from plantrack.issues import Issue
 from plantrack.landing import (
@@ -27,7 +30,8 @@ from plantrack.landing import (
     load_verdicts,
     record_unreadable,
 )
-from plantrack.periods import Quarter
+from plantrack.periods import Quarter, parse_quarter
+from plantrack.publish import PublishResult
 from plantrack.quality import (
     build_data_docs,
     fixit_href,
@@ -38,6 +42,7 @@ from plantrack.quality import (
 )
 from plantrack.report import render_quarter_briefs
 from plantrack.settings import Settings
+from plantrack.summary import run_message, run_state
 from plantrack.validate import (
     Validation,
     check_file,
@@ -45,7 +50,7 @@ from plantrack.validate import (
     with_cross_file_checks,
     with_history,
 )
-from transforms.models import refresh_catalog_tables, run_models
+from transforms.models import run_models
 from warehouse.db import transaction
 
 log = logging.getLogger("plantrack")
@@ -77,17 +82,21 @@ class FileOutcome:
         return sum(1 for i in self.issues if i.is_error)
 
 
-@dataclass
+@dataclass(frozen=True)
 class RunSummary:
     run_id: str
     quarter: str
     files: list[FileOutcome] = field(default_factory=list)
-    outputs: dict[str, list[str]] = field(default_factory=dict)
+    outputs: dict[str, list[str]] = field(default_factory=dict)  # kind → paths, in stage order
     behind: list[str] = field(default_factory=list)
 
     @property
     def rejected_files(self) -> list[FileOutcome]:
         return [f for f in self.files if not f.accepted]
+
+    def with_outputs(self, **kinds: list[str]) -> RunSummary:
+        """This summary with more outputs (kind → paths) after those it has."""
+        return dataclasses.replace(self, outputs={**self.outputs, **kinds})
 
     def to_dict(self) -> dict:
         return {
@@ -109,13 +118,6 @@ class RunSummary:
             "indicators_behind": self.behind,
             "outputs": self.outputs,
         }
-
-
-def units_without_submission(catalog: Catalog, outcomes: list[FileOutcome]) -> list[str]:
-    """Units with indicators to report that sent nothing this run, in configured order."""
-    sent = {o.unit for o in outcomes if o.unit}
-    return [u.code for u in catalog.reporting_units()
-            if catalog.indicators_for(u.code) and u.code not in sent]
 
 
 def new_run_id(quarter: Quarter) -> str:
@@ -157,60 +159,41 @@ def batches(items: list, size: int) -> list[list]:
     return [items[i:i + size] for i in range(0, len(items), size)]
 
 
-# Code whose change must invalidate cached ingest results (a package: every module in it).
-_INGEST_CODE = ("plantrack/reader", "plantrack/validate", "plantrack/issues",
-                "plantrack/landing.py", "transforms/cleaning.py", "plantrack/pipeline.py")
-
-
-def ingest_fingerprint(settings: Settings, quarter: Quarter) -> str:
-    """What an ingest result depends on besides the file: quarter, catalog, suites, code."""
-    from plantrack.settings import PROJECT_ROOT
-
-    digest = hashlib.sha256(quarter.code.encode())
-    sources = [settings.catalog_path, settings.units_path, settings.allocation_path,
-               settings.baselines_path, *sorted(settings.suites_dir.glob("*.json")),
-               *(p for f in _INGEST_CODE for p in _code_files(PROJECT_ROOT / f))]
-    for path in sources:
-        if path.exists():
-            digest.update(path.name.encode())
-            digest.update(path.read_bytes())
-    return digest.hexdigest()
-
-
-def _code_files(path: Path) -> list[Path]:
-    return sorted(path.rglob("*.py")) if path.is_dir() else [path]
-
-
 def load(con: duckdb.DuckDBPyConnection, run_id: str, quarter: Quarter, catalog: Catalog,
-         outcomes: list[FileOutcome], settings: Settings) -> None:
-    """One transaction: the run, raw files and cells, verdicts, catalog tables, models.
+         outcomes: list[FileOutcome], settings: Settings) -> list[FileOutcome]:
+    """One transaction: models, the run, raw files and cells, verdicts, catalog tables.
 
-    A run killed part way through leaves the warehouse exactly as it was.
+    Returns the outcomes with the run's checks added (``apply_run_checks``): those are the
+    verdicts stored, and the ones the fix-it workbooks and the summary must show. A run
+    killed part way through leaves the warehouse exactly as it was.
     """
     with transaction(con):
-        apply_run_checks(con, quarter, catalog, outcomes)
+        run_models(con)  # first: the run's checks read models (views follow what is loaded)
+        checked = apply_run_checks(con, quarter, catalog, outcomes)
         con.execute("insert into runs values (?, ?, now(), null, 'running', null)",
                     [run_id, quarter.code])
         land_raw_many(con, [
             Landing(o.received, o.submission, quarter.code, o.unit,
                     o.unreadable.message if o.unreadable else None)
-            for o in outcomes
+            for o in checked
         ])
-        for o in outcomes:
+        for o in checked:
             if o.unreadable is not None:
                 record_unreadable(con, run_id, o.received, o.unreadable)
-        judged = [o for o in outcomes if o.validation is not None]
+        judged = [o for o in checked if o.validation is not None]
         load_verdicts(con, run_id, quarter.code, [(o.received, o.validation) for o in judged])
         store_validation_details(con, run_id, quarter.code,
                                  [(o.received.submission_id, o.validation) for o in judged])
         refresh_catalog_tables(con, catalog, settings.thresholds.behind,
                                settings.thresholds.severely_behind,
                                settings.thresholds.approx_tolerance)
-        run_models(con)
+    return checked
 
 
-def apply_run_checks(con, quarter: Quarter, catalog: Catalog, outcomes: list[FileOutcome]) -> None:
-    """History (last quarter's accepted figures) and cross-file checks, added to the verdicts.
+def apply_run_checks(con, quarter: Quarter, catalog: Catalog,
+                     outcomes: list[FileOutcome]) -> list[FileOutcome]:
+    """The outcomes (in their order) with history (last quarter's accepted figures) and
+    cross-file checks added to their verdicts.
 
     These depend on the warehouse and on all files of the run, so they sit outside the
     cached per-file ingest; running them again replaces rather than duplicates.
@@ -218,14 +201,18 @@ def apply_run_checks(con, quarter: Quarter, catalog: Catalog, outcomes: list[Fil
     judged = sorted((o for o in outcomes if o.validation is not None),
                     key=lambda o: o.received.received_at)
     before: dict[str, dict[str, float]] = {}  # one query per unit, not per file
+    with_past = []
     for o in judged:
-        if o.unit and not o.validation.rejected:
+        validation = o.validation
+        if o.unit and not validation.rejected:
             if o.unit not in before:
                 before[o.unit] = previous_values(con, o.unit, quarter)
-            o.validation = with_history(o.validation, catalog, before[o.unit])
-    checked = with_cross_file_checks([o.validation for o in judged], catalog)
-    for o, v in zip(judged, checked, strict=True):
-        o.validation = v
+            validation = with_history(validation, catalog, before[o.unit])
+        with_past.append(validation)
+    checked = with_cross_file_checks(with_past, catalog)
+    replaced = {id(o): dataclasses.replace(o, validation=v)
+                for o, v in zip(judged, checked, strict=True)}
+    return [replaced.get(id(o), o) for o in outcomes]
 
 
 def latest_outcomes(outcomes: list[FileOutcome]) -> dict[str, FileOutcome]:
@@ -247,25 +234,28 @@ def write_fixits(outcomes: list[FileOutcome], folder: Path) -> dict[str, Path]:
     return written
 
 
-def write_quality_outputs(con, catalog: Catalog, quarter: Quarter, summary: RunSummary,
-                          out_dir: Path, suites_dir: Path) -> list[Path]:
-    """Fix-it workbooks per unit, GX Data Docs for engineers, and the data-quality page.
+def write_quality_outputs(con, catalog: Catalog, quarter: Quarter, run_id: str,
+                          outcomes: list[FileOutcome], out_dir: Path,
+                          suites_dir: Path) -> dict[str, list[str]]:
+    """Fix-it workbooks per unit, and the data-quality page with GX Data Docs for engineers:
+    ``{"fixit": [...], "quality": [page, data docs]}``.
 
     Data Docs cover each unit's latest file, the verdicts that count this quarter:
     GX renders ~0.1 s per validation, too slow to redo for every file of a large run.
     """
-    fixits = write_fixits(summary.files, out_dir / "fixit")
+    fixits = write_fixits(outcomes, out_dir / "fixit")
     docs: list[Path] = []
     try:  # Data Docs are for engineers: never fail the run for them
         docs = [build_data_docs({o.received.submission_id[:16]: o.validation
-                                 for o in latest_outcomes(summary.files).values()},
-                                suites_dir, out_dir / "data_docs", summary.run_id)]
+                                 for o in latest_outcomes(outcomes).values()},
+                                suites_dir, out_dir / "data_docs", run_id)]
     except Exception:
         log.exception("GX Data Docs could not be built")
     report = quality_report(con, catalog, quarter, submission_deadline(quarter),
-                            run_id=summary.run_id, fixit_links={u: fixit_href(u) for u in fixits},
+                            run_id=run_id, fixit_links={u: fixit_href(u) for u in fixits},
                             data_docs_href="data_docs/index.html" if docs else "")
-    return [write_quality_page(report, out_dir / "quality.html"), *fixits.values(), *docs]
+    page = write_quality_page(report, out_dir / "quality.html")
+    return {"fixit": [str(p) for p in fixits.values()], "quality": [str(p) for p in (page, *docs)]}
 
 
 def behind_indicators(con: duckdb.DuckDBPyConnection, quarter: Quarter) -> list[str]:
@@ -282,6 +272,23 @@ def render_briefs(con: duckdb.DuckDBPyConnection, catalog: Catalog, quarter: Qua
     """The city brief and one brief per unit with targets, rendered on every core."""
     paths = render_quarter_briefs(con, catalog, quarter, out_dir, issuer, font_cache)
     return {"briefs": [paths.pop("city")], "unit_briefs": list(paths.values())}
+
+
+def published(delivered: PublishResult) -> dict[str, list[str]]:
+    """The run's outputs that publishing added: the copies in the quarter's outbox."""
+    return {"outbox": [str(p.outbox_path) for p in delivered.publications]}
+
+
+def finish(con: duckdb.DuckDBPyConnection, summary: RunSummary, catalog: Catalog,
+           delivered: PublishResult, out_dir: Path) -> tuple[RunSummary, str]:
+    """Record the run's outcome (its state and message in ``runs``, the run summary file);
+    return the finished summary (indicators behind, the file among its outputs) and the
+    one-line message of the run's final state."""
+    summary = dataclasses.replace(summary,
+                                  behind=behind_indicators(con, parse_quarter(summary.quarter)))
+    message = run_message(summary, catalog, delivered)
+    path = finish_run(con, summary, run_state(summary), message, out_dir)
+    return summary.with_outputs(summary=[str(path)]), message
 
 
 def finish_run(con: duckdb.DuckDBPyConnection, summary: RunSummary, state: str, message: str,

@@ -13,6 +13,7 @@ from pathlib import Path
 import duckdb
 
 from plantrack.periods import Quarter, parse_quarter
+from transforms.models import ensure_models
 
 STATUS_ORDER = ("严重滞后", "滞后", "数据待核", "无数据", "缺少基数", "正常推进", "已完成",
                 "年末考核", "无目标")
@@ -55,6 +56,12 @@ def open_warehouse(path: Path) -> duckdb.DuckDBPyConnection:
     if not _has_models(con):
         con.close()
         raise NoProgressData(f"数据仓库 {path} 中还没有进度数据：请先运行一次季度流程（plantrack run）。")
+    try:
+        ensure_models(con)  # a warehouse last loaded by older code lacks the newer models
+    except duckdb.Error as exc:
+        con.close()
+        raise NoProgressData(f"数据仓库 {path} 的结构早于当前版本：请先运行一次季度流程"
+                             "（plantrack run）。") from exc
     return con
 
 
@@ -78,11 +85,7 @@ def require_quarter(con: duckdb.DuckDBPyConnection, quarter: Quarter) -> None:
 
 def resolve_unit(con: duckdb.DuckDBPyConnection, text: str) -> dict:
     """A reporting unit by code, name or office; NoProgressData listing the choices otherwise."""
-    units = _rows(con, """
-        select unit, name, office from dim_unit
-        where unit in (select unit from dim_indicator_unit union select unit from dim_milestone_unit)
-        order by ordinal
-    """)
+    units = _rows(con, "select unit, name, office from int_reporting_units order by ordinal")
     wanted = text.strip()
     for u in units:
         if wanted in (u["unit"], u["name"], u["office"]):
@@ -113,18 +116,15 @@ def trends(con: duckdb.DuckDBPyConnection, quarter: Quarter, scope: str) -> dict
     """For one scope, each indicator's expected path over the year's four quarters and its
     figures for the quarters up to ``quarter``."""
     rows = _rows(con, """
-        select t.indicator_id, t.quarter_number,
-               case when t.quarter_number <= ? then p.actual end as actual,
-               t.start_level, t.target, t.expected_to_date, t.qualifier
-        from int_indicator_targets as t
-        left join int_progress as p
-            on p.scope = t.scope and p.indicator_id = t.indicator_id
-           and p.year = ? and p.quarter_number = t.quarter_number
-        where t.scope = ?
-        order by t.indicator_id, t.quarter_number
-    """, [quarter.number, quarter.year, scope])
+        select indicator_id, quarter_number, actual, start_level, target, expected_to_date,
+               qualifier
+        from mart_indicator_trends where year = ? and scope = ?
+        order by indicator_id, quarter_number
+    """, [quarter.year, scope])
     out: dict[str, list[dict]] = {}
     for r in rows:
+        if r["quarter_number"] > quarter.number:  # not reported yet, as of this brief
+            r["actual"] = None
         out.setdefault(r["indicator_id"], []).append(r)
     return out
 
@@ -157,14 +157,10 @@ def quarantined_values(con: duckdb.DuckDBPyConnection, quarter: str,
                        unit: str | None = None) -> list[dict]:
     """Values of the submissions in use that were left out, with why."""
     return _rows(con, """
-        select u.name as unit_name, q.indicator_id, d.name as indicator_name, q.row_number,
-               q.raw_value, q.reasons
-        from stg_quarantine_rows as q
-        join int_latest_submissions as s using (submission_id)
-        left join dim_unit as u on u.unit = s.unit
-        left join dim_indicator as d on d.indicator_id = q.indicator_id
-        where s.quarter = ? and (?::varchar is null or s.unit = ?)
-        order by u.ordinal, q.row_number
+        select unit_name, indicator_id, indicator_name, row_number, raw_value, reasons
+        from mart_quarantined_values
+        where quarter = ? and (?::varchar is null or unit = ?)
+        order by unit_ordinal, row_number
     """, [quarter, unit, unit])
 
 
@@ -173,60 +169,27 @@ def refused_files(con: duckdb.DuckDBPyConnection, quarter: str,
     """Files received for the quarter (or examined by its runs) that could not be used at all,
     with the reasons."""
     return _rows(con, """
-        with usable as (select submission_id from int_latest_submissions),
-        processed as (
-            select submission_id from stg_accepted_values union
-            select submission_id from stg_quarantine_rows union
-            select submission_id from stg_milestone_reports
-        ),
-        reasons as (
-            select submission_id, string_agg(distinct message, '；' order by message) as reasons
-            from submission_issues where severity = 'error' group by submission_id
-        )
-        select f.original_name, s.received_at, u.name as unit_name,
-               coalesce(r.reasons, s.read_error, '文件未能通过校验') as reasons,
-               p.submission_id is not null as superseded
-        from stg_submissions as s
-        join raw_files as f using (file_hash)
-        left join dim_unit as u on u.unit = s.unit
-        left join reasons as r using (submission_id)
-        left join processed as p using (submission_id)
-        where (s.quarter = ? or s.submission_id in (  -- e.g. last quarter's file sent again
-                   select submission_id from submission_issues
-                   where run_id in (select run_id from runs where quarter = ?)))
-          and (?::varchar is null or s.unit = ?)
-          and s.submission_id not in (select submission_id from usable)
-          and p.submission_id is null
-        order by s.received_at, f.original_name
-    """, [quarter, quarter, unit, unit])
+        select original_name, received_at, unit_name, reasons, superseded
+        from mart_refused_files
+        where quarter = ? and (?::varchar is null or unit = ?)
+        order by received_at, original_name
+    """, [quarter, unit, unit])
 
 
 def submission_issues(con: duckdb.DuckDBPyConnection, quarter: str, unit: str) -> list[dict]:
     """What the latest run found in the unit's submission in use: errors first, by cell."""
     return _rows(con, """
-        with used as (
-            select submission_id from int_latest_submissions where quarter = ? and unit = ?
-        ),
-        latest_run as (
-            select max_by(i.run_id, r.started_at) as run_id
-            from submission_issues as i join runs as r using (run_id)
-            where i.submission_id in (select submission_id from used)
-        )
         select severity, sheet, cell, indicator_id, message, hint
-        from submission_issues
-        where submission_id in (select submission_id from used)
-          and run_id = (select run_id from latest_run)
+        from mart_submission_issues
+        where quarter = ? and unit = ?
         order by severity, sheet, length(cell), cell
     """, [quarter, unit])
 
 
 def units_with_targets(con: duckdb.DuckDBPyConnection) -> list[dict]:
     """Units that have a target of their own for at least one indicator, in configured order."""
-    return _rows(con, """
-        select u.unit, u.name, u.office from dim_unit as u
-        where u.unit in (select unit from dim_indicator_unit where target is not null)
-        order by u.ordinal
-    """)
+    return _rows(con, "select unit, name, office from int_reporting_units where has_target "
+                      "order by ordinal")
 
 
 # -- the `plantrack progress --json` document ------------------------------------

@@ -164,29 +164,13 @@ class QualityReport:
                 "resubmitted": sum(x.resubmitted for x in u)}
 
 
-_LATEST_SQL = """
-with receipts as (
-    select s.*, f.original_name,
-           row_number() over (partition by s.unit order by s.received_at desc, s.submission_id desc)
-               as rank,
-           count(*) over (partition by s.unit) as receipts,
-           min(s.received_at) over (partition by s.unit) as first_received
-    from raw_submissions as s join raw_files as f using (file_hash)
-    where s.quarter = ? and s.unit is not null
-)
-select unit, submission_id, original_name, receipts, first_received, received_at, readable,
-       coalesce(read_error, '') as read_error
-from receipts where rank = 1
-"""
-
-
 def _latest_run(con: duckdb.DuckDBPyConnection, quarter: str) -> str:
-    row = con.execute("select run_id from runs where quarter = ? order by started_at desc, run_id desc "
-                      "limit 1", [quarter]).fetchone()
+    row = con.execute("select run_id from stg_runs where quarter = ? "
+                      "order by started_at desc, run_id desc limit 1", [quarter]).fetchone()
     return row[0] if row else ""
 
 
-def _counts_by_submission(con, sql: str, params: list) -> dict[str, tuple]:
+def _by_submission(con, sql: str, params: list) -> dict[str, tuple]:
     return {r[0]: r[1:] for r in con.execute(sql, params).fetchall()}
 
 
@@ -200,64 +184,62 @@ def quality_report(con: duckdb.DuckDBPyConnection, catalog: Catalog, quarter: Qu
     ``fixit_links``: unit → link to its fix-it workbook, relative to the page.
     """
     run = run_id or _latest_run(con, quarter.code)
-    latest = {r[0]: r for r in con.execute(_LATEST_SQL, [quarter.code]).fetchall()}
-    issues = _counts_by_submission(con, """
-        select submission_id, count(*) filter (where severity = 'error'),
-               count(*) filter (where severity = 'warning')
-        from submission_issues where run_id = ? group by submission_id""", [run])
-    accepted = _counts_by_submission(con, "select submission_id, count(*) from accepted_values "
-                                          "where quarter = ? group by submission_id", [quarter.code])
-    quarantined = _counts_by_submission(con, "select submission_id, count(*) from quarantine_rows "
-                                             "where quarter = ? group by submission_id", [quarter.code])
+    # each unit's latest file of the quarter, whatever its verdict (int_latest_receipts)
+    latest = {r[0]: r for r in con.execute(
+        "select unit, submission_id, original_name, receipts, first_received_at, received_at, "
+        "readable, read_error from int_latest_receipts where quarter = ?", [quarter.code]
+    ).fetchall()}
+    issues = _by_submission(con, "select submission_id, errors, warnings from int_issue_counts "
+                                 "where run_id = ?", [run])
+    rows = _by_submission(con, "select submission_id, rows_accepted, rows_quarantined "
+                               "from int_submission_rows where quarter = ?", [quarter.code])
     due = _as_utc_naive(deadline, tz)
-    units = [_unit_row(u.code, u.name, latest.get(u.code), issues, accepted, quarantined, due,
+    units = [_unit_row(u.code, u.name, latest.get(u.code), issues, rows, due,
                        (fixit_links or {}).get(u.code, ""), tz)
              for u in catalog.reporting_units()]
-    counted = {r[1] for r in latest.values()}
     return QualityReport(
         quarter=quarter.label, run_id=run, deadline=local_time(due, tz),
         generated_at=local_time(datetime.now(UTC).replace(tzinfo=None), tz), units=units,
         unidentified=_unidentified(con, quarter.code, run, tz),
-        problems=_problems(con, run, counted), data_docs_href=data_docs_href,
+        problems=_problems(con, run, quarter.code), data_docs_href=data_docs_href,
     )
 
 
-def _unit_row(code: str, name: str, latest: tuple | None, issues, accepted, quarantined,
-              due: datetime, fixit_href: str, tz: str) -> UnitQuality:
+def _unit_row(code: str, name: str, latest: tuple | None, issues, rows, due: datetime,
+              fixit_href: str, tz: str) -> UnitQuality:
     if latest is None:
         return UnitQuality(code, name)
     _, sid, file_name, receipts, first, last, readable, read_error = latest
     errors, warnings = issues.get(sid, (0, 0))
+    accepted, quarantined = rows.get(sid, (0, 0))
     return UnitQuality(
         unit=code, unit_name=name, receipts=receipts, file_name=file_name,
         first_received=local_time(first, tz), last_received=local_time(last, tz),
         on_time=first <= due, readable=bool(readable), errors=errors, warnings=warnings,
-        rows_accepted=accepted.get(sid, (0,))[0], rows_quarantined=quarantined.get(sid, (0,))[0],
-        read_error=read_error, fixit_href=fixit_href,
+        rows_accepted=accepted, rows_quarantined=quarantined, read_error=read_error or "",
+        fixit_href=fixit_href,
     )
 
 
 def _unidentified(con, quarter: str, run: str, tz: str) -> list[dict]:
-    rows = con.execute("""
-        select f.original_name, s.received_at, coalesce(s.read_error, ''),
-               coalesce(string_agg(i.message, '；' order by i.message), '')
-        from raw_submissions as s join raw_files as f using (file_hash)
-        left join submission_issues as i
-            on i.submission_id = s.submission_id and i.run_id = ? and i.severity = 'error'
-        where s.unit is null and (s.quarter = ? or s.quarter is null)
-        group by all order by s.received_at""", [run, quarter]).fetchall()
-    return [{"file": f, "received": local_time(t, tz), "reason": err or msgs}
-            for f, t, err, msgs in rows]
+    """Files naming no unit, received for the quarter or naming none, with why (as of ``run``)."""
+    messages = {sid: text for sid, text in con.execute(
+        "select submission_id, messages from int_run_error_messages where run_id = ?", [run]
+    ).fetchall()}
+    rows = con.execute(
+        "select submission_id, original_name, received_at, read_error from mart_unidentified_files "
+        "where quarter = ? or quarter is null order by received_at", [quarter]).fetchall()
+    return [{"file": name, "received": local_time(at, tz),
+             "reason": error or messages.get(sid, "")}
+            for sid, name, at, error in rows]
 
 
-def _problems(con, run: str, submissions: set[str]) -> list[ProblemCount]:
-    if not submissions:
-        return []
-    rows = con.execute("""
-        select code, severity, count(*), count(distinct unit)
-        from submission_issues where run_id = ? and list_contains(?, submission_id)
-        group by code, severity order by severity, count(*) desc, code""",
-                       [run, sorted(submissions)]).fetchall()
+def _problems(con, run: str, quarter: str) -> list[ProblemCount]:
+    """The problems ``run`` found in each unit's latest file of the quarter, most frequent first."""
+    rows = con.execute(
+        "select code, severity, issues, units from mart_run_problems "
+        "where run_id = ? and quarter = ? order by severity, issues desc, code",
+        [run, quarter]).fetchall()
     return [ProblemCount(code, CHECKS[code].cause if code in CHECKS else code,
                          "错误" if sev == "error" else "警告", n, units)
             for code, sev, n, units in rows]

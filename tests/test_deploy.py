@@ -182,7 +182,7 @@ def test_a_deployed_flow_runs_on_a_process_worker(api, tmp_path, catalog):
 
 
 def test_plantrack_serve_registers_both_schedules(api, tmp_path):
-    from flows.deployments import next_runs
+    from plantrack.periods import next_runs
 
     log = tmp_path / "serve.log"
     serve = start([sys.executable, "-m", "plantrack.cli", "serve"],

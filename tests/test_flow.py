@@ -162,7 +162,8 @@ def stall(con, *args, **kwargs):
     Path(sys.argv[2]).write_text("loading")
     time.sleep(600)
 
-pipeline.run_models = stall  # the load gets as far as the models, then waits to be killed
+# the load gets as far as the catalog tables, its last step, then waits to be killed
+pipeline.refresh_catalog_tables = stall
 pipeline.load(connect(settings.warehouse_path), "killed-run", q, catalog, outcomes, settings)
 """
 

@@ -15,7 +15,7 @@ from plantrack.landing import Landing, archive_file, land_raw, land_raw_many, re
 from plantrack.periods import Quarter
 from plantrack.reader import read_submission
 from plantrack.template import DATA_SHEET, write_template
-from transforms.models import SQL_DIR, model_files
+from transforms.models import model_files, run_models
 from warehouse.db import SCHEMA_DIR, connect, migrate, transaction
 
 Q2 = Quarter(2021, 2)
@@ -46,9 +46,8 @@ def land(con, catalog, path: Path, archive: Path) -> bool:
 
 
 def history_view(con) -> None:
-    """The models the history view reads, run on their own (the rest need the catalog tables)."""
-    for model in ("stg_submissions", "int_submission_history"):
-        con.execute((SQL_DIR / f"{model}.sql").read_text(encoding="utf-8"))
+    """The models, the history view among them (they build on a warehouse never loaded)."""
+    run_models(con)
 
 
 def test_the_archive_keeps_every_original_unchanged_once(catalog, tmp_path):

@@ -9,9 +9,10 @@ import pytest
 
 from plantrack import progress
 from plantrack.catalog import load_catalog
+from plantrack.catalog_tables import refresh_catalog_tables
 from plantrack.settings import PLAN_2021_DIR
 from tests.fixtures.progress.warehouse_builder import build_warehouse, fixture_catalog
-from transforms.models import SQL_DIR, model_files, refresh_catalog_tables, run_models
+from transforms.models import SQL_DIR, model_files, run_models
 from warehouse.db import connect
 
 

@@ -29,3 +29,12 @@ def test_labels_and_dates():
 ])
 def test_find_quarter_in_file_names(name, expected):
     assert find_quarter(name) == expected
+
+
+def test_quarters_before_and_after_cross_the_year_end():
+    assert Quarter(2021, 1).preceding() == Quarter(2020, 4)
+    assert Quarter(2021, 3).preceding() == Quarter(2021, 2)
+    assert Quarter(2021, 4).following() == Quarter(2022, 1)
+    assert Quarter(2021, 2).following() == Quarter(2021, 3)
+    assert [Quarter.containing(date(2021, m, 1)).code for m in (1, 3, 4, 9, 10, 12)] == [
+        "2021Q1", "2021Q1", "2021Q2", "2021Q3", "2021Q4", "2021Q4"]

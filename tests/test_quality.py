@@ -26,6 +26,7 @@ from plantrack.quality import (
 )
 from plantrack.settings import load_settings
 from plantrack.validate import check_file
+from transforms.models import run_models
 from warehouse.db import connect
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "validation"
@@ -70,6 +71,7 @@ def warehouse(catalog, tmp_path_factory):
     inbox, archive = root / "inbox", root / "archive"
     inbox.mkdir()
     con = connect(root / "w.duckdb")
+    run_models(con)  # as the load does; the page reads the models
     first = [receive(inbox, "value_not_number.xlsx", "2021Q2_环翠区.xlsx", "2021-07-05T10:00"),
              receive(inbox, "percent_out_of_range.xlsx", "2021Q2_市科技局.xlsx", "2021-07-12T09:30"),
              receive(inbox, "unknown_unit.xlsx", "季度报表.xlsx", "2021-07-06T08:00")]

@@ -9,7 +9,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from flows.reminder import (
+from flows.reminder import reminder_run
+from plantrack.catalog_tables import refresh_catalog_tables
+from plantrack.landing import sha256_file
+from plantrack.periods import parse_quarter
+from plantrack.reminder import (
     INVALID,
     MISSING,
     OK,
@@ -17,15 +21,12 @@ from flows.reminder import (
     latest_submissions,
     pending_files,
     reminder_mails,
-    reminder_run,
     reminder_text,
     unit_reminders,
 )
-from plantrack.landing import sha256_file
-from plantrack.periods import parse_quarter
 from plantrack.settings import Smtp
 from plantrack.template import template_filename, write_template
-from transforms.models import refresh_catalog_tables
+from transforms.models import run_models
 from warehouse.db import connect
 
 Q1, Q2 = parse_quarter("2021Q1"), parse_quarter("2021Q2")
@@ -79,6 +80,7 @@ def seed(con, catalog) -> None:
 def warehouse(catalog):
     con = connect(":memory:")
     seed(con, catalog)
+    run_models(con)
     yield con
     con.close()
 

@@ -8,15 +8,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from flows.deployments import (
-    build_deployments,
-    deployment_specs,
-    next_runs,
-    quarter_just_ended,
-    resolve_quarter,
-)
+from flows.deployments import build_deployments, deployment_specs
 from plantrack.cli import main
-from plantrack.periods import Quarter
+from plantrack.periods import Quarter, next_runs, quarter_just_ended, resolve_quarter
 from plantrack.settings import Schedule
 
 SHANGHAI = "Asia/Shanghai"

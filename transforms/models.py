@@ -1,11 +1,19 @@
-"""Run the warehouse models: catalog tables in, SQL views in layer order.
+"""Run the warehouse models: the SQL views of ``transforms/sql``, in layer order.
 
-Models live in ``transforms/sql`` as ``stg_*`` (rename and cast one source),
+Models live in ``transforms/sql`` as ``stg_*`` (rename and cast one raw table),
 ``int_*`` (join and reshape) and ``mart_*`` (the grain a report reads). They
 are views, so they always reflect what is loaded. A file may also define
 macros (``int_progress_status.sql`` holds the status rules); a model that calls
-a macro runs after the file that defines it. Functions here receive a
-connection and values; they read no settings or environment.
+a macro runs after the file that defines it.
+
+Sources by layer (tests/test_model_layers.py holds every model to it): a ``stg_``
+model reads one raw table of ``warehouse/schema``; ``int_`` and ``mart_`` models read
+models, and the catalog tables (``dim_*``, ``param_status``), which hold the reviewed
+plan and the settings rather than anything a submission brought; no ``int_`` model
+reads a ``mart_``. Filling the catalog tables is the library's job
+(``plantrack.catalog_tables``): this module runs SQL files and knows nothing of
+plantrack. Functions here receive a connection and values; they read no settings
+or environment.
 """
 
 from __future__ import annotations
@@ -15,14 +23,13 @@ from pathlib import Path
 
 import duckdb
 
-from plantrack.catalog import Catalog
-
 SQL_DIR = Path(__file__).resolve().parent / "sql"
 LAYERS = ("stg_", "int_", "mart_")
-DEFAULT_APPROX_TOLERANCE = 0.05  # 左右: within 5% of the figure counts as reaching it
 
 _MODEL_REF = re.compile(r"\b((?:stg|int|mart)_\w+)\b")
 _MACRO_DEF = re.compile(r"create\s+or\s+replace\s+macro\s+(\w+)", re.IGNORECASE)
+_VIEW_DEF = re.compile(r"create\s+or\s+replace\s+view\s+(\w+)", re.IGNORECASE)
+_CREATE = re.compile(r"\bcreate\s+or\s+replace\s+(view|macro)\b", re.IGNORECASE)
 _WORD = re.compile(r"\b(\w+)\s*\(")
 
 
@@ -62,70 +69,40 @@ def model_files(sql_dir: Path = SQL_DIR) -> list[Path]:
     return ordered
 
 
-def run_models(con: duckdb.DuckDBPyConnection, sql_dir: Path = SQL_DIR) -> list[str]:
+def run_models(con: duckdb.DuckDBPyConnection, sql_dir: Path = SQL_DIR,
+               temporary: bool = False) -> list[str]:
+    """Create (or replace) every model; return the files run, in order.
+
+    ``temporary``: as temporary views and macros, which live as long as the connection
+    and shadow the stored ones. A reader on a read-only connection uses them to query a
+    warehouse whose stored models are older than this code (or missing: a warehouse
+    migrated but never loaded).
+    """
     names = []
     for path in model_files(sql_dir):
-        con.execute(path.read_text(encoding="utf-8"))
+        sql = path.read_text(encoding="utf-8")
+        if temporary:
+            sql = _CREATE.sub(lambda m: f"create or replace temporary {m.group(1)}", sql)
+        con.execute(sql)
         names.append(path.stem)
     return names
 
 
-def refresh_catalog_tables(
-    con: duckdb.DuckDBPyConnection, catalog: Catalog, behind: float, severely_behind: float,
-    approx_tolerance: float = DEFAULT_APPROX_TOLERANCE,
-) -> None:
-    """Replace the dim_* and param_* tables with the catalog and thresholds in force."""
-    _refresh_units(con, catalog)
-    _refresh_indicators(con, catalog)
-    _refresh_milestones(con, catalog)
-    _refresh_pacing_and_baselines(con, catalog)
-    con.execute(
-        "create or replace table param_status as select ?::double as behind, "
-        "?::double as severely_behind, ?::double as approx_tolerance",
-        [behind, severely_behind, approx_tolerance],
-    )
+def model_names(sql_dir: Path = SQL_DIR) -> list[str]:
+    """The views the model files define, in run order."""
+    return [name for path in model_files(sql_dir)
+            for name in _VIEW_DEF.findall(_strip_comments(path.read_text(encoding="utf-8")))]
 
 
-def _replace(con: duckdb.DuckDBPyConnection, table: str, rows: list[tuple]) -> None:
-    con.execute(f"delete from {table}")
-    if rows:
-        marks = ", ".join("?" * len(rows[0]))
-        con.executemany(f"insert into {table} values ({marks})", rows)
+def missing_models(con: duckdb.DuckDBPyConnection, sql_dir: Path = SQL_DIR) -> list[str]:
+    """The models this code defines that the connection has no view for."""
+    have = {r[0] for r in con.execute(
+        "select view_name from duckdb_views() where not internal").fetchall()}
+    return [name for name in model_names(sql_dir) if name not in have]
 
 
-def _refresh_units(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> None:
-    _replace(con, "dim_unit", [(u.code, u.name, u.office, u.kind, n)
-                               for n, u in enumerate(catalog.units.values())])
-
-
-def _refresh_indicators(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> None:
-    _replace(con, "dim_indicator", [
-        (i.id, i.section, i.item, i.subtask, i.name, i.text, i.unit, i.target, i.stretch,
-         i.range_max, i.qualifier, i.cumulative, i.additive, i.pacing)
-        for i in catalog.indicators
-    ])
-    _replace(con, "dim_indicator_unit", [
-        (ind.id, unit, *catalog.unit_target(ind, unit))
-        for ind in catalog.indicators for unit in ind.units
-    ])
-
-
-def _refresh_milestones(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> None:
-    # Milestones are catalog data like indicators; these two tables are rebuilt with
-    # the catalog on every load, as param_status is.
-    con.execute("""
-        create or replace table dim_milestone (
-            milestone_id varchar primary key, section integer, item integer, subtask integer,
-            name varchar not null, text varchar, ordinal integer)
-    """)
-    con.execute("create or replace table dim_milestone_unit (milestone_id varchar, unit varchar)")
-    _replace(con, "dim_milestone", [(m.id, m.section, m.item, m.subtask, m.name, m.text, n)
-                                    for n, m in enumerate(catalog.milestones)])
-    _replace(con, "dim_milestone_unit", [(m.id, u) for m in catalog.milestones for u in m.units])
-
-
-def _refresh_pacing_and_baselines(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> None:
-    _replace(con, "dim_pacing", [(k, q + 1, s) for k, prof in catalog.pacing.items()
-                                 for q, s in enumerate(prof)])
-    _replace(con, "dim_baseline", [(b.indicator_id, b.unit, b.value, b.year)
-                                   for b in catalog.baselines])
+def ensure_models(con: duckdb.DuckDBPyConnection, sql_dir: Path = SQL_DIR) -> None:
+    """For a read-only reader: when the stored models lack some of this code's, every model
+    as a temporary view (see ``run_models``), so that each query finds what it reads."""
+    if missing_models(con, sql_dir):
+        run_models(con, sql_dir, temporary=True)

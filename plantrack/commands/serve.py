@@ -39,7 +39,8 @@ def parse_after(text: str | None, timezone: str) -> datetime:
 
 def schedule_plan(settings: Settings, after: datetime, count: int) -> list[dict]:
     """Each deployment with its schedule and next runs, and the quarter each run covers."""
-    from flows.deployments import deployment_specs, next_runs, resolve_quarter
+    from flows.deployments import deployment_specs
+    from plantrack.periods import next_runs, resolve_quarter
 
     plan = []
     for spec in deployment_specs(settings.schedule):

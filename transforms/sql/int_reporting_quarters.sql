@@ -3,7 +3,7 @@
 -- Grain: one row per quarter.
 create or replace view int_reporting_quarters as
 with candidates as (
-    select quarter from runs
+    select quarter from stg_runs
     union
     select quarter from int_latest_submissions
 ),

@@ -28,7 +28,7 @@ with receipts as (
             receipt_order rows between unbounded preceding and 1 preceding
         ) as compared_with
     from stg_submissions as s
-    left join raw_files as f on f.file_hash = s.file_hash
+    left join stg_files as f on f.file_hash = s.file_hash
     where s.unit is not null and s.quarter is not null
     window receipt_order as (partition by s.unit, s.quarter order by s.received_at, s.submission_id)
 ),
@@ -42,7 +42,7 @@ record_cells as (
         arg_min(cell, row_number) as cell,
         arg_min(raw_text, row_number) as raw_text,
         arg_min(parsed_value, row_number) as parsed_value
-    from raw_cells
+    from stg_cells
     where record_key is not null and header is not null
     group by file_hash, sheet, record_key, header
 ),

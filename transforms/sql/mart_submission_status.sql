@@ -1,14 +1,12 @@
 -- mart_submission_status: for every unit that reports anything, what it sent for the
 -- quarter — how many files, which one counts, when it arrived, how many rows were
--- accepted or left out, and how many problems the latest run found in it.
+-- accepted or left out, and how many problems its latest verdict found (int_latest_issues).
 --   state: 已采用 (a valid submission counts), 整份退回 (files came, none usable),
 --          未报送 (nothing came)
 -- Grain: one row per (quarter, unit) for every reporting quarter and reporting unit.
 create or replace view mart_submission_status as
 with reporting_units as (
-    select unit from dim_indicator_unit
-    union
-    select unit from dim_milestone_unit
+    select unit from int_reporting_units
 ),
 receipts as (
     select
@@ -21,20 +19,13 @@ receipts as (
     where unit is not null
     group by unit, quarter
 ),
-issue_runs as (
-    select submission_id, max_by(i.run_id, r.started_at) as run_id
-    from submission_issues as i
-    join runs as r using (run_id)
-    group by submission_id
-),
 issues as (
     select
-        i.submission_id,
-        count(*) filter (where i.severity = 'error') as errors,
-        count(*) filter (where i.severity = 'warning') as warnings
-    from submission_issues as i
-    join issue_runs as ir using (submission_id, run_id)
-    group by i.submission_id
+        submission_id,
+        count(*) filter (where severity = 'error') as errors,
+        count(*) filter (where severity = 'warning') as warnings
+    from int_latest_issues
+    group by submission_id
 ),
 row_counts as (
     select submission_id, count(*) as rows_accepted, 0 as rows_quarantined from stg_accepted_values
@@ -82,7 +73,7 @@ final as (
         coalesce(i.warnings, 0) as warnings
     from joined as j
     left join stg_submissions as s on s.submission_id = j.shown_submission_id
-    left join raw_files as f on f.file_hash = s.file_hash
+    left join stg_files as f on f.file_hash = s.file_hash
     left join rows_per_submission as rc on rc.submission_id = j.submission_id
     left join issues as i on i.submission_id = j.shown_submission_id
 )

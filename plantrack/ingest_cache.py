@@ -1,0 +1,130 @@
+"""The key of the ingest cache: everything a file's verdict depends on besides its bytes.
+
+The quarterly flow caches each batch's ingest results (``flows/quarterly.py``) under
+the batch's file contents plus ``ingest_fingerprint``: the quarter; the catalog,
+units, allocation, baselines and suites in force; the locked third-party versions
+(``uv.lock``); and the source of every first-party module that ingesting a file
+executes. Those modules are found from the import graph, not listed by hand: the
+modules ``pipeline.ingest_file`` calls into (``INGEST_MODULES``) and every
+first-party module they import, at any depth and inside functions, with the
+``__init__`` of each package on the way; and ``pipeline.py`` itself, whose
+``FileOutcome`` is what the cache stores. A path that should be there and is not
+is an error: a key silently missing a source would serve stale verdicts.
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+import hashlib
+from pathlib import Path
+
+from plantrack.periods import Quarter
+from plantrack.settings import PROJECT_ROOT, Settings
+
+# What ingest_file runs: validate.check_file reads and judges, landing.archive_file archives.
+INGEST_MODULES = ("plantrack.validate", "plantrack.landing")
+# Files hashed as they are: ingest_file itself, and the third-party versions.
+INGEST_FILES = ("plantrack/pipeline.py", "uv.lock")
+ABSENT = b"\0absent\0"  # an optional catalog file (allocation, baselines) that is not there
+
+
+def module_file(name: str, root: Path) -> Path | None:
+    """The source file of module ``name`` under ``root`` (a module or a package), or None."""
+    base = root.joinpath(*name.split("."))
+    for candidate in (base.with_suffix(".py"), base / "__init__.py"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _first_party(name: str, root: Path) -> bool:
+    return module_file(name.partition(".")[0], root) is not None
+
+
+def _imports(path: Path, name: str) -> tuple[frozenset[str], frozenset[str]]:
+    """Modules ``path`` imports: those that must exist, and names that may be modules
+    (``from package import x``: x is a submodule or just a name)."""
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    return _imports_in(path.read_bytes(), package)
+
+
+@functools.lru_cache(maxsize=256)
+def _imports_in(source: bytes, package: str) -> tuple[frozenset[str], frozenset[str]]:
+    required: set[str] = set()
+    maybe: set[str] = set()
+    for node in _statements(ast.parse(source).body):
+        if isinstance(node, ast.Import):
+            required.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:  # relative: from . import x, from ..a import b
+                parts = package.split(".")[:len(package.split(".")) - node.level + 1]
+                base = ".".join(parts + ([node.module] if node.module else []))
+            else:
+                base = node.module or ""
+            required.add(base)
+            maybe.update(f"{base}.{alias.name}" for alias in node.names)
+    return frozenset(required), frozenset(maybe)
+
+
+def _statements(body: list[ast.stmt]):
+    """Every statement, at any depth (in functions, classes, if/try/with blocks): imports are
+    statements, so expressions need no visit (ast.walk would take ten times as long)."""
+    for node in body:
+        yield node
+        for name in ("body", "orelse", "finalbody", "handlers", "cases"):
+            inner = getattr(node, name, None)
+            if isinstance(inner, list):
+                yield from _statements(inner)
+
+
+def module_closure(entries: tuple[str, ...], root: Path) -> list[Path]:
+    """The source files of ``entries`` and of every first-party module they import,
+    transitively, under ``root``; FileNotFoundError for a first-party module not there."""
+    found: dict[str, Path] = {}
+    todo = [(name, True) for name in entries]
+    while todo:
+        name, required = todo.pop()
+        if name in found or not _first_party(name, root):
+            continue  # the standard library or a third-party package: uv.lock covers those
+        path = module_file(name, root)
+        if path is None:
+            if required:
+                raise FileNotFoundError(f"module {name} is imported but not found under {root}")
+            continue  # `from package import name` where name is not a module
+        found[name] = path
+        parts = name.split(".")
+        todo += [(".".join(parts[:n]), True) for n in range(1, len(parts))]  # parent packages
+        must, may = _imports(path, name)
+        todo += [(m, True) for m in must] + [(m, False) for m in may]
+    return sorted(set(found.values()))
+
+
+def ingest_sources(settings: Settings, root: Path = PROJECT_ROOT) -> list[Path]:
+    """Every file an ingest result depends on besides the files ingested, in a stable order."""
+    required = [root / f for f in INGEST_FILES]
+    required += [settings.catalog_path, settings.units_path]
+    for path in required:
+        if not path.is_file():
+            raise FileNotFoundError(f"the ingest cache key needs {path}, which is not there")
+    if not settings.suites_dir.is_dir():
+        raise FileNotFoundError(f"the ingest cache key needs the suites in {settings.suites_dir}")
+    return [*module_closure(INGEST_MODULES, root), *required,
+            *sorted(settings.suites_dir.glob("*.json"))]
+
+
+def ingest_fingerprint(settings: Settings, quarter: Quarter, root: Path = PROJECT_ROOT) -> str:
+    """What an ingest result depends on besides the file: quarter, catalog, suites, code."""
+    digest = hashlib.sha256(quarter.code.encode())
+    for path in ingest_sources(settings, root):
+        _add(digest, path, path.read_bytes(), root)
+    # optional: the catalog reads a missing allocation or baselines file as none
+    for path in (settings.allocation_path, settings.baselines_path):
+        _add(digest, path, path.read_bytes() if path.is_file() else ABSENT, root)
+    return digest.hexdigest()
+
+
+def _add(digest, path: Path, data: bytes, root: Path) -> None:
+    label = path.relative_to(root).as_posix() if path.is_relative_to(root) else path.name
+    digest.update(f"{label}\0{len(data)}\0".encode())
+    digest.update(data)

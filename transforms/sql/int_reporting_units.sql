@@ -1,0 +1,26 @@
+-- int_reporting_units: the units that report anything (an indicator or a milestone), with
+-- name, office and configured order, and whether any indicator gives the unit a target of
+-- its own (those units get a brief of their own).
+-- Grain: one row per unit.
+create or replace view int_reporting_units as
+with reporting as (
+    select unit from dim_indicator_unit
+    union
+    select unit from dim_milestone_unit
+),
+with_targets as (
+    select distinct unit from dim_indicator_unit where target is not null
+),
+final as (
+    select
+        d.unit,
+        d.name,
+        d.office,
+        d.kind,
+        d.ordinal,
+        t.unit is not null as has_target
+    from dim_unit as d
+    join reporting as r using (unit)
+    left join with_targets as t using (unit)
+)
+select * from final;
