@@ -10,6 +10,7 @@ import pytest
 from plantrack.periods import Quarter
 from plantrack.settings import load_settings
 from plantrack.validate import check_file, previous_values, with_history
+from transforms.models import run_models
 from warehouse.db import connect
 
 CLEAN = Path(__file__).resolve().parent / "fixtures" / "validation" / "clean.xlsx"
@@ -87,6 +88,7 @@ def test_previous_values_are_the_latest_accepted_receipt_of_the_quarter_before()
     _land(con, "b", "huancui", "2021Q1", datetime(2021, 4, 9), {"I07-3-1": 3})  # resubmitted
     _land(con, "c", "wendeng", "2021Q1", datetime(2021, 4, 9), {"I07-3-1": 9})
     _land(con, "d", "huancui", "2021Q2", datetime(2021, 7, 9), {"I07-3-1": 7})
+    run_models(con)
     assert previous_values(con, "huancui", Q2) == {"I07-3-1": 3.0}
     assert previous_values(con, "huancui", "2021Q3") == {"I07-3-1": 7.0}
     assert previous_values(con, "huancui", Q1) == {}  # a new year starts from nothing

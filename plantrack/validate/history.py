@@ -30,16 +30,7 @@ def previous_values(con: duckdb.DuckDBPyConnection, unit: str,
     if prev is None:
         return {}
     rows = con.execute(
-        """
-        with latest as (
-            select submission_id from raw_submissions
-            where unit = ? and quarter = ?
-            order by received_at desc, submission_id desc
-            limit 1
-        )
-        select a.indicator_id, a.value
-        from accepted_values as a join latest using (submission_id)
-        """,
+        "select indicator_id, actual from mart_latest_receipt_values where unit = ? and quarter = ?",
         [unit, prev.code],
     ).fetchall()
     return {ind: float(value) for ind, value in rows}
