@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import hashlib
 import math
-import os
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -49,9 +48,9 @@ MAX_BATCH = 10  # files per ingest task: small enough that one changed file redo
 # their inputs change every run anyway.
 
 
-def lock_wait_seconds() -> float:
-    """How long a second run waits for the first to release the warehouse."""
-    return float(os.environ.get("PLANTRACK_LOCK_WAIT_SECONDS", "600"))
+def lock_wait_seconds(settings: Settings) -> float:
+    """How long a second run waits for the first to release the warehouse (settings)."""
+    return settings.lock_wait_seconds
 
 
 def _batch_cache_key(context, parameters) -> str:
@@ -141,7 +140,7 @@ def quarterly_run(quarter: str = "", inbox: str | None = None, out: str | None =
         logger.error("%s: the catalog is for %s; loaded nothing", q.code, catalog.year)
         return Failed(message=problem)
     try:
-        with writer_lock(settings.warehouse_path, wait_seconds=lock_wait_seconds()):
+        with writer_lock(settings.warehouse_path, wait_seconds=lock_wait_seconds(settings)):
             files = pipeline.discover(inbox_dir)
             size = batch_size_for(len(files), ingest_threads())
             groups = pipeline.batches(files, size)

@@ -11,8 +11,9 @@ from __future__ import annotations
 import duckdb
 
 from plantrack.catalog import Catalog
+from plantrack.settings import Thresholds
 
-DEFAULT_APPROX_TOLERANCE = 0.05  # 左右: within 5% of the figure counts as reaching it
+DEFAULT_APPROX_TOLERANCE = Thresholds.approx_tolerance  # one default, in settings
 
 
 def refresh_catalog_tables(

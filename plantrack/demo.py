@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from openpyxl import load_workbook
 
 from plantrack.catalog import Catalog, Indicator
-from plantrack.periods import Quarter, submission_deadline
+from plantrack.periods import BUREAU_TIMEZONE, Quarter, submission_deadline
 from plantrack.template import (
     DATA_HEADER_ROW,
     DATA_SHEET,
@@ -131,7 +131,7 @@ def make_demo_submissions(
 
 def _set_receipt_times(paths: list[Path], quarter: Quarter, late: Path | None) -> None:
     """Files arrive a few days after the quarter ends (Beijing time); one arrives after the deadline."""
-    deadline = submission_deadline(quarter).replace(tzinfo=ZoneInfo("Asia/Shanghai"))
+    deadline = submission_deadline(quarter).replace(tzinfo=ZoneInfo(BUREAU_TIMEZONE))
     for n, path in enumerate(paths):
         when = deadline - timedelta(days=4, hours=n) if path != late else deadline + timedelta(days=2)
         os.utime(path, (when.timestamp(), when.timestamp()))

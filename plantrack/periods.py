@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+BUREAU_TIMEZONE = "Asia/Shanghai"  # the default of settings.timezone: receipts, deadlines, schedules
 DEADLINE_DAYS = 10  # due before the 10th day after the quarter ends, when the scheduled run starts
 
 _CN_QUARTER = {1: "一", 2: "二", 3: "三", 4: "四"}
@@ -86,7 +87,7 @@ def submission_deadline(quarter: Quarter, days: int = DEADLINE_DAYS) -> datetime
     return datetime.combine(quarter.end_date + timedelta(days=days), time(0, 0))
 
 
-def local_time(moment: datetime | None, tz: str = "Asia/Shanghai") -> datetime | None:
+def local_time(moment: datetime | None, tz: str = BUREAU_TIMEZONE) -> datetime | None:
     """A receipt time (naive UTC, as the warehouse keeps it) in the bureau's local time (naive)."""
     if moment is None:
         return None

@@ -30,7 +30,7 @@ from plantrack.settings import REPORT_TEMPLATES_DIR
 from plantrack.validate import CHECKS, Validation, ephemeral_context, load_suite
 
 PAGE_TEMPLATE = "quality_page.html"
-DEFAULT_TZ = "Asia/Shanghai"
+DEFAULT_TZ = periods.BUREAU_TIMEZONE
 
 
 # -- check results and rejected task rows (005_validation_detail.sql) -------------------

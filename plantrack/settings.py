@@ -7,7 +7,8 @@ second deployment can each point at their own folder.
 Precedence (highest first): environment variables, ``$PLANTRACK_HOME/plantrack.toml``
 (or the file named by ``PLANTRACK_CONFIG``), built-in defaults. The file's sections:
 ``[paths]`` (inbox, archive, warehouse, out), ``[status]`` (behind, severely_behind,
-approx_tolerance), ``[smtp]`` and ``[smtp.units]``, ``[schedule]``, ``[catalog]``.
+approx_tolerance), ``[smtp]`` and ``[smtp.units]``, ``[schedule]`` (crons and the bureau's
+timezone), ``[warehouse]`` (lock_wait_seconds), ``[catalog]``.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ import os
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from plantrack.periods import BUREAU_TIMEZONE
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
@@ -66,7 +69,7 @@ class Schedule:
 
     quarterly_cron: str = "0 6 10 1,4,7,10 *"  # 06:00 on the 10th day after each quarter ends
     reminder_cron: str = "0 9 5 1,4,7,10 *"  # 09:00, five days before the run
-    timezone: str = "Asia/Shanghai"
+    timezone: str = BUREAU_TIMEZONE
 
 
 @dataclass(frozen=True)
@@ -80,7 +83,7 @@ class Settings:
     thresholds: Thresholds = field(default_factory=Thresholds)
     smtp: Smtp = field(default_factory=Smtp)
     schedule: Schedule = field(default_factory=Schedule)
-    timezone: str = "Asia/Shanghai"
+    lock_wait_seconds: float = 600.0  # how long a second run waits for the first to release the warehouse
     issuer: str = "威海市科学技术局"
     # Explicit locations; None means the default under ``home``.
     inbox_dir: Path | None = None
@@ -121,6 +124,11 @@ class Settings:
         xdg = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
         return Path(xdg) / "plantrack" / "fonts"
 
+    @property
+    def timezone(self) -> str:
+        """The bureau's zone: receipt times, deadlines and schedules ([schedule] timezone)."""
+        return self.schedule.timezone
+
     def quarter_inbox(self, quarter: str) -> Path:
         return self.inbox / quarter
 
@@ -155,6 +163,8 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
     )
     return Settings(home=home, thresholds=thresholds, smtp=_smtp(data.get("smtp", {}), env),
                     schedule=_schedule(data.get("schedule", {})),
+                    lock_wait_seconds=float(env.get("PLANTRACK_LOCK_WAIT_SECONDS")
+                                            or data.get("warehouse", {}).get("lock_wait_seconds", 600)),
                     **_locations(data.get("paths", {}), env), **paths)
 
 

@@ -13,7 +13,7 @@ import duckdb
 
 from plantrack import progress
 from plantrack.catalog import Catalog
-from plantrack.periods import Quarter, local_time, submission_deadline
+from plantrack.periods import BUREAU_TIMEZONE, Quarter, local_time, submission_deadline
 from plantrack.report.charts import behind_chart, sparkline, status_chart, trend_points, work_done
 from plantrack.report.formatting import (
     display_unit,
@@ -26,7 +26,7 @@ from plantrack.report.formatting import (
 )
 
 CITY_TEMPLATE, UNIT_TEMPLATE = "city_brief.html", "unit_brief.html"
-DEFAULT_TZ = "Asia/Shanghai"  # the warehouse keeps receipt times as naive UTC
+DEFAULT_TZ = BUREAU_TIMEZONE  # the warehouse keeps receipt times as naive UTC
 COMPACT_FROM = 30  # behind-target items from which the summary switches to its compact list
 
 STATUS_CLASS = {
