@@ -403,3 +403,57 @@ def test_the_database_is_the_portals_own_and_in_wal_mode(portal):
     with PortalDB(portal.db.path).connect() as con:
         assert con.execute("pragma journal_mode").fetchone()[0] == "wal"
     assert not portal.settings.warehouse_path.with_suffix(".sqlite3").exists()
+
+
+def test_a_published_brief_is_her_units_alone(app, portal):
+    outbox = portal.settings.home / "outbox" / "2021Q2"
+    outbox.mkdir(parents=True, exist_ok=True)
+    (outbox / "2021Q2_lingang_临港区_科技工作要点落实情况简报.pdf").write_bytes(b"%PDF-1.7 lingang")
+    (outbox / "2021Q2_全市科技工作要点落实情况简报.pdf").write_bytes(b"%PDF-1.7 city")
+    own = logged_in(app, portal, "lingang")
+    assert 'href="/briefs/2021Q2"' in own.get("/q/2021Q2").text
+    brief = own.get("/briefs/2021Q2")
+    assert brief.status_code == 200 and brief.content == b"%PDF-1.7 lingang"
+    other = logged_in(app, portal, "zongbao")
+    assert other.get("/briefs/2021Q2").status_code == 404
+    assert other.get("/briefs/..%2F..%2Fportal").status_code == 404
+
+
+def test_the_run_status_of_a_submitted_file_comes_from_the_warehouse():
+    from plantrack.portal.status import WarehouseView, receipt_status
+
+    at = datetime(2021, 7, 8)
+    view = WarehouseView(True, receipts={"h1": [{"submission_id": "s1", "unit": "huancui",
+                                                 "received_at": at, "readable": True,
+                                                 "read_error": None}]},
+                         units={"huancui": {"submission_id": "s1", "received_at": at,
+                                            "rows_accepted": 38, "rows_quarantined": 1,
+                                            "errors": 1, "warnings": 0}})
+    assert receipt_status(view, "h1", "huancui") == (
+        "已入库并采用：入库38行，1行因错误未入库（错误1处，警告0处）。")
+    assert receipt_status(view, "h2", "huancui") == "已收到，等待季度流程处理。"
+    busy = WarehouseView(False, "季度流程正在运行")
+    assert receipt_status(busy, "h1", "huancui") == "季度流程正在运行"
+
+
+def test_the_operator_makes_lists_and_disables_accounts(home, capsys):
+    import json
+
+    from plantrack.cli import main
+
+    assert main(["portal", "user", "add", "--unit", "环翠区", "--name", "张丽",
+                 "--base-url", "https://tianbao.example/"]) == 0
+    out = capsys.readouterr()
+    assert re.fullmatch(r"https://tianbao\.example/welcome/[\w-]{40,}\n", out.out)
+    assert "登录名：huancui" in out.err
+    assert main(["portal", "user", "add", "--unit", "huancui", "--name", "李四"]) == 0
+    assert "登录名：huancui2" in capsys.readouterr().err
+    assert main(["portal", "user", "add", "--unit", "火星", "--name", "x"]) == 2
+    assert main(["portal", "user", "disable", "huancui2"]) == 0
+    capsys.readouterr()
+    assert main(["portal", "user", "list", "--json"]) == 0
+    listed = {a["login"]: a["state"] for a in json.loads(capsys.readouterr().out)}
+    assert listed == {"huancui": "invited", "huancui2": "disabled"}
+    assert main(["portal", "user", "link", "huancui2"]) == 2
+    db = PortalDB(portal_db_path(load_settings()))
+    assert [e["action"] for e in db.audit_entries()][:1] == ["account_disabled"]
