@@ -1,6 +1,6 @@
 """The portal in a real browser: the system Chromium, driven by Playwright, against a real server.
 
-The server is ``plantrack portal`` itself, started once for the session in a
+The server is ``plantrack portal`` itself, started once for the module in a
 subprocess on a free port of 127.0.0.1, with its own PLANTRACK_HOME; accounts
 are made with ``plantrack portal user add`` as the operator makes them. No
 browser is downloaded: Playwright drives /usr/bin/chromium (scripts/bootstrap
@@ -38,7 +38,7 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """``plantrack portal`` for 2021Q2 on a free port; yields (base URL, PLANTRACK_HOME)."""
     home = tmp_path_factory.mktemp("browser-home")
@@ -72,8 +72,10 @@ def server(tmp_path_factory):
         log.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
+    # Module scope, not session: Playwright's sync API keeps an event loop running in the
+    # main thread while it is open, and later tests call asyncio.run there.
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True,
                               args=["--no-sandbox", "--disable-dev-shm-usage"])
@@ -120,7 +122,7 @@ def stored(home: Path) -> set[Path]:
     return {p for p in (home / "portal" / "uploads").rglob("*") if p.is_file()}
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def first_steward(browser, server, catalog, tmp_path_factory):
     """环翠区's steward, after uploading a workbook with planted mistakes: (page, verdict URL)."""
     page = steward_page(browser, server, "huancui", "张丽")

@@ -111,19 +111,36 @@ def _query(con, quarter: str) -> WarehouseView:
 
 
 class WarehouseReader:
-    """``read_quarter`` with a short cache, safe to call from the server's threads."""
+    """``read_quarter`` with a short cache, safe to call from the server's threads.
+
+    Only answers read from DuckDB are kept, and only while the file is unchanged;
+    whether a run is writing right now is asked every time (a lock try costs
+    microseconds), so the pages say so from the moment a run starts.
+    """
 
     def __init__(self, warehouse_path: Path, seconds: float = CACHE_SECONDS):
         self.path, self.seconds = warehouse_path, seconds
-        self._cache: dict[str, WarehouseView] = {}
+        self._cache: dict[str, tuple[tuple, WarehouseView]] = {}
         self._lock = threading.Lock()
 
     def quarter(self, code: str) -> WarehouseView:
+        try:
+            st = self.path.stat()
+        except FileNotFoundError:
+            return WarehouseView(False, NOT_BUILT, read_at=time.monotonic())
+        version = (st.st_mtime_ns, st.st_size)
         with self._lock:
             cached = self._cache.get(code)
-            if cached is not None and time.monotonic() - cached.read_at < self.seconds:
-                return cached
-            view = self._cache[code] = read_quarter(self.path, code)
+            if (cached is not None and cached[0] == version
+                    and time.monotonic() - cached[1].read_at < self.seconds):
+                try:
+                    with reading(self.path):
+                        return cached[1]
+                except WarehouseBusy:
+                    return WarehouseView(False, BUSY, read_at=time.monotonic())
+            view = read_quarter(self.path, code)
+            if view.available:
+                self._cache[code] = (version, view)
             return view
 
     def forget(self) -> None:

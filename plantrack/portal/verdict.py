@@ -11,7 +11,7 @@ XFD1048576 draws a few hundred rows, not a million.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING
 
 from openpyxl.utils.cell import column_index_from_string, coordinate_from_string, get_column_letter
@@ -55,13 +55,17 @@ class Verdict:
 
     def to_json(self) -> str:
         return json.dumps({"issues": [i.to_dict() for i in self.issues], "sheets": self.sheets,
-                           "unit": self.unit, "quarter": self.quarter}, ensure_ascii=False)
+                           "unit": self.unit, "quarter": self.quarter,
+                           "unreadable": self.unreadable}, ensure_ascii=False)
 
     @classmethod
     def from_json(cls, text: str) -> Verdict:
         data = json.loads(text)
-        issues = [Issue(**{**d, "severity": Severity(d["severity"])}) for d in data["issues"]]
-        return cls(issues, data["sheets"], data["unit"], data["quarter"])
+        known = {f.name for f in fields(Issue)}  # an upload kept from before the model grew a field
+        issues = [Issue(**{k: v for k, v in d.items() if k in known and k != "severity"},
+                        severity=Severity(d["severity"])) for d in data["issues"]]
+        return cls(issues, data["sheets"], data["unit"], data["quarter"],
+                   data.get("unreadable", False))
 
     def groups(self) -> list[dict]:
         """Problems of one cause together (errors first), each with its cells and messages."""
