@@ -622,7 +622,8 @@ def _verdict_label(upload: Upload) -> str:
 
 def send_reminders(quarter: Quarter) -> str:
     """The reminder flow's own code, for one quarter, run now (Chinese summary)."""
-    from flows.reminder import INVALID, MISSING, PENDING, reminder_run
+    from flows.reminder import reminder_run
+    from plantrack.reminder import INVALID, MISSING, PENDING
 
     state = reminder_run.fn(quarter=quarter.code)
     result = state.data if hasattr(state, "data") else None

@@ -58,7 +58,7 @@ class Calendar:
 
 
 def build_calendar(schedule: Schedule, now: datetime, quarter: Quarter | None = None) -> Calendar:
-    from flows.deployments import next_runs, resolve_quarter
+    from plantrack.periods import next_runs, resolve_quarter
 
     zone = schedule.timezone
     runs = next_runs(schedule.quarterly_cron, zone, now, RUNS_AHEAD)
@@ -77,7 +77,7 @@ def build_calendar(schedule: Schedule, now: datetime, quarter: Quarter | None = 
 
 def _run_for(quarter: Quarter, schedule: Schedule) -> datetime | None:
     """The first scheduled run after the quarter ends, if that run processes it."""
-    from flows.deployments import next_runs, resolve_quarter
+    from plantrack.periods import next_runs, resolve_quarter
 
     zone = ZoneInfo(schedule.timezone)
     ended = datetime.combine(quarter.end_date + timedelta(days=1), time(0, 0), zone)
