@@ -30,18 +30,18 @@ from plantrack.extract.clauses import (
     distribute_list_suffix,
     merge_stretches,
 )
+from plantrack.extract.cleanup import join_broken_lines
 from plantrack.extract.names import MAX_NAME, indicator_name
 from plantrack.extract.structure import Structure, parse_structure
 from plantrack.extract.targets import (
     Target,
+    drop_described_lists,
     drop_thresholds,
     drop_unwanted,
-    is_past,
-    plan_year,
     quote_mask,
     raw_targets,
-    review_spans,
 )
+from plantrack.extract.timeline import review_spans, timeline
 from plantrack.extract.vocabulary import (
     DURATION_UNITS,
     ENTITY_UNITS,
@@ -63,7 +63,7 @@ class PlanTextError(Exception):
 
 def find_targets(text: str, structure: Structure | None = None) -> list[Target]:
     """All quantified targets of a plan text, classified, in document order."""
-    norm = normalize_width(text)
+    norm = join_broken_lines(normalize_width(text))
     structure = structure or parse_structure(text)
     quotes = quote_mask(norm)
     raw = raw_targets(norm)
@@ -71,9 +71,9 @@ def find_targets(text: str, structure: Structure | None = None) -> list[Target]:
     clauses = Clauses(norm, blocked, structure.marker_ends)
     assign_texts(norm, raw, clauses)
     targets = drop_unwanted(norm, raw, quotes)
-    year = plan_year(text)
-    review = review_spans(norm, structure, year)
-    targets = [t for t in targets if not is_past(norm, t, year, review)]
+    targets = drop_described_lists(norm, targets, raw)
+    when = timeline(text, norm, structure)
+    targets = [t for t in targets if not when.is_past(norm, t.num_start)]
     assign_texts(norm, targets, clauses)
     targets = drop_thresholds(norm, targets)
     assign_texts(norm, targets, clauses)
@@ -177,7 +177,7 @@ def _heading_text(text: str, start: int, stop: int) -> tuple[int, int]:
 def _milestones(text: str, structure: Structure, targets: list[Target]) -> list[dict]:
     positions = [t.num_start for t in targets]
     items_with_subs = {n.item for n in structure.nodes if n.kind == "subtask"}
-    review = review_spans(normalize_width(text), structure, plan_year(text))
+    review = review_spans(text, structure)
     out = []
     for node in structure.nodes:
         if node.kind == "section" or (node.kind == "item" and node.item in items_with_subs):

@@ -16,8 +16,13 @@ UNITS = (
     "批次", "亿元", "万元", "台套", "公里", "公顷", "千瓦", "兆瓦",
     "家", "项", "个", "支", "件", "人", "场", "次", "名", "所", "批", "元", "%",
     "位", "套", "台", "篇", "部", "座", "条", "户", "期", "亩", "吨", "起", "倍",
-    "例", "款", "种", "艘", "辆", "处",
+    "例", "款", "种", "艘", "辆", "处", "头", "架", "张", "美元", "千瓦",
 )
+# Units that statistics quote with their 万/亿 (亿元, 万亩, 万吨, 亿美元): the magnitude
+# stays in the unit. Other counts (1.5万人次, 2万平方米) are multiplied out.
+MAGNITUDE_UNITS = {
+    "元": "万亿", "美元": "万亿", "亩": "万", "吨": "万亿", "头": "万", "千瓦": "万亿",
+}
 UNIT_RE = "|".join(re.escape(u) for u in sorted(UNITS, key=len, reverse=True))
 SUFFIXES = ("及以上", "以上", "以下", "以内", "左右", "上下")
 
@@ -26,7 +31,7 @@ NOT_A_UNIT = (
     "部门", "部分", "部署", "条件", "条例", "期间", "名单", "名称", "名牌", "次要", "次性",
     "所属", "户籍", "台账", "支持", "支撑", "支出", "支付", "种植", "起步", "起来",
     "起点", "起草", "批准", "批复", "家庭", "元素", "位于", "位居", "例如",
-    "处理", "处置", "处室", "处于", "处罚", "处级",
+    "处理", "处置", "处室", "处于", "处罚", "处级", "头部", "张贴",
 )
 # Chinese "一" + these is a vague quantifier, never a target (一批, 一系列 …).
 VAGUE_ONE = ("批", "些", "系列", "起", "种", "大批", "揽子")
@@ -72,13 +77,17 @@ QUANTITY_VERBS = (
 # Verbs of doing or adding during the year: the figure is a flow.
 _NOT_FLOW = ("确保", "力争", "累计", "共", "各", "分别")
 FLOW_VERBS = tuple(v for v in QUANTITY_VERBS if v not in _NOT_FLOW)
-STRETCH_PREFIX_RE = re.compile(r"^(?:力争|争取|冲刺|努力)(?:突破|达到|超过|实现|完成)?$")
+STRETCH_WORDS = ("力争", "争取", "冲刺", "努力")
 DESCRIPTIVE_RE = re.compile(
     r"(?:对|依托|围绕|针对|面向|聚焦|按照|根据|与|从|(?<!稳定|保持|控制|维持|集中)在|向)"
     r"(?:全市|全县|全区|全省|辖区内?|区内|市内|县内|现有|已有|已认定的?|首批)?$"
 )
 PER_CAPITA_RE = re.compile(r"每(?:十万|百万|万|千|百)")
 PER_OTHER_RE = re.compile(r"每(?!年|十万|百万|万|千|百)")
+
+# Words before a figure that give a project's size, not a target (年产能20GWh, 达产后年产值…).
+CAPACITY_WORDS = ("年产能", "设计产能", "年加工能力", "年处理能力", "年产", "达产后", "建成后",
+                  "投产后", "满产后")
 
 STOCK_WORDS = ("累计", "总数", "总量", "保有量", "存量", "总规模")
 LEVEL_VERBS = ("达到", "突破", "超过", "稳定在", "保持在", "提高到", "提升到")
