@@ -31,7 +31,7 @@ from plantrack.extract.clauses import (
     merge_stretches,
 )
 from plantrack.extract.cleanup import join_broken_lines
-from plantrack.extract.names import MAX_NAME, indicator_name
+from plantrack.extract.names import MAX_NAME, indicator_name, merge_restatements
 from plantrack.extract.structure import Structure, parse_structure
 from plantrack.extract.targets import (
     Target,
@@ -46,6 +46,7 @@ from plantrack.extract.vocabulary import (
     DURATION_UNITS,
     ENTITY_UNITS,
     FLOW_VERBS,
+    LEVEL_NOUNS,
     LEVEL_VERBS,
     MILESTONE_ADVERBS,
     QUOTE_PAIRS,
@@ -85,7 +86,7 @@ def find_targets(text: str, structure: Structure | None = None) -> list[Target]:
     targets = merge_stretches(norm, targets)
     for index, target in enumerate(targets):
         target.name = indicator_name(text, target, targets[index - 1] if index else None)
-    return targets
+    return merge_restatements(text, targets)
 
 
 # --------------------------------------------------------------------------
@@ -104,6 +105,8 @@ def _cumulative(target: Target) -> bool:
         return True
     if any(verb in basis for verb in FLOW_VERBS):
         return False
+    if any(noun in basis for noun in LEVEL_NOUNS):
+        return True
     return target.unit in ENTITY_UNITS and any(verb in basis[-6:] for verb in LEVEL_VERBS)
 
 

@@ -8,7 +8,7 @@ size in front of a noun (500万元以上项目) or a figure about an earlier yea
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from plantrack.extract.vocabulary import (
     CAPACITY_WORDS,
@@ -78,6 +78,7 @@ class Target:
     name: str = ""
     list_index: int = 0  # position in a 、-list that shares one verb
     basis: str = ""  # the wording that qualifies the figure (own prefix, or the list head's)
+    restated_at: list[int] = field(default_factory=list)  # where the body repeats it
 
 
 def clause_prefix(norm: str, target: Target) -> str:

@@ -89,7 +89,9 @@ PER_OTHER_RE = re.compile(r"每(?!年|十万|百万|万|千|百)")
 CAPACITY_WORDS = ("年产能", "设计产能", "年加工能力", "年处理能力", "年产", "达产后", "建成后",
                   "投产后", "满产后")
 
-STOCK_WORDS = ("累计", "总数", "总量", "保有量", "存量", "总规模")
+STOCK_WORDS = ("累计", "总数", "总量", "保有量", "存量", "总规模", "存栏", "拥有量")
+# Nouns of a level held through the year (播种面积稳定在…, 务工规模…) unless a flow verb says added.
+LEVEL_NOUNS = ("面积", "规模")
 LEVEL_VERBS = ("达到", "突破", "超过", "稳定在", "保持在", "提高到", "提升到")
 ENTITY_UNITS = frozenset(
     ("家", "个", "所", "名", "人", "支", "位", "座", "户", "台", "套", "台(套)", "台套", "件", "项")
@@ -116,6 +118,15 @@ NAME_TRAILING = tuple(
         key=len, reverse=True,
     )
 )
+# Dates and sub-task markers in front of a name (2024年新增…, 一是全年…, 到2025年底).
+NAME_PREFIX_RE = re.compile(
+    r"^(?:[一二三四五六七八九十]+是|(?:到|至)?\d{4}年(?:底|末|内|度)?(?:前)?)[，,]?"
+)
+# Leading verbs of a shared subject list (推动A、B分别达到…).
+SUBJECT_LEADING = ("推动", "推进", "促进", "实现", "确保", "力争", "争取", "努力")
+# “A、B两大产业集群营业收入分别…”: the words after the count are shared by A and B.
+SHARED_TAIL_RE = re.compile(r"(?:[两二三四五六七八九十][大项个]|等)")
+LEVEL_ONLY_RE = re.compile(r"(?:其中)?(?:国家|省|市|县|区)级(?:及)?(?:以上)?")
 NAME_TAIL_STOP = re.compile(r"(?:在|到|纳入|参与|为|以|，|、|；|。)")
 MILESTONE_ADVERBS = (
     "高水平", "进一步", "持续", "积极", "深入", "大力", "着力", "切实", "扎实", "全力", "加快",
