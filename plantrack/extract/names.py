@@ -53,11 +53,13 @@ def indicator_name(text: str, target: Target, previous: Target | None) -> str:
         c in SENTENCE_PUNCT for c in text[previous.end:target.text_start]
     )
     if same_sentence and target.continuation and not starts_with_verb(name):
-        name = next((v for v in FLOW_VERBS if previous.name.startswith(v)), "") + name
+        name = _leading_verb(previous.name) + name
+    own_prefix = text[target.text_start:target.num_start]
     if same_sentence and LEVEL_ONLY_RE.fullmatch(name):
         name = _with_level(previous.name, name)
     elif same_sentence and (len(name) <= 2 or _BARE_CHANGE_RE.fullmatch(name)):
-        name = _stock_of(previous.name, name) if name in STOCK_WORDS else previous.name + name
+        stock = next((w for w in STOCK_WORDS if w in own_prefix), None)
+        name = _stock_of(previous.name, stock) if stock else previous.name + name
     name = _strip_words(name, NAME_LEADING, ())
     if not name:
         name = text[target.text_start:target.text_end].strip()
@@ -75,10 +77,21 @@ def _with_level(previous: str, level: str) -> str:
     return "其中" + level + previous
 
 
+def _leading_verb(name: str) -> str:
+    """The verb a name starts with (新建, 新创建, 培育 …), or ''."""
+    for start in ("新", ""):
+        rest = name.removeprefix(start) if start else name
+        if start and rest == name:
+            continue
+        verb = next((v for v in FLOW_VERBS if rest.startswith(v)), "")
+        if verb:
+            return start + verb
+    return ""
+
+
 def _stock_of(previous: str, word: str) -> str:
     """累计达到6500个 after 新建5G基站1200个: 5G基站累计, not 新建5G基站."""
-    verb = next((v for v in FLOW_VERBS if previous.startswith(v)), "")
-    return previous[len(verb):] + word
+    return previous[len(_leading_verb(previous)):] + word
 
 
 _BARE_CHANGE_RE = re.compile(r"(?:同比|比上年|较上年)?(?:增长|提高|提升|增加|下降|降低)")
