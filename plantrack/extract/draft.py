@@ -46,6 +46,7 @@ from plantrack.extract.timeline import review_spans, timeline
 from plantrack.extract.vocabulary import (
     DURATION_UNITS,
     ENTITY_UNITS,
+    FLOW_NOUNS,
     FLOW_VERBS,
     LEVEL_NOUNS,
     LEVEL_VERBS,
@@ -57,6 +58,9 @@ from plantrack.extract.vocabulary import (
 from transforms.numerals import normalize_width
 
 _MAX_HEADING = 40
+_LONG_NAME = 20
+# A recognition is announced once a year, late: its figure arrives in Q4.
+RECOGNITION_WORDS = ("认定", "评定", "认证", "获批", "评审")
 
 
 def find_targets(text: str, structure: Structure | None = None) -> list[Target]:
@@ -72,6 +76,8 @@ def find_targets(text: str, structure: Structure | None = None) -> list[Target]:
     targets = drop_described_lists(norm, targets, raw)
     when = timeline(text, norm, structure)
     targets = [t for t in targets if not when.is_past(norm, t.num_start)]
+    for target in targets:
+        target.past_nearby = when.past_nearby(norm, target.num_start)
     assign_texts(norm, targets, clauses)
     targets = drop_thresholds(norm, targets)
     assign_texts(norm, targets, clauses)
@@ -91,20 +97,21 @@ def find_targets(text: str, structure: Structure | None = None) -> list[Target]:
 # --------------------------------------------------------------------------
 
 
-def _cumulative(target: Target) -> bool:
-    """Stock (a level reached) or flow (added during the year)."""
+def _cumulative(target: Target) -> tuple[bool, bool]:
+    """(stock?, certain?): a level reached, or what is added during the year."""
     basis = target.basis
     if any(word in basis for word in STOCK_WORDS):
-        return True
+        return True, True
     if target.qualifier == "increase_by":
-        return False
+        return False, True
     if target.qualifier == "share" or target.unit == "%" or target.per_capita:
-        return True
-    if any(verb in basis for verb in FLOW_VERBS):
-        return False
+        return True, True
+    if any(word in basis for word in FLOW_VERBS + FLOW_NOUNS):
+        return False, True
     if any(noun in basis for noun in LEVEL_NOUNS):
-        return True
-    return target.unit in ENTITY_UNITS and any(verb in basis[-6:] for verb in LEVEL_VERBS)
+        return True, True
+    level = target.unit in ENTITY_UNITS and any(verb in basis[-6:] for verb in LEVEL_VERBS)
+    return level, False
 
 
 def _additive(target: Target) -> bool:
@@ -116,10 +123,36 @@ def _additive(target: Target) -> bool:
     )
 
 
+def _pacing(target: Target, additive: bool) -> tuple[str, str]:
+    """(pacing key, reason when guessed): recognitions come in Q4, ratios at year end."""
+    if not additive:
+        return "year_end", ""
+    if any(word in target.basis + target.name for word in RECOGNITION_WORDS):
+        return "q4", "认定类指标，进度曲线按四季度集中为推测"
+    return "linear", ""
+
+
+def _reasons(text: str, target: Target, cumulative_certain: bool, pacing_reason: str) -> str:
+    reasons = []
+    if target.past_nearby:
+        reasons.append("目标与上年实绩难以区分")
+    if not cumulative_certain:
+        reasons.append("无法判断是新增还是累计")
+    if target.restated_at:
+        reasons.append("总体目标在正文重复出现，已合并为一条")
+    if len(target.name) > _LONG_NAME or target.name == text[target.text_start:target.text_end]:
+        reasons.append("名称为推测，请精简")
+    if pacing_reason:
+        reasons.append(pacing_reason)
+    return "；".join(reasons)
+
+
 def _indicator_dict(text: str, target: Target, context: tuple[int, int, int],
                     seq: int) -> dict:
     section, item, subtask = context
     additive = _additive(target)
+    cumulative, certain = _cumulative(target)
+    pacing, pacing_reason = _pacing(target, additive)
     return {
         "id": f"I{item:02d}-{subtask}-{seq}",
         "kind": "indicator",
@@ -133,9 +166,11 @@ def _indicator_dict(text: str, target: Target, context: tuple[int, int, int],
         "stretch": target.stretch,
         "range_max": target.high,
         "qualifier": target.qualifier,
-        "cumulative": _cumulative(target),
+        "cumulative": cumulative,
         "additive": additive,
-        "pacing": "linear" if additive else "year_end",
+        "pacing": pacing,
+        "review": "draft",
+        "review_reason": _reasons(text, target, certain, pacing_reason),
     }
 
 
@@ -203,6 +238,7 @@ def _milestones(text: str, structure: Structure, targets: list[Target]) -> list[
             "name": _milestone_name(heading),
             "unit": None, "target": None, "stretch": None, "range_max": None,
             "qualifier": None, "cumulative": None, "additive": None,
+            "review": "draft", "review_reason": "",
         })
     return out
 

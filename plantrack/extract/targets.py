@@ -79,6 +79,7 @@ class Target:
     list_index: int = 0  # position in a 、-list that shares one verb
     basis: str = ""  # the wording that qualifies the figure (own prefix, or the list head's)
     restated_at: list[int] = field(default_factory=list)  # where the body repeats it
+    past_nearby: bool = False  # last year's figures share its paragraph
 
 
 def clause_prefix(norm: str, target: Target) -> str:

@@ -72,6 +72,15 @@ class Timeline:
         """A figure about an earlier year (工作回顾, 截至2020年底…, 今年以来 in a plan for next year)."""
         if self.in_review(pos):
             return True
+        markers = self._markers(norm, pos)
+        return max(markers)[1] if markers else False
+
+    def past_nearby(self, norm: str, pos: int) -> bool:
+        """A target whose paragraph also speaks of an earlier year: a reviewer should look."""
+        return any(past for _, past in self._markers(norm, pos))
+
+    def _markers(self, norm: str, pos: int) -> list[tuple[int, bool]]:
+        """(position, about an earlier year?) of the time markers before pos in its scope."""
         index = bisect.bisect_right(self.scope_starts, pos) - 1
         start = max(norm.rfind("\n", 0, pos) + 1, self.scope_starts[index] if index >= 0 else 0)
         before = norm[start:pos]
@@ -81,7 +90,7 @@ class Timeline:
         markers += [(m.start(), self.written_before) for m in _PRESENT_WORDS_RE.finditer(before)]
         if self.written_before:
             markers += [(m.start(), True) for m in _SO_FAR_RE.finditer(before)]
-        return max(markers)[1] if markers else False
+        return markers
 
 
 def timeline(text: str, norm: str, structure: Structure) -> Timeline:
