@@ -23,6 +23,8 @@ by ``find_targets`` below, after ``cleanup`` repairs copy artefacts and with
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from plantrack.extract.clauses import (
     Clauses,
     assign_texts,
@@ -63,8 +65,12 @@ _LONG_NAME = 20
 RECOGNITION_WORDS = ("认定", "评定", "认证", "获批", "评审")
 
 
-def find_targets(text: str, structure: Structure | None = None) -> list[Target]:
-    """All quantified targets of a plan text, classified, in document order."""
+def find_targets(text: str, structure: Structure | None = None,
+                 year: int | None = None) -> list[Target]:
+    """All quantified targets of a plan text, classified, in document order.
+
+    ``year`` is the plan's year when the caller knows it; else the title says it.
+    """
     norm = join_broken_lines(normalize_width(text))
     structure = structure or parse_structure(text)
     quotes = quote_mask(norm)
@@ -74,7 +80,7 @@ def find_targets(text: str, structure: Structure | None = None) -> list[Target]:
     assign_texts(norm, raw, clauses)
     targets = drop_unwanted(norm, raw, quotes)
     targets = drop_described_lists(norm, targets, raw)
-    when = timeline(text, norm, structure)
+    when = timeline(text, norm, structure, year)
     targets = [t for t in targets if not when.is_past(norm, t.num_start)]
     for target in targets:
         target.past_nearby = when.past_nearby(norm, target.num_start)
@@ -209,10 +215,11 @@ def _heading_text(text: str, start: int, stop: int) -> tuple[int, int]:
     return start, stop
 
 
-def _milestones(text: str, structure: Structure, targets: list[Target]) -> list[dict]:
+def _milestones(text: str, structure: Structure, targets: list[Target],
+                year: int | None = None) -> list[dict]:
     positions = [t.num_start for t in targets]
     items_with_subs = {n.item for n in structure.nodes if n.kind == "subtask"}
-    review = review_spans(text, structure)
+    review = review_spans(text, structure, year)
     out = []
     for node in structure.nodes:
         if node.kind == "section" or (node.kind == "item" and node.item in items_with_subs):
@@ -266,8 +273,20 @@ def extract_milestones(text: str) -> list[dict]:
     return _milestones(text, structure, find_targets(text, structure))
 
 
-def extract_catalog(text: str) -> list[dict]:
-    """Draft catalog of a plan text: indicators, then milestones.
+@dataclass
+class PlanDraft:
+    """A plan text read once: its structure, targets (parallel to indicators) and entries."""
+
+    text: str
+    year: int | None
+    structure: Structure
+    targets: list[Target]
+    indicators: list[dict]
+    milestones: list[dict]
+
+
+def draft_plan(text: str, year: int | None = None) -> PlanDraft:
+    """Read a plan text into a PlanDraft; ``year`` overrides the year of the title.
 
     Raises PlanTextError (Chinese message) when the text holds no quantified target.
     """
@@ -275,11 +294,21 @@ def extract_catalog(text: str) -> list[dict]:
         raise PlanTextError("文本为空：没有可以提取的内容。")
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     structure = parse_structure(text)
-    targets = find_targets(text, structure)
+    targets = find_targets(text, structure, year)
     indicators = _indicators(text, structure, targets)
     if not indicators:
         raise PlanTextError(
             "未在文本中找到任何量化目标（如“新增…10家以上”“占比达到3%”）。"
             "请确认文件是年度工作要点或工作计划的正文。"
         )
-    return indicators + _milestones(text, structure, targets)
+    milestones = _milestones(text, structure, targets, year)
+    return PlanDraft(text, year, structure, targets, indicators, milestones)
+
+
+def extract_catalog(text: str, year: int | None = None) -> list[dict]:
+    """Draft catalog of a plan text: indicators, then milestones.
+
+    Raises PlanTextError (Chinese message) when the text holds no quantified target.
+    """
+    draft = draft_plan(text, year)
+    return draft.indicators + draft.milestones

@@ -93,16 +93,16 @@ class Timeline:
         return markers
 
 
-def timeline(text: str, norm: str, structure: Structure) -> Timeline:
-    year = plan_year(text)
+def timeline(text: str, norm: str, structure: Structure, year: int | None = None) -> Timeline:
+    year = year or plan_year(text)
     review = _review_sections(norm, structure, year) + _review_headings(norm, year)
     return Timeline(year, written_year(text), review, structure.marker_ends)
 
 
-def review_spans(text: str, structure: Structure) -> list[tuple[int, int]]:
+def review_spans(text: str, structure: Structure, year: int | None = None) -> list[tuple[int, int]]:
     """Spans of the text that review earlier years (used to leave them out of milestones)."""
     norm = normalize_width(text)
-    return timeline(text, norm, structure).review
+    return timeline(text, norm, structure, year).review
 
 
 def _review_sections(norm: str, structure: Structure, year: int | None) -> list[tuple[int, int]]:
