@@ -132,3 +132,10 @@ def test_cumulative_after_a_flow_names_the_stock() -> None:
 def test_a_level_in_place_of_a_name_borrows_the_noun() -> None:
     text = PLAN + "新培育市级以上农业产业化龙头企业20家，其中省级以上5家。"
     assert names(text)[1] == "新培育省级以上农业产业化龙头企业"
+
+
+def test_items_are_the_numbering_inside_the_sections_not_the_review_before_them() -> None:
+    text = ("安澜高新区2025年工作计划\n\n第一部分  2024年工作总结\n\n1.创新能力增强。新增企业68家。\n\n"
+            "第二部分  2025年工作计划\n\n一、做强产业\n\n（一）壮大集群。新引进配套企业15家。\n\n"
+            "（二）发展医药。新建公共服务平台2个。")
+    assert [i["id"] for i in extract_indicators(text)] == ["I01-0-1", "I02-0-1"]
