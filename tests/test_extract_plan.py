@@ -421,7 +421,7 @@ def test_catalog_ids_fields_and_order() -> None:
         "id": "I01-2-1", "kind": "indicator", "section": 1, "item": 1, "subtask": 2,
         "text": "新增省级平台10家以上", "name": "新增省级平台", "unit": "家", "target": 10,
         "stretch": None, "range_max": None, "qualifier": "min", "cumulative": False,
-        "additive": True, "pacing": "linear",
+        "additive": True, "pacing": "linear", "review": "draft", "review_reason": "",
     }
     milestone = catalog[3]
     assert milestone["text"] == "高水平编制实施《威海市“十四五”科技创新规划》"

@@ -24,7 +24,7 @@ from plantrack.extract.vocabulary import (
     QUANTITY_VERBS,
     RATIO_UNITS,
     SENTENCE_PUNCT,
-    STRETCH_PREFIX_RE,
+    STRETCH_WORDS,
     SUFFIX_QUALIFIER,
 )
 
@@ -203,4 +203,23 @@ def _is_stretch_of(norm: str, floor: Target, target: Target) -> bool:
     between = norm[floor.end:target.text_start]
     if any(c in SENTENCE_PUNCT for c in between):
         return False
-    return bool(STRETCH_PREFIX_RE.match(clause_prefix(norm, target).strip()))
+    return is_stretch_wording(clause_prefix(norm, target).strip())
+
+
+_STRETCH_TAIL = tuple(sorted(
+    set(QUANTITY_VERBS) | set(LEVEL_WORDS) | set(INCREASE_WORDS)
+    | {word for word, _, _ in PREFIX_KEYWORDS} | {"实现", "全年", "年内", "再"},
+    key=len, reverse=True,
+))
+
+
+def is_stretch_wording(prefix: str) -> bool:
+    """力争, 争取达到, 努力新增 …: a stretch word and at most two verbs, no new subject."""
+    word = next((w for w in STRETCH_WORDS if prefix.startswith(w)), None)
+    if word is None:
+        return False
+    rest = prefix[len(word):]
+    for _ in range(2):
+        verb = next((v for v in _STRETCH_TAIL if rest.startswith(v)), "")
+        rest = rest[len(verb):]
+    return rest == ""

@@ -15,13 +15,15 @@ The extractor works on the text in three passes:
 
 Pass 1 is in ``structure``; pass 2 in ``targets`` (which figures are
 targets), ``clauses`` (their text and qualifier) and ``names``, run in order
-by ``find_targets`` below; pass 3 and reading the plan file are here. The
-word lists are in ``vocabulary``.
+by ``find_targets`` below, after ``cleanup`` repairs copy artefacts and with
+``timeline`` telling the year's figures from earlier ones; pass 3 is here, and
+``catalog_file`` writes its result as a catalog TOML. The word lists are in
+``vocabulary``; reading the plan file is in ``reading``.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
+from dataclasses import dataclass
 
 from plantrack.extract.clauses import (
     Clauses,
@@ -30,22 +32,25 @@ from plantrack.extract.clauses import (
     distribute_list_suffix,
     merge_stretches,
 )
-from plantrack.extract.names import MAX_NAME, indicator_name
+from plantrack.extract.cleanup import join_broken_lines
+from plantrack.extract.names import MAX_NAME, indicator_name, merge_restatements
+from plantrack.extract.reading import PlanTextError
 from plantrack.extract.structure import Structure, parse_structure
 from plantrack.extract.targets import (
     Target,
+    drop_described_lists,
     drop_thresholds,
     drop_unwanted,
-    is_past,
-    plan_year,
     quote_mask,
     raw_targets,
-    review_spans,
 )
+from plantrack.extract.timeline import review_spans, timeline
 from plantrack.extract.vocabulary import (
     DURATION_UNITS,
     ENTITY_UNITS,
+    FLOW_NOUNS,
     FLOW_VERBS,
+    LEVEL_NOUNS,
     LEVEL_VERBS,
     MILESTONE_ADVERBS,
     QUOTE_PAIRS,
@@ -55,15 +60,18 @@ from plantrack.extract.vocabulary import (
 from transforms.numerals import normalize_width
 
 _MAX_HEADING = 40
+_LONG_NAME = 20
+# A recognition is announced once a year, late: its figure arrives in Q4.
+RECOGNITION_WORDS = ("认定", "评定", "认证", "获批", "评审")
 
 
-class PlanTextError(Exception):
-    """Raised with a Chinese, user-facing message when a plan text is unusable."""
+def find_targets(text: str, structure: Structure | None = None,
+                 year: int | None = None) -> list[Target]:
+    """All quantified targets of a plan text, classified, in document order.
 
-
-def find_targets(text: str, structure: Structure | None = None) -> list[Target]:
-    """All quantified targets of a plan text, classified, in document order."""
-    norm = normalize_width(text)
+    ``year`` is the plan's year when the caller knows it; else the title says it.
+    """
+    norm = join_broken_lines(normalize_width(text))
     structure = structure or parse_structure(text)
     quotes = quote_mask(norm)
     raw = raw_targets(norm)
@@ -71,9 +79,11 @@ def find_targets(text: str, structure: Structure | None = None) -> list[Target]:
     clauses = Clauses(norm, blocked, structure.marker_ends)
     assign_texts(norm, raw, clauses)
     targets = drop_unwanted(norm, raw, quotes)
-    year = plan_year(text)
-    review = review_spans(norm, structure, year)
-    targets = [t for t in targets if not is_past(norm, t, year, review)]
+    targets = drop_described_lists(norm, targets, raw)
+    when = timeline(text, norm, structure, year)
+    targets = [t for t in targets if not when.is_past(norm, t.num_start)]
+    for target in targets:
+        target.past_nearby = when.past_nearby(norm, target.num_start)
     assign_texts(norm, targets, clauses)
     targets = drop_thresholds(norm, targets)
     assign_texts(norm, targets, clauses)
@@ -85,7 +95,7 @@ def find_targets(text: str, structure: Structure | None = None) -> list[Target]:
     targets = merge_stretches(norm, targets)
     for index, target in enumerate(targets):
         target.name = indicator_name(text, target, targets[index - 1] if index else None)
-    return targets
+    return merge_restatements(text, targets)
 
 
 # --------------------------------------------------------------------------
@@ -93,18 +103,21 @@ def find_targets(text: str, structure: Structure | None = None) -> list[Target]:
 # --------------------------------------------------------------------------
 
 
-def _cumulative(target: Target) -> bool:
-    """Stock (a level reached) or flow (added during the year)."""
+def _cumulative(target: Target) -> tuple[bool, bool]:
+    """(stock?, certain?): a level reached, or what is added during the year."""
     basis = target.basis
     if any(word in basis for word in STOCK_WORDS):
-        return True
+        return True, True
     if target.qualifier == "increase_by":
-        return False
+        return False, True
     if target.qualifier == "share" or target.unit == "%" or target.per_capita:
-        return True
-    if any(verb in basis for verb in FLOW_VERBS):
-        return False
-    return target.unit in ENTITY_UNITS and any(verb in basis[-6:] for verb in LEVEL_VERBS)
+        return True, True
+    if any(word in basis for word in FLOW_VERBS + FLOW_NOUNS):
+        return False, True
+    if any(noun in basis for noun in LEVEL_NOUNS):
+        return True, True
+    level = target.unit in ENTITY_UNITS and any(verb in basis[-6:] for verb in LEVEL_VERBS)
+    return level, False
 
 
 def _additive(target: Target) -> bool:
@@ -116,10 +129,36 @@ def _additive(target: Target) -> bool:
     )
 
 
+def _pacing(target: Target, additive: bool) -> tuple[str, str]:
+    """(pacing key, reason when guessed): recognitions come in Q4, ratios at year end."""
+    if not additive:
+        return "year_end", ""
+    if any(word in target.basis + target.name for word in RECOGNITION_WORDS):
+        return "q4", "认定类指标，进度曲线按四季度集中为推测"
+    return "linear", ""
+
+
+def _reasons(text: str, target: Target, cumulative_certain: bool, pacing_reason: str) -> str:
+    reasons = []
+    if target.past_nearby:
+        reasons.append("目标与上年实绩难以区分")
+    if not cumulative_certain:
+        reasons.append("无法判断是新增还是累计")
+    if target.restated_at:
+        reasons.append("总体目标在正文重复出现，已合并为一条")
+    if len(target.name) > _LONG_NAME or target.name == text[target.text_start:target.text_end]:
+        reasons.append("名称为推测，请精简")
+    if pacing_reason:
+        reasons.append(pacing_reason)
+    return "；".join(reasons)
+
+
 def _indicator_dict(text: str, target: Target, context: tuple[int, int, int],
                     seq: int) -> dict:
     section, item, subtask = context
     additive = _additive(target)
+    cumulative, certain = _cumulative(target)
+    pacing, pacing_reason = _pacing(target, additive)
     return {
         "id": f"I{item:02d}-{subtask}-{seq}",
         "kind": "indicator",
@@ -133,9 +172,11 @@ def _indicator_dict(text: str, target: Target, context: tuple[int, int, int],
         "stretch": target.stretch,
         "range_max": target.high,
         "qualifier": target.qualifier,
-        "cumulative": _cumulative(target),
+        "cumulative": cumulative,
         "additive": additive,
-        "pacing": "linear" if additive else "year_end",
+        "pacing": pacing,
+        "review": "draft",
+        "review_reason": _reasons(text, target, certain, pacing_reason),
     }
 
 
@@ -174,10 +215,11 @@ def _heading_text(text: str, start: int, stop: int) -> tuple[int, int]:
     return start, stop
 
 
-def _milestones(text: str, structure: Structure, targets: list[Target]) -> list[dict]:
+def _milestones(text: str, structure: Structure, targets: list[Target],
+                year: int | None = None) -> list[dict]:
     positions = [t.num_start for t in targets]
     items_with_subs = {n.item for n in structure.nodes if n.kind == "subtask"}
-    review = review_spans(normalize_width(text), structure, plan_year(text))
+    review = review_spans(text, structure, year)
     out = []
     for node in structure.nodes:
         if node.kind == "section" or (node.kind == "item" and node.item in items_with_subs):
@@ -203,6 +245,7 @@ def _milestones(text: str, structure: Structure, targets: list[Target]) -> list[
             "name": _milestone_name(heading),
             "unit": None, "target": None, "stretch": None, "range_max": None,
             "qualifier": None, "cumulative": None, "additive": None,
+            "review": "draft", "review_reason": "",
         })
     return out
 
@@ -230,8 +273,20 @@ def extract_milestones(text: str) -> list[dict]:
     return _milestones(text, structure, find_targets(text, structure))
 
 
-def extract_catalog(text: str) -> list[dict]:
-    """Draft catalog of a plan text: indicators, then milestones.
+@dataclass
+class PlanDraft:
+    """A plan text read once: its structure, targets (parallel to indicators) and entries."""
+
+    text: str
+    year: int | None
+    structure: Structure
+    targets: list[Target]
+    indicators: list[dict]
+    milestones: list[dict]
+
+
+def draft_plan(text: str, year: int | None = None) -> PlanDraft:
+    """Read a plan text into a PlanDraft; ``year`` overrides the year of the title.
 
     Raises PlanTextError (Chinese message) when the text holds no quantified target.
     """
@@ -239,109 +294,21 @@ def extract_catalog(text: str) -> list[dict]:
         raise PlanTextError("文本为空：没有可以提取的内容。")
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     structure = parse_structure(text)
-    targets = find_targets(text, structure)
+    targets = find_targets(text, structure, year)
     indicators = _indicators(text, structure, targets)
     if not indicators:
         raise PlanTextError(
             "未在文本中找到任何量化目标（如“新增…10家以上”“占比达到3%”）。"
             "请确认文件是年度工作要点或工作计划的正文。"
         )
-    return indicators + _milestones(text, structure, targets)
+    milestones = _milestones(text, structure, targets, year)
+    return PlanDraft(text, year, structure, targets, indicators, milestones)
 
 
-# --------------------------------------------------------------------------
-# Reading files
-# --------------------------------------------------------------------------
+def extract_catalog(text: str, year: int | None = None) -> list[dict]:
+    """Draft catalog of a plan text: indicators, then milestones.
 
-_MAGIC = (
-    (b"%PDF", "PDF 文件"),
-    (b"PK\x03\x04", "Word/Excel（.docx/.xlsx）或压缩包"),
-    (b"\xd0\xcf\x11\xe0", "旧版 Word/Excel（.doc/.xls）文件"),
-    (b"{\\rtf", "RTF 文件"),
-)
-_BOMS = (
-    (b"\xff\xfe\x00\x00", "utf-32-le"),
-    (b"\x00\x00\xfe\xff", "utf-32-be"),
-    (b"\xef\xbb\xbf", "utf-8-sig"),
-    (b"\xff\xfe", "utf-16-le"),
-    (b"\xfe\xff", "utf-16-be"),
-)
-_SAVE_AS_TEXT = "请把正文另存为纯文本（.txt，UTF-8 或 GBK 编码）后再试。"
-
-
-def _decode(data: bytes, path: Path) -> str:
-    for bom, encoding in _BOMS:
-        if data.startswith(bom):
-            try:
-                return data[len(bom):].decode(encoding.replace("-sig", ""))
-            except UnicodeDecodeError as exc:
-                message = f"{path} 不是有效的文本文件：编码损坏。{_SAVE_AS_TEXT}"
-                raise PlanTextError(message) from exc
-    for magic, what in _MAGIC:
-        if data.startswith(magic):
-            raise PlanTextError(f"{path} 不是文本文件（看起来是{what}）。{_SAVE_AS_TEXT}")
-    if b"\x00" in data:
-        raise PlanTextError(f"{path} 不是文本文件（含有二进制内容）。{_SAVE_AS_TEXT}")
-    for encoding in ("utf-8", "gb18030"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise PlanTextError(f"{path} 不是文本文件：无法按 UTF-8 或 GBK 解码。{_SAVE_AS_TEXT}")
-
-
-def _is_control(char: str) -> bool:
-    code = ord(char)
-    return (
-        (code < 32 and char not in "\t\n\r\f\v")
-        or 0x7F <= code < 0xA0
-        or 0xE000 <= code <= 0xF8FF
-        or char == "\ufffd"
-    )
-
-
-def _is_common(char: str) -> bool:
-    """ASCII, CJK ideographs and the punctuation and symbols of Chinese prose."""
-    code = ord(char)
-    return (
-        32 <= code < 127
-        or char in "\t\n\r\f\v·×÷°±"
-        or 0x4E00 <= code <= 0x9FFF
-        or 0x3000 <= code <= 0x303F
-        or 0xFF00 <= code <= 0xFFEF
-        or 0x2000 <= code <= 0x2BFF
-        or 0x3400 <= code <= 0x4DBF
-    )
-
-
-def _looks_like_text(text: str) -> bool:
-    """Mostly readable characters (binary data decoded by luck is not)."""
-    sample = text[:20000]
-    control = sum(1 for c in sample if _is_control(c))
-    uncommon = sum(1 for c in sample if not _is_common(c))
-    return control <= len(sample) // 200 and uncommon <= max(1, len(sample) // 10)
-
-
-def read_plan_text(path: Path) -> str:
-    """Read a plan text file: UTF-8 (with or without BOM), UTF-16 with BOM, GBK/GB18030.
-
-    Raises PlanTextError (Chinese message) for missing files, directories,
-    empty files and binary files.
+    Raises PlanTextError (Chinese message) when the text holds no quantified target.
     """
-    path = Path(path)
-    if not path.exists():
-        raise PlanTextError(f"找不到文件：{path}")
-    if path.is_dir():
-        raise PlanTextError(f"{path} 是一个文件夹，不是文本文件。请指定计划正文的 .txt 文件。")
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise PlanTextError(f"无法读取文件 {path}：{exc.strerror or exc}") from exc
-    if not data.strip():
-        raise PlanTextError(f"文件为空：{path}")
-    text = _decode(data, path).replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
-    if not text.strip():
-        raise PlanTextError(f"文件为空：{path}")
-    if not _looks_like_text(text):
-        raise PlanTextError(f"{path} 不是文本文件（大部分内容不是文字）。{_SAVE_AS_TEXT}")
-    return text
+    draft = draft_plan(text, year)
+    return draft.indicators + draft.milestones

@@ -124,7 +124,11 @@ def parse_structure(text: str) -> Structure:
     """
     norm = normalize_width(text)
     markers = _line_markers(norm)
-    other_kinds = [m[0] for m in markers if m[0] != "section"]
+    # Items are the first other kind of marker inside the sections: a review numbered
+    # 1./2. before the first section (第一部分 2024年工作总结) does not decide it.
+    first_section = next((m[2] for m in markers if m[0] == "section"), -1)
+    other_kinds = [m[0] for m in markers if m[0] != "section" and m[2] > first_section]
+    other_kinds = other_kinds or [m[0] for m in markers if m[0] != "section"]
     if other_kinds:
         item_kind = other_kinds[0]
     else:  # sections only: they act as items

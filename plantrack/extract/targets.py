@@ -8,19 +8,19 @@ size in front of a noun (500万元以上项目) or a figure about an earlier yea
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from plantrack.extract.structure import Structure
 from plantrack.extract.vocabulary import (
+    CAPACITY_WORDS,
     CLAUSE_PUNCT,
     DESCRIPTIVE_RE,
     FLOW_VERBS,
+    MAGNITUDE_UNITS,
     NOT_A_UNIT,
     PER_OTHER_RE,
     PREFIX_KEYWORDS,
     QUANTITY_VERBS,
     QUOTE_PAIRS,
-    SENTENCE_PUNCT,
     SUFFIXES,
     THRESHOLD_UNITS,
     UNIT_RE,
@@ -32,17 +32,20 @@ from transforms.numerals import (
     NUMBER,
     RANGE_SEPARATOR,
     is_chinese_numeral,
-    normalize_width,
     parse_chinese_numeral,
     parse_number,
 )
 
+# Copy artefacts tolerated between a figure, its unit and its suffix: a space, a stray
+# quotation mark (300”家次), a line break inside 以上 (repaired to a space beforehand).
+_GAP = r"[ \t]?[\"”“’]?[ \t]?"
+_SUFFIX_RE = "|".join("[ \t]?".join(suffix) for suffix in SUFFIXES)
 _TARGET_RE = re.compile(
     rf"(?P<pct>百分之)?(?P<num>{NUMBER})"
     rf"(?:[ \t]?{RANGE_SEPARATOR}[ \t]?(?P<num2>{NUMBER}))?"
-    rf"(?P<vague>[余多])?[ \t]?"
+    rf"(?P<vague>[余多])?{_GAP}"
     rf"(?P<unit>(?:{UNIT_RE})(?:\((?:{UNIT_RE})\))?)?"
-    rf"(?P<suffix>{'|'.join(SUFFIXES)})?"
+    rf"(?:[ \t]?(?P<suffix>{_SUFFIX_RE}))?"
 )
 _DOUBLING_RE = re.compile(r"翻(?P<times>[一两二三]?)番")
 _MAGNITUDE_RE = re.compile(
@@ -75,6 +78,8 @@ class Target:
     name: str = ""
     list_index: int = 0  # position in a 、-list that shares one verb
     basis: str = ""  # the wording that qualifies the figure (own prefix, or the list head's)
+    restated_at: list[int] = field(default_factory=list)  # where the body repeats it
+    past_nearby: bool = False  # last year's figures share its paragraph
 
 
 def clause_prefix(norm: str, target: Target) -> str:
@@ -90,12 +95,18 @@ def quote_mask(norm: str) -> list[tuple[int, int]]:
             closer = QUOTE_PAIRS.get(char)
             if closer:
                 close = line.find(closer, pos + 1)
-                if close > 0:
+                if close > 0 and not _bare_figure(line[pos + 1:close]):
                     spans.append((line_start + pos, line_start + close + 1))
         quotes = [i for i, c in enumerate(line) if c == '"']
         for open_, close in zip(quotes[::2], quotes[1::2], strict=False):
-            spans.append((line_start + open_, line_start + close + 1))
+            if not _bare_figure(line[open_ + 1:close]):
+                spans.append((line_start + open_, line_start + close + 1))
     return spans
+
+
+def _bare_figure(quoted: str) -> bool:
+    """“80”人: quotes around a bare Arabic figure are a copy artefact, not a name."""
+    return bool(re.fullmatch(r"[\d.,]+", quoted))
 
 
 def _lines(norm: str) -> list[tuple[int, str]]:
@@ -138,9 +149,9 @@ def _from_match(match: re.Match) -> Target | None:
         unit = "%"
     if not unit:
         return None
-    money_shift = unit == "元" and (num2 or num)[-1] in "万亿"
-    if money_shift:
-        unit = (num2 or num)[-1] + "元"
+    magnitude = (num2 or num)[-1]
+    if magnitude in MAGNITUDE_UNITS.get(unit, ""):  # 2亿美元, 180万亩: the unit keeps 万/亿
+        unit = magnitude + unit
         num = num[:-1] if num[-1] in "万亿" else num
         num2 = num2[:-1] if num2 else None
     try:
@@ -153,7 +164,7 @@ def _from_match(match: re.Match) -> Target | None:
     return Target(
         num_start=match.start(), num_end=match.end("num2") if num2 else match.end("num"),
         end=match.end(), value=value, high=high, unit=unit,
-        suffix=match.group("suffix") or "", vague=match.group("vague") or "",
+        suffix=re.sub(r"\s", "", match.group("suffix") or ""), vague=match.group("vague") or "",
         chinese=is_chinese_numeral(num),
     )
 
@@ -208,12 +219,40 @@ def drop_unwanted(norm: str, targets: list[Target], quotes: list) -> list[Target
         prefix = clause_prefix(norm, target)
         if DESCRIPTIVE_RE.search(prefix) or PER_OTHER_RE.search(prefix):
             continue
+        if _describes_a_noun(norm, target) or _is_capacity(prefix):
+            continue
         if target.special == "magnitude" and not (
             target.suffix or clause_end_after(norm, target.end)
         ):
             continue
         kept.append(target)
     return kept
+
+
+def _describes_a_noun(norm: str, target: Target) -> bool:
+    """低于5%的企业, 总投资85亿元的项目, 5万元以下的村: a figure before 的 describes what follows."""
+    return norm[target.end:target.end + 2].lstrip(" \t")[:1] == "的"
+
+
+def _is_capacity(prefix: str) -> bool:
+    """年产能20GWh, 建成后年加工能力15万吨: the size of a project, not a target of the year."""
+    return any(word in prefix for word in CAPACITY_WORDS)
+
+
+def drop_described_lists(norm: str, kept: list[Target], raw: list[Target]) -> list[Target]:
+    """投资3.2亿元、年产5万吨有机肥的项目: a size listed with a dropped description is one too."""
+    dropped = [t for t in raw if t not in kept]
+    out = []
+    for target in kept:
+        following = next((t for t in dropped if t.num_start > target.end), None)
+        listed = (
+            following is not None and target.unit in THRESHOLD_UNITS
+            and norm[target.end:following.text_start].strip(" \t") == "、"
+            and _is_capacity(clause_prefix(norm, following))
+        )
+        if not listed:
+            out.append(target)
+    return out
 
 
 def drop_thresholds(norm: str, targets: list[Target]) -> list[Target]:
@@ -236,48 +275,3 @@ def _is_threshold(norm: str, target: Target, following: Target) -> bool:
     if not re.match(r"[\u4e00-\u9fff]", between) or following.text_start > target.end:
         return False
     return not any(verb in between for verb in FLOW_VERBS)
-
-
-_PLAN_TITLE_RE = re.compile(
-    r"(\d{4})年(?:(?!\d{4}年)[^\n。]){0,30}?(?:工作要点|工作计划|要点|计划|安排)"
-)
-_YEAR_RE = re.compile(r"(\d{4})年")
-_PAST_YEAR_RE = re.compile(r"(?<![较比与以在同])(\d{4})年")  # not 较2020年 (a baseline)
-_PAST_WORDS_RE = re.compile(r"去年|过去一年|一年来|过去的一年")
-_PRESENT_WORDS_RE = re.compile(r"今年|本年")
-_REVIEW_WORDS = ("回顾", "总结", "完成情况", "主要成效", "工作成效")
-
-
-def plan_year(text: str) -> int | None:
-    """The year the plan is for, from its title (2021年全市科技工作要点 → 2021)."""
-    match = _PLAN_TITLE_RE.search(normalize_width(text))
-    return int(match.group(1)) if match else None
-
-
-def is_past(norm: str, target: Target, year: int | None, review: list) -> bool:
-    """A figure about an earlier year (工作回顾, 截至2020年底…) is not a target.
-
-    The last time marker before the figure in its sentence decides.
-    """
-    if any(start <= target.num_start < stop for start, stop in review):
-        return True
-    start = max(norm.rfind(c, 0, target.num_start) for c in SENTENCE_PUNCT) + 1
-    before = norm[start:target.num_start]
-    markers = [(m.start(), year is not None and int(m.group(1)) < year)
-               for m in _PAST_YEAR_RE.finditer(before)]
-    markers += [(m.start(), True) for m in _PAST_WORDS_RE.finditer(before)]
-    markers += [(m.start(), False) for m in _PRESENT_WORDS_RE.finditer(before)]
-    return max(markers)[1] if markers else False
-
-
-def review_spans(norm: str, structure: Structure, year: int | None) -> list[tuple[int, int]]:
-    """Sections that review last year's work (2020年工作回顾)."""
-    spans = []
-    for node in structure.nodes:
-        if node.kind != "section":
-            continue
-        title = norm[slice(*node.heading_span(norm, node.end))]
-        years = [int(y) for y in _YEAR_RE.findall(title)]
-        if any(w in title for w in _REVIEW_WORDS) or (year and years and max(years) < year):
-            spans.append((node.start, node.end))
-    return spans

@@ -16,8 +16,13 @@ UNITS = (
     "批次", "亿元", "万元", "台套", "公里", "公顷", "千瓦", "兆瓦",
     "家", "项", "个", "支", "件", "人", "场", "次", "名", "所", "批", "元", "%",
     "位", "套", "台", "篇", "部", "座", "条", "户", "期", "亩", "吨", "起", "倍",
-    "例", "款", "种", "艘", "辆", "处",
+    "例", "款", "种", "艘", "辆", "处", "头", "架", "张", "美元", "千瓦",
 )
+# Units that statistics quote with their 万/亿 (亿元, 万亩, 万吨, 亿美元): the magnitude
+# stays in the unit. Other counts (1.5万人次, 2万平方米) are multiplied out.
+MAGNITUDE_UNITS = {
+    "元": "万亿", "美元": "万亿", "亩": "万", "吨": "万亿", "头": "万", "千瓦": "万亿",
+}
 UNIT_RE = "|".join(re.escape(u) for u in sorted(UNITS, key=len, reverse=True))
 SUFFIXES = ("及以上", "以上", "以下", "以内", "左右", "上下")
 
@@ -26,7 +31,7 @@ NOT_A_UNIT = (
     "部门", "部分", "部署", "条件", "条例", "期间", "名单", "名称", "名牌", "次要", "次性",
     "所属", "户籍", "台账", "支持", "支撑", "支出", "支付", "种植", "起步", "起来",
     "起点", "起草", "批准", "批复", "家庭", "元素", "位于", "位居", "例如",
-    "处理", "处置", "处室", "处于", "处罚", "处级",
+    "处理", "处置", "处室", "处于", "处罚", "处级", "头部", "张贴",
 )
 # Chinese "一" + these is a vague quantifier, never a target (一批, 一系列 …).
 VAGUE_ONE = ("批", "些", "系列", "起", "种", "大批", "揽子")
@@ -67,12 +72,13 @@ QUANTITY_VERBS = (
     "选派", "遴选", "筛选", "落地", "转化", "孵化", "推介", "吸引", "征集", "服务", "走访",
     "提供", "建立", "储备", "入驻", "申报", "立项", "资助", "扶持", "奖励", "评选", "促成",
     "解决", "培养", "招聘", "引育", "备案", "登记", "签约", "产出", "共建", "举行", "召开",
+    "改造", "改建", "新设", "接待", "推广", "融资", "减负",
     "确保", "力争", "累计", "共", "各", "分别",
 )
 # Verbs of doing or adding during the year: the figure is a flow.
 _NOT_FLOW = ("确保", "力争", "累计", "共", "各", "分别")
 FLOW_VERBS = tuple(v for v in QUANTITY_VERBS if v not in _NOT_FLOW)
-STRETCH_PREFIX_RE = re.compile(r"^(?:力争|争取|冲刺|努力)(?:突破|达到|超过|实现|完成)?$")
+STRETCH_WORDS = ("力争", "争取", "冲刺", "努力")
 DESCRIPTIVE_RE = re.compile(
     r"(?:对|依托|围绕|针对|面向|聚焦|按照|根据|与|从|(?<!稳定|保持|控制|维持|集中)在|向)"
     r"(?:全市|全县|全区|全省|辖区内?|区内|市内|县内|现有|已有|已认定的?|首批)?$"
@@ -80,7 +86,16 @@ DESCRIPTIVE_RE = re.compile(
 PER_CAPITA_RE = re.compile(r"每(?:十万|百万|万|千|百)")
 PER_OTHER_RE = re.compile(r"每(?!年|十万|百万|万|千|百)")
 
-STOCK_WORDS = ("累计", "总数", "总量", "保有量", "存量", "总规模")
+# Words before a figure that give a project's size, not a target (年产能20GWh, 达产后年产值…).
+CAPACITY_WORDS = ("年产能", "设计产能", "年加工能力", "年处理能力", "年产", "达产后", "建成后",
+                  "投产后", "满产后")
+
+STOCK_WORDS = ("累计", "总数", "总量", "保有量", "存量", "总规模", "存栏", "拥有量")
+# Nouns of a level held through the year (播种面积稳定在…, 务工规模…) unless a flow verb says added.
+LEVEL_NOUNS = ("面积", "规模")
+# Annual totals (营业收入, 成交额, 产量 …): what the year adds up, a flow.
+FLOW_NOUNS = ("收入", "零售额", "交易额", "成交额", "进出口", "产值", "产量", "出栏", "投资",
+              "外资", "内资")
 LEVEL_VERBS = ("达到", "突破", "超过", "稳定在", "保持在", "提高到", "提升到")
 ENTITY_UNITS = frozenset(
     ("家", "个", "所", "名", "人", "支", "位", "座", "户", "台", "套", "台(套)", "台套", "件", "项")
@@ -107,6 +122,15 @@ NAME_TRAILING = tuple(
         key=len, reverse=True,
     )
 )
+# Dates and sub-task markers in front of a name (2024年新增…, 一是全年…, 到2025年底).
+NAME_PREFIX_RE = re.compile(
+    r"^(?:[一二三四五六七八九十]+是|(?:到|至)?\d{4}年(?:底|末|内|度)?(?:前)?)[，,]?"
+)
+# Leading verbs of a shared subject list (推动A、B分别达到…).
+SUBJECT_LEADING = ("推动", "推进", "促进", "实现", "确保", "力争", "争取", "努力")
+# “A、B两大产业集群营业收入分别…”: the words after the count are shared by A and B.
+SHARED_TAIL_RE = re.compile(r"(?:[两二三四五六七八九十][大项个]|等)")
+LEVEL_ONLY_RE = re.compile(r"(?:其中)?(?:国家|省|市|县|区)级(?:及)?(?:以上)?")
 NAME_TAIL_STOP = re.compile(r"(?:在|到|纳入|参与|为|以|，|、|；|。)")
 MILESTONE_ADVERBS = (
     "高水平", "进一步", "持续", "积极", "深入", "大力", "着力", "切实", "扎实", "全力", "加快",
