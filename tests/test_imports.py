@@ -20,17 +20,17 @@ PROBE = """
 import json, sys
 from plantrack.cli import main
 try:
-    code = main(sys.argv[1:])
+    code = main(sys.argv[2:])
 except SystemExit as exc:
     code = exc.code
-print(json.dumps({"code": code, "heavy": sorted(m for m in %r if m in sys.modules)}),
-      file=sys.stderr)
-""" % (HEAVY,)
+heavy = sorted(m for m in sys.argv[1].split(",") if m in sys.modules)
+print(json.dumps({"code": code, "heavy": heavy}), file=sys.stderr)
+"""
 
 
 def imported(args: list[str], home) -> dict:
     env = {**os.environ, "PLANTRACK_HOME": str(home)}
-    done = subprocess.run([sys.executable, "-c", PROBE, *args], env=env, capture_output=True,
+    done = subprocess.run([sys.executable, "-c", PROBE, ",".join(HEAVY), *args], env=env, capture_output=True,
                           text=True, timeout=300)
     return json.loads(done.stderr.strip().splitlines()[-1])
 
