@@ -40,6 +40,7 @@ from plantrack.quality import (
     submission_deadline,
     write_quality_page,
 )
+from plantrack.reader import match_unit
 from plantrack.report import render_quarter_briefs
 from plantrack.settings import Settings
 from plantrack.summary import run_message, run_state
@@ -173,6 +174,14 @@ def _outcome(received: Received, verdict) -> FileOutcome:
 
 def batches(items: list, size: int) -> list[list]:
     return [items[i:i + size] for i in range(0, len(items), size)]
+
+
+def batches_by_unit(paths: list[Path], size: int, catalog: Catalog) -> list[list[Path]]:
+    """``batches`` of the files, those whose names suggest the same unit next to each other:
+    a batch validates each unit's files in one GX run (``ingest_batch``), so fewer units
+    per batch is fewer runs. Only the grouping depends on the name, never a verdict."""
+    return batches(sorted(paths, key=lambda p: (match_unit(p.stem, catalog.units) or "", str(p))),
+                   size)
 
 
 def load(con: duckdb.DuckDBPyConnection, run_id: str, quarter: Quarter, catalog: Catalog,
