@@ -29,7 +29,7 @@ from prefect.states import Completed, Failed
 from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
 
-from plantrack import pipeline
+from plantrack import live, pipeline
 from plantrack.catalog import Catalog, catalog_from_settings
 from plantrack.ingest_cache import ingest_fingerprint
 from plantrack.landing import sha256_file
@@ -150,20 +150,29 @@ def quarterly_run(quarter: str = "", inbox: str | None = None, out: str | None =
             groups = pipeline.batches_by_unit(files, size, catalog)
             logger.info("%s: %d files in %s, %d batches", q.code, len(files), inbox_dir, len(groups))
             fingerprint = ingest_fingerprint(settings, q)
+            live.stage("收取与校验（文件）", total=len(files))
             futures = ingest.map(groups, batch_size=[len(g) for g in groups], catalog=catalog,
                                  quarter=q, settings=settings, fingerprint=fingerprint)
+            read = []
+            for done in futures:
+                read += done.result()
+                live.advance(len(done.result()))
             position = {p: n for n, p in enumerate(files)}  # back in the inbox's order
-            read = sorted((o for f in futures for o in f.result()),
-                          key=lambda o: position[o.received.path])
+            read.sort(key=lambda o: position[o.received.path])
 
             run_id = pipeline.new_run_id(q)
+            live.stage("入库与计算进度")
             outcomes = load_and_transform(run_id, q, catalog, quote(read), settings)
+            live.stage("生成简报")
             briefs = render(q, catalog, out_dir, settings)
+            live.stage("修改提示表与数据质量页")
             checked = quality(run_id, quote(outcomes), q, catalog, out_dir, settings)
             summary = pipeline.RunSummary(run_id, q.code, outcomes, {**briefs, **checked})
+            live.stage("发布")
             delivered = deliver(quote(summary), q, catalog, out_dir, settings)
             summary = summary.with_outputs(**pipeline.published(delivered))
             summary, message = finish(quote(summary), catalog, out_dir, settings, delivered)
+            live.stage_done()
     except WarehouseBusy as exc:
         return Failed(message=str(exc))
     # The summary as plain data (RunSummary.to_dict): Prefect walks a flow's return value
