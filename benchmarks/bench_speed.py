@@ -46,7 +46,7 @@ def child(args: list[str], env: dict | None = None) -> tuple[float, int, subproc
     measurement runs in its own intermediate process that reports its child's peak.
     """
     probe = ("import resource, subprocess, sys, time, json\n"
-             "t = time.perf_counter(); p = subprocess.run(sys.argv[1:])\n"
+             "t = time.perf_counter(); p = subprocess.run([sys.executable, *sys.argv[1:]])\n"
              "print(json.dumps([time.perf_counter() - t,"
              " resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, p.returncode]),"
              " file=open(__import__('os').environ['BENCH_OUT'], 'w'))\n")

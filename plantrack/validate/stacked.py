@@ -31,6 +31,9 @@ import polars as pl
 from plantrack.validate.gx import run_suite, suite_digest
 
 FILE_COLUMN = "__file"
+# GX's results name a row by this one text column, "<file>:<row_number>" (with two index
+# columns, or numbers, a pair rule's failure cannot be written out as JSON and the rule errs)
+ROW_KEY = "__file_row"
 ROW_RULES = frozenset({
     "expect_column_values_to_not_be_null", "expect_column_values_to_be_in_set",
     "expect_column_values_to_be_between", "expect_column_pair_values_to_be_in_set",
@@ -149,8 +152,7 @@ def _row_result(stacked: dict, hits: list[dict], checked: int, column: str | Non
     return {"element_count": checked, "unexpected_count": len(hits),
             "unexpected_percent": 100.0 * len(hits) / checked if checked else 0.0,
             "partial_unexpected_list": unexpected[:PARTIAL], "unexpected_list": unexpected,
-            "unexpected_index_list": [{k: v for k, v in h.items() if k != FILE_COLUMN}
-                                      for h in hits],
+            "unexpected_index_list": hits,
             **({"observed_value": stacked["observed_value"]} if "observed_value" in stacked else {})}
 
 
@@ -175,7 +177,9 @@ def _split(exp: dict, res, frames: list[pl.DataFrame]) -> list[SplitResult]:
                 for _ in frames]
     by_file: dict[int, list[dict]] = {}
     for hit in res.result.get("unexpected_index_list") or []:
-        by_file.setdefault(int(hit[FILE_COLUMN]), []).append(hit)
+        n, _, row = str(hit[ROW_KEY]).partition(":")
+        own = {k: v for k, v in hit.items() if k not in (ROW_KEY, FILE_COLUMN)}
+        by_file.setdefault(int(n), []).append({**own, "row_number": int(row)})
     column = kwargs.get("column") or (kwargs.get("column_B") if exp["type"] != UNIQUE else None)
     if exp["type"] == UNIQUE:
         column = kwargs["column"]
@@ -193,9 +197,11 @@ def run_stacked(frames: list[pl.DataFrame], suite: dict, key: str | None = None)
     if len(frames) == 1 or not stackable(suite):
         return [run_suite(f, suite, suite_key=key) for f in frames]
     runnable = stacked_suite(suite)
-    stacked = pl.concat([f.with_columns(pl.lit(str(n)).alias(FILE_COLUMN))
+    stacked = pl.concat([f.with_columns(pl.lit(str(n)).alias(FILE_COLUMN),
+                                        (pl.lit(f"{n}:") + pl.col("row_number").cast(pl.String))
+                                        .alias(ROW_KEY))
                          for n, f in enumerate(frames)], how="vertical_relaxed")
-    result = run_suite(stacked, runnable, [FILE_COLUMN, "row_number"],
+    result = run_suite(stacked, runnable, ROW_KEY,
                        suite_key=f"stacked-{key or suite_digest(suite)}")
     by_position = {r.expectation_config.meta["stacked_position"]: r for r in result.results}
     skeleton = {k: v for k, v in result.to_json_dict().items()
