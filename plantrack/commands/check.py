@@ -13,7 +13,6 @@ from pathlib import Path
 from plantrack.cli import EXIT_ERRORS, EXIT_OK, EXIT_UNREADABLE, load_catalog, parse_quarter_arg, print_json
 from plantrack.issues import SEVERITY_LABEL, Issue
 from plantrack.settings import load_settings
-from plantrack.validate import FileVerdict, check_file
 
 ORDER = 30
 COLUMNS = (("单元格", 7), ("级别", 5), ("指标/任务", 10), ("填写内容", 16), ("应为", 18))
@@ -40,7 +39,7 @@ def clip(text: str, columns: int) -> str:
     return out + "…"
 
 
-def exit_code(verdict: FileVerdict) -> int:
+def exit_code(verdict) -> int:
     if verdict.unreadable is not None:
         return EXIT_UNREADABLE
     return EXIT_ERRORS if any(i.is_error for i in verdict.issues) else EXIT_OK
@@ -60,7 +59,7 @@ def _issue_lines(issue: Issue) -> list[str]:
     return lines
 
 
-def render_text(verdict: FileVerdict, catalog, path: Path) -> str:
+def render_text(verdict, catalog, path: Path) -> str:
     """A readable report in Chinese: the verdict, then the problems grouped by sheet."""
     issues = verdict.issues
     errors = sum(i.is_error for i in issues)
@@ -91,6 +90,8 @@ def render_text(verdict: FileVerdict, catalog, path: Path) -> str:
 
 
 def cmd_check(args) -> int:
+    from plantrack.validate import check_file  # reading and GX: only when a file is checked
+
     settings = load_settings()
     catalog = load_catalog(settings)
     quarter = parse_quarter_arg(args.quarter) if args.quarter else None

@@ -22,9 +22,11 @@ def run_flow(settings, quarter, inbox: Path | None, out: Path | None):
     """Run the quarterly flow in Prefect's embedded mode; return (message, run summary dict)."""
     configure_prefect(settings)
     from flows.quarterly import quarterly_run
+    from plantrack import live
 
-    state = quarterly_run(quarter=quarter.code, inbox=str(inbox) if inbox else None,
-                          out=str(out) if out else None, return_state=True)
+    with live.showing(live.wanted()):  # a bar on a terminal only: never in logs or pipes
+        state = quarterly_run(quarter=quarter.code, inbox=str(inbox) if inbox else None,
+                              out=str(out) if out else None, return_state=True)
     if not state.is_completed():
         raise CliError(f"季度流程未能完成（{state.name}）：{state.message}", code=1)
     return state.message, state.result()

@@ -73,10 +73,26 @@ class Brief:
         return CITY_TEMPLATE if self.kind == "city" else UNIT_TEMPLATE
 
 
+# A steward's 说明 or 进展说明 is shown in a brief only up to this many characters (the
+# tables show less still): a brief's size must not grow with what a steward pastes in.
+# The whole text stays in the warehouse and on the data-quality page.
+BRIEF_TEXT_LIMIT = 300
+CUT_MARK = "…（已截断，全文见数据质量页）"
+
+
+def clipped(text: str | None, limit: int = BRIEF_TEXT_LIMIT) -> str | None:
+    """``text`` cut to ``limit`` characters with the mark saying where the rest is."""
+    if text is None or len(text) <= limit:
+        return text
+    return text[:limit] + CUT_MARK
+
+
 def _decorate(row: dict, history: list[dict]) -> dict:
     """A mart row plus what the templates show: unit, target kind, badge, ratios, trend.
     (A row's ``tolerance`` is the one its 左右 target allows, 0 for other targets.)"""
     r = dict(row)
+    if "note" in r:
+        r["note"] = clipped(r["note"])
     r["uom"] = display_unit(r)
     r["target_note"] = target_note(r, r["tolerance"])
     r["css"] = STATUS_CLASS.get(r["status"], "nodata")
@@ -166,7 +182,7 @@ def _sections(catalog: Catalog, rows: list[dict], milestones: list[dict]) -> lis
 
 def _milestone_detail(m: dict) -> str:
     if m["units_responsible"] <= 1:
-        return m["note"] or ""
+        return clipped(m["note"]) or ""
     parts = [("已完成", m["units_done"]), ("推进中", m["units_in_progress"]),
              ("未启动", m["units_not_started"]), ("待核", m["units_unclear"]),
              ("未报送", m["units_not_reported"])]
@@ -234,6 +250,7 @@ def _common(catalog: Catalog, quarter: Quarter, issuer: str, rows: list[dict],
     behind = _behind(rows)
     for m in milestones:
         m["detail"] = _milestone_detail(m)
+        m["note"] = clipped(m.get("note"))
     return {
         "quarter_label": quarter.label, "issuer": issuer,
         "document_number": catalog.document_number, "plan_title": catalog.title,

@@ -16,7 +16,14 @@ The modules, in the order a file meets them: ``check`` (one file, end to end),
 """
 
 from plantrack.issues import make_issue
-from plantrack.validate.check import FileVerdict, check_file, unreadable_issue, validate_submission
+from plantrack.validate.check import (
+    FileVerdict,
+    check_file,
+    check_files,
+    unreadable_issue,
+    validate_submission,
+    validate_submissions,
+)
 from plantrack.validate.checks import CHECKS, FILE_LEVEL, RATIO_UNITS, cell_position, shown_number
 from plantrack.validate.cross_file import cross_file_issues, with_cross_file_checks
 from plantrack.validate.gx import add_lookup_columns, ephemeral_context, load_suite, run_suite
@@ -26,8 +33,8 @@ from plantrack.validate.verdict import PYTHON_SUITE, Validation, with_issues
 
 __all__ = [
     "CHECKS", "FILE_LEVEL", "PYTHON_SUITE", "RATIO_UNITS", "STOCK_JUMP", "FileVerdict",
-    "Validation", "add_lookup_columns", "cell_position", "check_file", "cross_file_issues",
+    "Validation", "add_lookup_columns", "cell_position", "check_file", "check_files", "cross_file_issues",
     "ephemeral_context", "history_issues", "load_suite", "make_issue", "previous_values",
     "run_suite", "shown_number", "stage_values", "table_layout", "unreadable_issue",
-    "validate_submission", "with_cross_file_checks", "with_history", "with_issues",
+    "validate_submission", "validate_submissions", "with_cross_file_checks", "with_history", "with_issues",
 ]

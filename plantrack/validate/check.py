@@ -18,8 +18,15 @@ from plantrack.template import DATA_SHEET
 from plantrack.validate.checks import SUPERSEDED_READER_CODES
 from plantrack.validate.history import with_history
 from plantrack.validate.identity import identity_issues
-from plantrack.validate.indicators import TableContext, check_indicators, stage_values, table_layout
-from plantrack.validate.milestones import check_milestones, milestone_frame
+from plantrack.validate.indicators import (
+    TableContext,
+    indicator_job,
+    indicator_outcome,
+    stage_values,
+    table_layout,
+)
+from plantrack.validate.milestones import milestone_frame, milestone_job, milestone_outcome
+from plantrack.validate.stacked import run_many
 from plantrack.validate.verdict import Validation, split_rows
 from transforms.cleaning import DATA_HEADER_SYNONYMS, DATA_LOOSE_RULES
 
@@ -40,6 +47,26 @@ def validate_submission(sub: Submission, catalog: Catalog, quarter: Quarter | No
     (``previous_values``); without it the history checks are skipped. ``file_name``:
     the name the steward sent, when ``sub.path`` is another copy (the archive).
     """
+    [v] = validate_submissions([(sub, file_name, previous)], catalog, quarter, suites_dir)
+    return v
+
+
+@dataclass
+class _Pending:
+    """One file between its Python checks and its suites' results."""
+
+    sub: Submission
+    v: Validation
+    base: dict
+    issues: list[Issue]
+    previous: dict[str, float] | None
+    ctx: TableContext | None = None
+    indicator_job: tuple | None = None
+    milestone_job: tuple | None = None
+
+
+def _prepare(sub: Submission, catalog: Catalog, quarter: Quarter | None, suites_dir: Path,
+             file_name: str | None, previous: dict[str, float] | None) -> _Pending:
     sheet = sub.rows["sheet"][0] if sub.rows.height else DATA_SHEET
     unit = sub.identity.unit
     name = file_name or sub.path.name
@@ -50,24 +77,51 @@ def validate_submission(sub: Submission, catalog: Catalog, quarter: Quarter | No
     v = Validation(unit=unit, file=name, sheet=sheet,
                    staged=stage_values(sub.rows, catalog),
                    staged_milestones=milestone_frame(sub.milestones))
-    results, gx_results = [], []
+    p = _Pending(sub, v, base, issues, previous)
     if unit is not None and catalog.indicators_for(unit):
         # a missing suite file raises: stale suites are a deployment error (`make suites`),
         # never a reason to load figures unchecked
         suite_path = suites_dir / f"submission_{unit}.json"
         header_row, letters = table_layout(sub.cells, sheet, DATA_HEADER_SYNONYMS,
                                            DATA_LOOSE_RULES, "indicator_id")
-        ctx = TableContext(catalog, base, letters, header_row)
-        found, results, gx_results, totals = check_indicators(v.staged, ctx, suite_path)
+        p.ctx = TableContext(catalog, base, letters, header_row)
+        p.indicator_job = indicator_job(v.staged, p.ctx, suite_path)
+    if unit is not None:
+        p.milestone_job = milestone_job(v.staged_milestones, suites_dir)
+    return p
+
+
+def _finish(p: _Pending, catalog: Catalog, indicator_result, milestone_result) -> Validation:
+    v, issues, results, gx_results = p.v, p.issues, [], []
+    if p.indicator_job is not None:
+        found, results, gx_results, totals = indicator_outcome(v.staged, p.ctx, p.indicator_job,
+                                                               indicator_result)
         issues += found
         v = dataclasses.replace(v, city_total_ids=totals)
-    if unit is not None:
-        found, ms_results, ms_gx = check_milestones(sub, v.staged_milestones, suites_dir, base)
+    if p.milestone_job is not None:
+        found, ms_results, ms_gx = milestone_outcome(p.sub, v.staged_milestones, p.base,
+                                                     p.milestone_job[1], milestone_result)
         issues += found
         results, gx_results = results + ms_results, gx_results + ms_gx
     v = split_rows(dataclasses.replace(v, issues=issues, expectation_results=results,
                                        gx_results=gx_results))
-    return with_history(v, catalog, previous) if previous else v
+    return with_history(v, catalog, p.previous) if p.previous else v
+
+
+def validate_submissions(items: list[tuple[Submission, str | None, dict[str, float] | None]],
+                         catalog: Catalog, quarter: Quarter | None,
+                         suites_dir: Path) -> list[Validation]:
+    """``validate_submission`` for many files at once: (submission, file name, previous) each.
+
+    The verdicts are the same as one by one; the suites run once per suite and set of
+    columns over the stacked rows of all the files (``stacked.run_many``).
+    """
+    pending = [_prepare(sub, catalog, quarter, suites_dir, name, previous)
+               for sub, name, previous in items]
+    jobs = [job for p in pending for job in (p.indicator_job, p.milestone_job) if job is not None]
+    results = iter(run_many(jobs))
+    return [_finish(p, catalog, next(results) if p.indicator_job is not None else None,
+                    next(results) if p.milestone_job is not None else None) for p in pending]
 
 
 @dataclass
@@ -100,3 +154,20 @@ def check_file(path: Path, catalog: Catalog, quarter: Quarter | None, suites_dir
         return FileVerdict(None, None, unreadable_issue(name, exc, catalog.units))
     return FileVerdict(sub, validate_submission(sub, catalog, quarter, suites_dir, previous,
                                                 file_name=name))
+
+
+def check_files(files: list[tuple[Path, str]], catalog: Catalog, quarter: Quarter,
+                suites_dir: Path) -> list[FileVerdict]:
+    """``check_file`` for many (path, display name) at once: read each, validate them together."""
+    read: list[Submission | Issue] = []
+    for path, name in files:
+        try:
+            read.append(read_submission(path, catalog.units, display_name=name,
+                                        indicator_units={i.id: i.unit for i in catalog.indicators}))
+        except UnreadableFile as exc:
+            read.append(unreadable_issue(name, exc, catalog.units))
+    subs = [(r, name, None) for r, (_, name) in zip(read, files, strict=True)
+            if isinstance(r, Submission)]
+    validations = iter(validate_submissions(subs, catalog, quarter, suites_dir))
+    return [FileVerdict(r, next(validations)) if isinstance(r, Submission)
+            else FileVerdict(None, None, r) for r in read]

@@ -1,14 +1,21 @@
 """Great Expectations: load a committed suite, run it on a frame, read its results.
 
 GX is imported only inside these functions: importing plantrack (``plantrack check``,
-the CLI) does not pay for it until a suite runs.
+the CLI) does not pay for it until a suite runs. Its fixed costs are paid once per
+thread, not per call: the in-memory context with its pandas batch definition, and
+each suite's GX objects (``_thread_gx``). A validation's own cost is almost all per
+expectation, not per row, which is why the quarterly run validates many files in one
+call (``plantrack.validate.stacked``).
 """
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import json
 import logging
 import os
+import threading
 from pathlib import Path
 
 import polars as pl
@@ -19,7 +26,18 @@ log = logging.getLogger("plantrack.validate")
 
 
 def suite_data(path: Path) -> dict:
+    """The parsed suite file, read once per version of the file (callers must not change it)."""
+    stat = path.stat()
+    return _suite_data(path, stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=64)
+def _suite_data(path: Path, mtime_ns: int, size: int) -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
+
+
+def suite_digest(data: dict) -> str:
+    return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def load_suite(path: Path | dict):
@@ -54,21 +72,47 @@ def ephemeral_context():
     return gx.get_context(mode="ephemeral", project_config=config)
 
 
-def run_suite(frame: pl.DataFrame, suite: Path | dict, index_column: str = "row_number"):
-    """Validate a DataFrame with a suite; one fresh GX context per call (thread safe).
+_local = threading.local()
+
+
+def _thread_gx():
+    """This thread's GX context state: (batch definition, {suite digest: ExpectationSuite}).
+
+    One context per thread, kept for the process: GX's context and batch objects are not
+    meant to be shared between threads, and building them costs more than a validation.
+    """
+    state = getattr(_local, "gx", None)
+    if state is None:
+        definition = (ephemeral_context().data_sources.add_pandas("submission")
+                      .add_dataframe_asset("rows").add_batch_definition_whole_dataframe("whole"))
+        state = _local.gx = (definition, {})
+    return state
+
+
+def cached_suite(data: dict, key: str | None = None):
+    """This thread's ExpectationSuite for the suite ``data`` (built once per content)."""
+    _, suites = _thread_gx()
+    key = key or suite_digest(data)
+    if key not in suites:
+        suites[key] = load_suite(data)
+    return suites[key]
+
+
+def run_suite(frame: pl.DataFrame, suite: Path | dict, index_column: str | list[str] = "row_number",
+              *, suite_key: str | None = None):
+    """Validate a DataFrame with a suite, on this thread's context (thread safe).
 
     Returns GX's ExpectationSuiteValidationResult (``.results`` holds one per expectation).
+    ``suite_key``: the suite's digest when the caller knows it (saves hashing it again).
     """
     data = suite if isinstance(suite, dict) else suite_data(suite)
-    batch = (
-        ephemeral_context().data_sources.add_pandas("submission")
-        .add_dataframe_asset("rows")
-        .add_batch_definition_whole_dataframe("whole")
-        .get_batch(batch_parameters={"dataframe": frame.to_pandas()})
-    )
+    definition, _ = _thread_gx()
+    batch = definition.get_batch(batch_parameters={"dataframe": frame.to_pandas()})
+    index = [index_column] if isinstance(index_column, str) else index_column
     return batch.validate(
-        load_suite(data),
-        result_format={"result_format": "COMPLETE", "unexpected_index_column_names": [index_column]},
+        cached_suite(data, suite_key),
+        result_format={"result_format": "COMPLETE", "unexpected_index_column_names": index,
+                       "return_unexpected_index_query": False},
     )
 
 

@@ -194,14 +194,24 @@ def _gx_frame(staged: pl.DataFrame, suite: dict, letters: dict[str, str]) -> pl.
     return add_lookup_columns(staged.select(keep), suite)
 
 
-def check_indicators(staged: pl.DataFrame, ctx: TableContext, suite_path: Path):
-    """(issues, result rows, GX results as JSON, city-total indicator ids) of the unit's suite."""
+def indicator_job(staged: pl.DataFrame, ctx: TableContext, suite_path: Path) -> tuple[pl.DataFrame, dict]:
+    """(the frame the unit's suite checks, the suite): what a GX run needs for this file."""
     suite = suite_data(suite_path)
-    frame = _gx_frame(staged, suite, ctx.letters)
-    result = run_suite(frame, suite)
+    return _gx_frame(staged, suite, ctx.letters), suite
+
+
+def indicator_outcome(staged: pl.DataFrame, ctx: TableContext, job: tuple[pl.DataFrame, dict], result):
+    """(issues, result rows, GX results as JSON, city-total indicator ids) from the suite's result."""
+    frame, suite = job
     looked_up = [c for c in frame.columns if c not in staged.columns]
     rows = {r["row_number"]: r for r in staged.join(
         frame.select("row_number", *looked_up), on="row_number", how="left").iter_rows(named=True)}
     issues = _parse_warnings(staged, ctx) + _issues_from_results(result.results, rows, ctx)
     return (issues, [result_row(suite["name"], r) for r in result.results],
             [result.to_json_dict()], tuple(suite["meta"].get("city_total_indicators", ())))
+
+
+def check_indicators(staged: pl.DataFrame, ctx: TableContext, suite_path: Path):
+    """(issues, result rows, GX results as JSON, city-total indicator ids) of the unit's suite."""
+    job = indicator_job(staged, ctx, suite_path)
+    return indicator_outcome(staged, ctx, job, run_suite(*job))

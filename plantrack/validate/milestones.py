@@ -44,14 +44,20 @@ def _milestone_issue(code: str, severity: Severity, row: dict, letters: dict[str
                       expected="模板中的任务编号（每项任务一行）", **base)
 
 
-def check_milestones(sub: Submission, frame: pl.DataFrame, suites_dir: Path,
-                      base: dict) -> tuple[list[Issue], list[dict], list[dict]]:
+MILESTONE_COLUMNS = ("row_number", "milestone_id", "status", "support")
+
+
+def milestone_job(frame: pl.DataFrame, suites_dir: Path) -> tuple[pl.DataFrame, dict] | None:
+    """(the frame the milestone suite checks, the suite), or None when there are no task rows."""
     if not frame.height:
-        return [], [], []
+        return None
+    return frame.select(*MILESTONE_COLUMNS), suite_data(suites_dir / "milestones.json")
+
+
+def milestone_outcome(sub: Submission, frame: pl.DataFrame, base: dict, suite: dict,
+                      result) -> tuple[list[Issue], list[dict], list[dict]]:
     _, letters = table_layout(sub.cells, MILESTONE_SHEET, MILESTONE_HEADER_SYNONYMS,
                               MILESTONE_LOOSE_RULES, "milestone_id")
-    suite = suite_data(suites_dir / "milestones.json")
-    result = run_suite(frame.select("row_number", "milestone_id", "status", "support"), suite)
     rows = {r["row_number"]: r for r in frame.iter_rows(named=True)}
     m_base = {**base, "sheet": MILESTONE_SHEET}
     issues = []
@@ -60,3 +66,11 @@ def check_milestones(sub: Submission, frame: pl.DataFrame, suites_dir: Path,
         issues += [_milestone_issue(cfg.meta["code"], expectation_severity(cfg), rows[n], letters, m_base)
                    for n in failed_hits(res) or []]
     return issues, [result_row(suite["name"], r) for r in result.results], [result.to_json_dict()]
+
+
+def check_milestones(sub: Submission, frame: pl.DataFrame, suites_dir: Path,
+                      base: dict) -> tuple[list[Issue], list[dict], list[dict]]:
+    job = milestone_job(frame, suites_dir)
+    if job is None:
+        return [], [], []
+    return milestone_outcome(sub, frame, base, job[1], run_suite(*job))
