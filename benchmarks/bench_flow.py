@@ -97,7 +97,7 @@ def run_direct(files: list[Path], home: Path, catalog, quarter) -> dict[str, flo
         pipeline.load(con, pipeline.new_run_id(quarter), quarter, catalog, outcomes, settings)
         t2 = time.perf_counter()
         pipeline.render_briefs(con, catalog, quarter, settings.quarter_out(quarter.code),
-                               settings.issuer, settings.font_cache)
+                               catalog.issuer, settings.font_cache)
         t3 = time.perf_counter()
     finally:
         con.close()

@@ -111,18 +111,6 @@ class Catalog:
     baselines: list[Baseline] = field(default_factory=list)
 
     # -- lookups -----------------------------------------------------------
-    def outside_plan(self, quarter) -> str:
-        """A Chinese message when ``quarter`` is not in the plan's year ('' when it is).
-
-        A plan's targets are for its year: a 2022 quarter judged against the 2021 plan
-        would brief leadership on the wrong targets, so runs and templates refuse it.
-        """
-        if not self.year or quarter.year == self.year:
-            return ""
-        return (f"{quarter.label}不在《{self.title}》的年度内：该计划只有{self.year}年的目标。"
-                f"请先载入{quarter.year}年的工作要点（plantrack plan extract，见 docs/catalog.md），"
-                f"或指定{self.year}年的季度（如 {self.year}Q2）。")
-
     def indicator(self, indicator_id: str) -> Indicator:
         return self.indicators_by_id[indicator_id]
 
@@ -361,6 +349,13 @@ def load_catalog(
     return cat
 
 
-def catalog_from_settings(settings) -> Catalog:
-    return load_catalog(settings.catalog_path, settings.units_path,
-                        settings.allocation_path, settings.baselines_path)
+def catalog_from_settings(settings, year: int | None = None) -> Catalog:
+    """The catalog of the ready plan of ``year`` (default: the newest ready plan).
+
+    Commands and flows take the plan from the quarter (``plantrack.plans.catalog_for_quarter``);
+    this is for callers without a quarter, such as fixture makers and benchmarks.
+    """
+    from plantrack import plans
+
+    plan = plans.default_plan(settings) if year is None else plans.ready_plan(settings, year)
+    return plan.catalog
