@@ -55,6 +55,7 @@ class Indicator:
     units: tuple[str, ...]
     stretch: float | None = None
     range_max: float | None = None
+    continues: str = ""  # last year's indicator id this one carries on (docs/catalog.md)
 
     kind = "indicator"
 
@@ -233,6 +234,7 @@ def _indicator(raw: dict, units, groups, pacing, problems: list[str]) -> Indicat
         cumulative=bool(raw["cumulative"]), additive=bool(raw["additive"]),
         pacing=raw["pacing"], units=_expand_units(raw["units"], units, groups, where, problems),
         stretch=_number(raw.get("stretch")), range_max=_number(raw.get("range_max")),
+        continues=str(raw.get("continues", "")),
     )
 
 

@@ -20,6 +20,7 @@ import duckdb
 
 from plantrack.catalog import Catalog
 from plantrack.catalog_tables import refresh_catalog_tables
+from plantrack.plans import previous_catalog
 from plantrack.fixit import write_fixit
 from plantrack.issues import Issue
 from plantrack.landing import (
@@ -186,7 +187,8 @@ def load(con: duckdb.DuckDBPyConnection, run_id: str, quarter: Quarter, catalog:
                                  [(o.received.submission_id, o.validation) for o in judged])
         refresh_catalog_tables(con, catalog, settings.thresholds.behind,
                                settings.thresholds.severely_behind,
-                               settings.thresholds.approx_tolerance)
+                               settings.thresholds.approx_tolerance,
+                               previous=previous_catalog(settings, catalog.year))
     return checked
 
 

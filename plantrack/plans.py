@@ -136,6 +136,17 @@ def catalog_for_quarter(settings: Settings, quarter) -> Catalog:
     return ready_plan(settings, quarter.year).catalog
 
 
+def previous_catalog(settings: Settings, year: int) -> Catalog | None:
+    """Last year's catalog when its plan loads (for indicators that carry on), else None."""
+    plan = known_plans(settings).get(year - 1)
+    if plan is None:
+        return None
+    try:
+        return plan.catalog
+    except (CatalogError, OSError, KeyError, TypeError, ValueError):
+        return None
+
+
 def default_plan(settings: Settings) -> Plan:
     """The newest ready plan (for callers that have no quarter, e.g. ``plantrack check``
     on a file that names none)."""

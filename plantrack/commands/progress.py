@@ -61,7 +61,7 @@ def cmd_progress(args) -> int:
         con = progress.open_warehouse(settings.warehouse_path)
         try:
             progress.require_quarter(con, quarter)
-            unit = progress.resolve_unit(con, args.unit) if args.unit else None
+            unit = progress.resolve_unit(con, args.unit, quarter.year) if args.unit else None
             doc = progress.progress_document(con, quarter, unit)
         finally:
             con.close()

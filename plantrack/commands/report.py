@@ -49,11 +49,11 @@ def _render(con, catalog, quarter, out_dir: Path, settings, unit: str | None) ->
     from plantrack import report
 
     if unit:
-        code = prog.resolve_unit(con, unit)["unit"]
+        code = prog.resolve_unit(con, unit, quarter.year)["unit"]
         progress(f"生成{quarter.label}简报：{unit} → {out_dir}")
         return report.render_unit_briefs(con, catalog, quarter, out_dir, catalog.issuer,
                                          settings.font_cache, units=[code])
-    units = prog.units_with_targets(con)
+    units = prog.units_with_targets(con, quarter.year)
     progress(f"生成{quarter.label}简报：全市及{len(units)}个单位 → {out_dir}"
              "（首次运行需准备字体，约需半分钟）")
     return report.render_quarter_briefs(con, catalog, quarter, out_dir, catalog.issuer,

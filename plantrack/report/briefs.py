@@ -86,15 +86,16 @@ def _decorate(row: dict, history: list[dict]) -> dict:
     return r
 
 
-def _plan_targets(con: duckdb.DuckDBPyConnection) -> dict[str, float | None]:
-    """Each indicator's target as the plan writes it (for increase_by: the step)."""
-    return dict(con.execute("select indicator_id, plan_target from mart_plan_targets").fetchall())
+def _plan_targets(con: duckdb.DuckDBPyConnection, year: int) -> dict[str, float | None]:
+    """Each indicator's target as the year's plan writes it (for increase_by: the step)."""
+    return dict(con.execute("select indicator_id, plan_target from mart_plan_targets "
+                            "where plan_year = ?", [year]).fetchall())
 
 
 def _decorated_rows(con: duckdb.DuckDBPyConnection, rows: list[dict], quarter: Quarter,
                     scope: str) -> list[dict]:
     history = progress.trends(con, quarter, scope)
-    plan = _plan_targets(con)
+    plan = _plan_targets(con, quarter.year)
     out = []
     for row in rows:
         # the target note words every scope's target as the plan (the city) does
@@ -274,7 +275,7 @@ def unit_brief(con: duckdb.DuckDBPyConnection, catalog: Catalog, quarter: Quarte
     """One unit's brief: its own targets, status, share of the city's shortfall, its data.
     ``rows``: the unit's progress rows, when the caller has fetched them already."""
     progress.require_quarter(con, quarter)
-    info = progress.resolve_unit(con, unit)
+    info = progress.resolve_unit(con, unit, quarter.year)
     if rows is None:
         rows = progress.unit_progress(con, quarter.code, info["unit"])
     rows = _decorated_rows(con, rows, quarter, info["unit"])

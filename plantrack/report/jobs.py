@@ -127,7 +127,8 @@ def unit_jobs(con: duckdb.DuckDBPyConnection, catalog: Catalog, quarter: Quarter
               unit_rows: list[dict] | None = None) -> list[RenderJob]:
     """A job per unit that has targets (or per unit named); ``unit_rows``: every unit's
     progress rows when the caller has them already (one query instead of one per unit)."""
-    chosen = [progress.resolve_unit(con, u) for u in units] if units else progress.units_with_targets(con)
+    chosen = ([progress.resolve_unit(con, u, quarter.year) for u in units] if units
+              else progress.units_with_targets(con, quarter.year))
     by_unit: dict[str, list[dict]] = {}
     for r in unit_rows if unit_rows is not None else progress.unit_progress(con, quarter.code):
         by_unit.setdefault(r["unit"], []).append(r)
