@@ -8,6 +8,7 @@ with every problem listed, not the first one.
 from __future__ import annotations
 
 import csv
+import re
 import tomllib
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
@@ -112,6 +113,16 @@ class Catalog:
     baselines: list[Baseline] = field(default_factory=list)
 
     # -- lookups -----------------------------------------------------------
+    @property
+    def short_title(self) -> str:
+        """The title without its year (全市科技工作要点): what briefs and file names are called."""
+        return re.sub(r"^\s*\d{4}\s*年(度)?", "", self.title).strip() or self.title
+
+    @property
+    def brief_name(self) -> str:
+        """The brief's name without scope (科技工作要点落实情况简报), for mastheads and unit briefs."""
+        return f"{self.short_title.removeprefix('全市')}落实情况简报"
+
     def indicator(self, indicator_id: str) -> Indicator:
         return self.indicators_by_id[indicator_id]
 

@@ -20,7 +20,6 @@ import duckdb
 
 from plantrack.catalog import Catalog
 from plantrack.catalog_tables import refresh_catalog_tables
-from plantrack.plans import previous_catalog
 from plantrack.fixit import write_fixit
 from plantrack.issues import Issue
 from plantrack.landing import (
@@ -32,6 +31,7 @@ from plantrack.landing import (
     record_unreadable,
 )
 from plantrack.periods import Quarter, parse_quarter
+from plantrack.plans import previous_catalog
 from plantrack.publish import PublishResult
 from plantrack.quality import (
     build_data_docs,

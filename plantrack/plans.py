@@ -14,12 +14,14 @@ up); only a ready plan is run, templated or reported on. See docs/plans.md.
 
 from __future__ import annotations
 
+import re
+import shutil
 import tomllib
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from plantrack.catalog import Catalog, CatalogError, load_catalog
+from plantrack.catalog import Catalog, CatalogError, Unit, load_catalog
 from plantrack.settings import PLANS_DIR, Settings
 
 DRAFT = "draft"
@@ -62,6 +64,10 @@ class Plan:
     @property
     def quarters(self) -> list[str]:
         return [f"{self.year}Q{n}" for n in (1, 2, 3, 4)]
+
+    def load_targets(self) -> Catalog:
+        """The catalog without its allocation (for drafting the allocation workbook)."""
+        return load_catalog(self.catalog_path, self.units_path, None, self.baselines_path)
 
     def load(self) -> Catalog:
         """The plan's catalog with its allocation and baselines (CatalogError if it contradicts itself)."""
@@ -284,8 +290,14 @@ def check_plan(plan: Plan) -> PlanCheck:
                 problems.append(_catalog_problem(message))
         except (KeyError, TypeError, ValueError) as exc:
             problems.append(PlanProblem("error", "catalog", f"catalog.toml 的条目不完整：{exc}"))
-    if result.catalog is not None:
-        problems += _baseline_warnings(result.catalog)
+    warn_on = result.catalog
+    if warn_on is None and plan.units_path.is_file():
+        try:  # the allocation may be what is wrong: the start levels can still be checked
+            warn_on = load_catalog(plan.catalog_path, plan.units_path, None, plan.baselines_path)
+        except (CatalogError, KeyError, TypeError, ValueError):
+            warn_on = None
+    if warn_on is not None:
+        problems += _baseline_warnings(warn_on)
     result.problems = problems
     return result
 
@@ -303,3 +315,134 @@ def ensure_suites(plan: Plan, catalog: Catalog | None = None) -> list[Path]:
     if current == files:
         return []
     return write_suites(catalog, plan.suites_dir)
+
+
+# -- drafting and reviewing ----------------------------------------------------------
+
+def _toml_value(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    text = str(value).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+    return f'"{text}"'
+
+
+def _toml_table(header: str, entry: dict) -> str:
+    lines = [header] + [f"{k} = {_toml_value(v)}" for k, v in entry.items() if v is not None]
+    return "\n".join(lines) + "\n"
+
+
+_DOC_NUMBER = re.compile(r"[\u4e00-\u9fff]{1,6}[〔\[（(]\d{4}[〕\]）)]\s*\d+\s*号")
+_ISSUER = re.compile(r"^\s*([\u4e00-\u9fff]{2,30}(?:局|委员会|委|办公室|厅|政府|管委会))\s*$", re.M)
+_TITLE = re.compile(r"^\s*(\S{0,30}(?:工作要点|工作计划|实施方案|工作安排))\s*$", re.M)
+
+
+def draft_catalog_toml(text: str, year: int, units: dict[str, Unit]) -> str:
+    """A draft catalog (TOML) of a plan text: every entry ``review = "draft"`` with why.
+
+    The adapter between the extractor (``plantrack.extract.extract_catalog``) and the
+    catalog format of docs/catalog.md; responsible units are guessed (additive targets
+    go to every district-level unit, the others to the bureau) and marked as guesses.
+    """
+    from plantrack.extract import extract_catalog
+
+    entries = extract_catalog(text)
+    head = text[:600]
+    doc = _DOC_NUMBER.search(head)
+    issuer = _ISSUER.search(head)
+    title = _TITLE.search(head)
+    bureau = [u.code for u in units.values() if u.kind == "bureau"][:1]
+    districts = [u.code for u in units.values() if u.kind != "bureau"]
+    out = [f"# Draft catalog drafted by plantrack plan init from plan.txt ({year}).\n"
+           "# Review every entry against the text, then: plantrack plan approve --year "
+           f"{year} ID… (or --all). See docs/plans.md.\n\n",
+           _toml_table("", {
+               "catalog_version": f"{year}.draft", "year": year,
+               "title": title.group(1) if title else f"{year}年工作要点",
+               "issuer": issuer.group(1) if issuer else "",
+               "document_number": doc.group(0) if doc else "",
+           }).lstrip("\n"),
+           "\n[pacing]\nlinear = [0.25, 0.5, 0.75, 1.0]\nback_loaded = [0.1, 0.3, 0.6, 1.0]\n"
+           "q4 = [0.0, 0.0, 0.2, 1.0]\nyear_end = []\n"]
+    for e in entries:
+        reasons = ["提取结果须对照原文核对"]
+        if e["kind"] == "indicator":
+            additive = bool(e.get("additive"))
+            chosen = districts if additive and districts else (bureau or districts[:1])
+            reasons.append("填报单位为推测（可加指标分给各区县，其余给本局）")
+            entry = {k: e.get(k) for k in ("id", "section", "item", "subtask", "text", "name",
+                                           "unit", "target", "stretch", "range_max", "qualifier",
+                                           "cumulative", "additive", "pacing")}
+            entry["pacing"] = entry["pacing"] or "linear"
+            entry["units"] = chosen
+            entry.update(review=DRAFT, review_reason="；".join(reasons))
+            out.append("\n" + _toml_table("[[indicator]]", entry))
+        else:
+            entry = {k: e.get(k) for k in ("id", "section", "item", "subtask", "text", "name")}
+            entry["units"] = bureau or districts[:1]
+            entry.update(review=DRAFT, review_reason="；".join([*reasons, "责任单位为推测"]))
+            out.append("\n" + _toml_table("[[milestone]]", entry))
+    return "".join(out)
+
+
+def init_plan(settings: Settings, text_path: Path, year: int, units_path: Path | None) -> Plan:
+    """Draft the year's plan from its text into the plans directory (plan.txt, units.toml,
+    catalog.toml). Units come from ``units_path`` or last year's plan."""
+    from plantrack.catalog import load_units
+    from plantrack.extract import read_plan_text
+
+    folder = new_plan_folder(settings, year)
+    if (folder / "catalog.toml").exists():
+        raise PlanError(f"{folder} 中已有{year}年的计划。如要重新起草，请先移走该文件夹。")
+    if units_path is None:
+        last = known_plans(settings).get(year - 1)
+        if last is None or not last.units_path.is_file():
+            raise PlanError(f"没有{year - 1}年的计划可以沿用填报单位：请用 --units 指定填报单位文件"
+                            "（格式见 docs/plans.md）。")
+        units_path = last.units_path
+    try:
+        units, _groups = load_units(units_path)
+    except CatalogError as exc:
+        raise PlanError(str(exc)) from exc
+    if not units:
+        raise PlanError(f"{units_path} 中没有任何填报单位（[[unit]]）。")
+    text = read_plan_text(text_path)
+    draft = draft_catalog_toml(text, year, units)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "plan.txt").write_text(text, encoding="utf-8")
+    shutil.copyfile(units_path, folder / "units.toml")
+    (folder / "catalog.toml").write_text(draft, encoding="utf-8")
+    return Plan(year, folder)
+
+
+_BLOCK = re.compile(r"^\[\[(indicator|milestone)\]\]\s*$", re.M)
+_REVIEW_LINE = re.compile(r'^review(?:_reason)?\s*=.*\n?', re.M)
+_ID_LINE = re.compile(r'^id\s*=\s*"([^"]*)"', re.M)
+
+
+def approve(plan: Plan, ids: list[str] | None) -> list[str]:
+    """Mark draft entries reviewed (``ids`` None: every draft); return the ids approved.
+    The catalog's text is edited in place, so comments and hand edits stay."""
+    if plan.builtin:
+        raise PlanError(f"{plan.year}年的计划是内置示例，不能修改。")
+    text = plan.catalog_path.read_text(encoding="utf-8")
+    starts = [m.start() for m in _BLOCK.finditer(text)]
+    pieces = [text[: starts[0] if starts else len(text)]]
+    approved, known = [], set()
+    for n, start in enumerate(starts):
+        block = text[start: starts[n + 1] if n + 1 < len(starts) else len(text)]
+        found = _ID_LINE.search(block)
+        eid = found.group(1) if found else ""
+        known.add(eid)
+        if re.search(r'^review\s*=\s*"draft"', block, re.M) and (ids is None or eid in ids):
+            block = _REVIEW_LINE.sub("", block)
+            approved.append(eid)
+        pieces.append(block)
+    unknown = [i for i in ids or [] if i not in known]
+    if unknown:
+        raise PlanError(f"{plan.year}年的计划中没有这些编号：{'、'.join(unknown)}")
+    plan.catalog_path.write_text("".join(pieces), encoding="utf-8")
+    return approved

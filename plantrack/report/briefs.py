@@ -67,6 +67,7 @@ class Brief:
     quarantined: list[dict] = field(default_factory=list)
     refused: list[dict] = field(default_factory=list)
     issues: list[dict] = field(default_factory=list)
+    masthead: str = ""  # the plan's brief name (Catalog.brief_name)
 
     @property
     def template(self) -> str:
@@ -238,6 +239,7 @@ def _common(catalog: Catalog, quarter: Quarter, issuer: str, rows: list[dict],
     return {
         "quarter_label": quarter.label, "issuer": issuer,
         "document_number": catalog.document_number, "plan_title": catalog.title,
+        "masthead": catalog.brief_name,
         "date": format_date(report_date(quarter)), "deadline": format_deadline(deadline),
         "status_chart": status_chart(counts),
         "behind": behind, "behind_chart": behind_chart(behind), "compact": len(behind) >= COMPACT_FROM,
@@ -262,7 +264,7 @@ def city_brief(con: duckdb.DuckDBPyConnection, catalog: Catalog, quarter: Quarte
                      deadline or submission_deadline(quarter), tz)
     common["lead"][0] = f"截至{quarter.label}末，" + common["lead"][0]
     return Brief(
-        kind="city", title="全市科技工作要点落实情况简报", scope="全市", recipient="局领导",
+        kind="city", title=f"{catalog.short_title}落实情况简报", scope="全市", recipient="局领导",
         units=_unit_table(unit_rows), comparison=_unit_comparison(unit_rows),
         quarantined=progress.quarantined_values(con, quarter.code),
         refused=_refused(progress.refused_files(con, quarter.code), tz), **common,
@@ -286,7 +288,7 @@ def unit_brief(con: duckdb.DuckDBPyConnection, catalog: Catalog, quarter: Quarte
     common["lead"][0] = f"截至{quarter.label}末，{info['name']}" + common["lead"][0]
     common["lead"][2] = _unit_submission_sentence(common["submissions"])
     return Brief(
-        kind="unit", title=f"{info['name']}科技工作要点落实情况简报", scope=info["name"],
+        kind="unit", title=f"{info['name']}{catalog.brief_name}", scope=info["name"],
         recipient=info["office"],
         quarantined=progress.quarantined_values(con, quarter.code, info["unit"]),
         refused=_refused(progress.refused_files(con, quarter.code, info["unit"]), tz),
