@@ -140,6 +140,15 @@ def trends(con: duckdb.DuckDBPyConnection, quarter: Quarter, scope: str) -> dict
     return out
 
 
+def last_year_values(con: duckdb.DuckDBPyConnection, quarter: str, scope: str) -> dict[str, float]:
+    """Last year's figure at the same quarter of each indicator that continues one of last
+    year's (mart_last_year_values), by this year's indicator id."""
+    return {r["indicator_id"]: r["last_year_actual"] for r in _rows(con, """
+        select indicator_id, last_year_actual from mart_last_year_values
+        where quarter = ? and scope = ?
+    """, [quarter, scope])}
+
+
 def status_counts(rows: list[dict]) -> dict[str, int]:
     counts = {s: 0 for s in STATUS_ORDER}
     for r in rows:

@@ -144,7 +144,11 @@ def _demo_quarter(settings, quarter: Quarter, inbox: Path) -> None:
 
 @pytest.mark.flow
 def test_a_year_rollover_in_one_warehouse(home, settings, tmp_path, capsys):
-    # last year's Q4 (the quarter start levels are taken from) on demo data
+    # last year on demo data: Q1 (shown beside this year's Q1) and Q4 (the start levels)
+    _demo_quarter(settings, Quarter(2021, 1), tmp_path / "2021Q1")
+    assert main(["run", "--quarter", "2021Q1", "--inbox", str(tmp_path / "2021Q1")]) == 0
+    capsys.readouterr()
+    _code, last_q1 = _json(capsys, ["progress", "--quarter", "2021Q1", "--json"])
     q4 = Quarter(2021, 4)
     _demo_quarter(settings, q4, tmp_path / "2021Q4")
     assert main(["run", "--quarter", "2021Q4", "--inbox", str(tmp_path / "2021Q4")]) == 0
@@ -184,3 +188,15 @@ def test_a_year_rollover_in_one_warehouse(home, settings, tmp_path, capsys):
 
     _code, again = _json(capsys, ["progress", "--quarter", "2021Q4", "--json"])
     assert again == before
+
+    # the brief shows last year's figure at the same quarter beside this year's
+    from plantrack import progress
+
+    con = progress.open_warehouse(settings.warehouse_path)
+    shown = progress.last_year_values(con, "2022Q1", "city")
+    con.close()
+    last = {e["id"]: e["actual"] for e in last_q1["indicators"] if e["actual"] is not None}
+    assert shown and shown == pytest.approx({i: last[i] for i in shown})
+    pdf = next((home / "out" / "2022Q1").rglob("2022Q1_全市*.pdf"))
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    assert "上年同期" in text

@@ -68,6 +68,7 @@ class Brief:
     refused: list[dict] = field(default_factory=list)
     issues: list[dict] = field(default_factory=list)
     masthead: str = ""  # the plan's brief name (Catalog.brief_name)
+    has_last_year: bool = False  # some indicator continues last year's: show 上年同期
 
     @property
     def template(self) -> str:
@@ -97,10 +98,12 @@ def _decorated_rows(con: duckdb.DuckDBPyConnection, rows: list[dict], quarter: Q
                     scope: str) -> list[dict]:
     history = progress.trends(con, quarter, scope)
     plan = _plan_targets(con, quarter.year)
+    last_year = progress.last_year_values(con, quarter.code, scope)
     out = []
     for row in rows:
         # the target note words every scope's target as the plan (the city) does
-        row = {**row, "nominal_target": plan.get(row["indicator_id"])}
+        row = {**row, "nominal_target": plan.get(row["indicator_id"]),
+               "last_year": last_year.get(row["indicator_id"])}
         out.append(_decorate(row, history.get(row["indicator_id"], [])))
     return out
 
@@ -240,6 +243,7 @@ def _common(catalog: Catalog, quarter: Quarter, issuer: str, rows: list[dict],
         "quarter_label": quarter.label, "issuer": issuer,
         "document_number": catalog.document_number, "plan_title": catalog.title,
         "masthead": catalog.brief_name,
+        "has_last_year": any(r.get("last_year") is not None for r in rows),
         "date": format_date(report_date(quarter)), "deadline": format_deadline(deadline),
         "status_chart": status_chart(counts),
         "behind": behind, "behind_chart": behind_chart(behind), "compact": len(behind) >= COMPACT_FROM,
