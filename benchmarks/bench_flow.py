@@ -84,12 +84,14 @@ def fill_inbox(files: list[Path], inbox: Path) -> None:
 def run_direct(files: list[Path], home: Path, catalog, quarter) -> dict[str, float]:
     """The stage functions in a plain loop, on their own PLANTRACK_HOME: seconds per stage."""
     from plantrack import pipeline
+    from plantrack.plans import plan_for_year
     from plantrack.settings import load_settings
     from warehouse.db import connect
 
     settings = load_settings({"PLANTRACK_HOME": str(home)})
     t0 = time.perf_counter()
-    outcomes = [pipeline.ingest_file(p, catalog, quarter, settings.archive, settings.suites_dir)
+    outcomes = [pipeline.ingest_file(p, catalog, quarter, settings.archive,
+                                    plan_for_year(settings, quarter.year).suites_dir)
                 for p in files]
     t1 = time.perf_counter()
     con = connect(settings.warehouse_path)
@@ -97,7 +99,7 @@ def run_direct(files: list[Path], home: Path, catalog, quarter) -> dict[str, flo
         pipeline.load(con, pipeline.new_run_id(quarter), quarter, catalog, outcomes, settings)
         t2 = time.perf_counter()
         pipeline.render_briefs(con, catalog, quarter, settings.quarter_out(quarter.code),
-                               settings.issuer, settings.font_cache)
+                               catalog.issuer, settings.font_cache)
         t3 = time.perf_counter()
     finally:
         con.close()

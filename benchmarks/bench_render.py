@@ -108,9 +108,9 @@ def main() -> None:
 
     con = duckdb.connect(str(path), read_only=True)
     started = time.perf_counter()
-    jobs = [report.RenderJob("city", report.city_brief(con, catalog, quarter, settings.issuer),
+    jobs = [report.RenderJob("city", report.city_brief(con, catalog, quarter, catalog.issuer),
                              work / "serial" / "city.pdf", report.report_date(quarter))]
-    jobs += report.unit_jobs(con, catalog, quarter, work / "serial", settings.issuer)
+    jobs += report.unit_jobs(con, catalog, quarter, work / "serial", catalog.issuer)
     con.close()
     print(f"view models for {len(jobs)} briefs built in {time.perf_counter() - started:.2f} s")
 

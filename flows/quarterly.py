@@ -26,13 +26,14 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.states import Completed, Failed
 from prefect.task_runners import ThreadPoolTaskRunner
-from prefect.utilities.annotations import quote
+from prefect.utilities.annotations import quote, unmapped
 
 from plantrack import live, pipeline
-from plantrack.catalog import Catalog, catalog_from_settings
+from plantrack.catalog import Catalog, CatalogError
 from plantrack.ingest_cache import ingest_fingerprint
 from plantrack.landing import sha256_file
 from plantrack.periods import Quarter, resolve_quarter
+from plantrack.plans import PlanError, ready_plan
 from plantrack.publish import PublishResult
 from plantrack.publish import publish as publish_outputs
 from plantrack.settings import Settings, load_settings
@@ -66,8 +67,8 @@ def _batch_cache_key(context, parameters) -> str:
 @task(retries=2, retry_delay_seconds=2, cache_key_fn=_batch_cache_key, persist_result=True,
       result_serializer="pickle", task_run_name="ingest-{paths[0].name}+{batch_size}")
 def ingest(paths: list[Path], batch_size: int, catalog: Catalog, quarter: Quarter,
-           settings: Settings, fingerprint: str) -> list[pipeline.FileOutcome]:
-    return pipeline.ingest_batch(paths, catalog, quarter, settings.archive, settings.suites_dir)
+           settings: Settings, fingerprint: str, suites_dir: Path) -> list[pipeline.FileOutcome]:
+    return pipeline.ingest_batch(paths, catalog, quarter, settings.archive, suites_dir)
 
 
 @task(retries=1, retry_delay_seconds=5, cache_policy=NO_CACHE)
@@ -82,17 +83,18 @@ def load_and_transform(run_id: str, quarter: Quarter, catalog: Catalog,
 def render(quarter: Quarter, catalog: Catalog, out_dir: Path,
            settings: Settings) -> dict[str, list[str]]:
     with connect(settings.warehouse_path, read_only=True) as con:
-        briefs = pipeline.render_briefs(con, catalog, quarter, out_dir, settings.issuer,
+        briefs = pipeline.render_briefs(con, catalog, quarter, out_dir, catalog.issuer,
                                         settings.font_cache)
     return {kind: [str(p) for p in paths] for kind, paths in briefs.items()}
 
 
 @task(cache_policy=NO_CACHE)
 def quality(run_id: str, outcomes: list[pipeline.FileOutcome], quarter: Quarter,
-            catalog: Catalog, out_dir: Path, settings: Settings) -> dict[str, list[str]]:
+            catalog: Catalog, out_dir: Path, settings: Settings,
+            suites_dir: Path) -> dict[str, list[str]]:
     with connect(settings.warehouse_path) as con:
         return pipeline.write_quality_outputs(con, catalog, quarter, run_id, outcomes, out_dir,
-                                              settings.suites_dir)
+                                              suites_dir)
 
 
 @task(cache_policy=NO_CACHE)
@@ -135,13 +137,15 @@ def quarterly_run(quarter: str = "", inbox: str | None = None, out: str | None =
     """``quarter`` empty: the quarter that has just ended (scheduled runs pass "")."""
     settings = load_settings()
     q = resolve_quarter(quarter, datetime.now(UTC), settings.schedule.timezone)
-    catalog = catalog_from_settings(settings)
     inbox_dir = Path(inbox) if inbox else settings.quarter_inbox(q.code)
     out_dir = Path(out) if out else settings.quarter_out(q.code)
     logger = get_run_logger()
-    if problem := catalog.outside_plan(q):  # nothing read, moved or loaded: the inbox waits
-        logger.error("%s: the catalog is for %s; loaded nothing", q.code, catalog.year)
-        return Failed(message=problem)
+    try:  # the quarter's year picks its plan, which must pass `plan check`
+        plan = ready_plan(settings, q.year)
+        catalog = plan.catalog
+    except (PlanError, CatalogError) as exc:  # nothing read, moved or loaded: the inbox waits
+        logger.error("%s: no ready plan for %s; loaded nothing", q.code, q.year)
+        return Failed(message=str(exc))
     try:
         with writer_lock(settings.warehouse_path, wait_seconds=lock_wait_seconds(settings)):
             files = pipeline.discover(inbox_dir)
@@ -151,7 +155,8 @@ def quarterly_run(quarter: str = "", inbox: str | None = None, out: str | None =
             fingerprint = ingest_fingerprint(settings, q)
             live.stage("收取与校验（文件）", total=len(files))
             futures = ingest.map(groups, batch_size=[len(g) for g in groups], catalog=catalog,
-                                 quarter=q, settings=settings, fingerprint=fingerprint)
+                                 quarter=q, settings=settings, fingerprint=fingerprint,
+                                 suites_dir=unmapped(plan.suites_dir))
             read = []
             for done in futures:
                 read += done.result()
@@ -165,7 +170,7 @@ def quarterly_run(quarter: str = "", inbox: str | None = None, out: str | None =
             live.stage("生成简报")
             briefs = render(q, catalog, out_dir, settings)
             live.stage("修改提示表与数据质量页")
-            checked = quality(run_id, quote(outcomes), q, catalog, out_dir, settings)
+            checked = quality(run_id, quote(outcomes), q, catalog, out_dir, settings, plan.suites_dir)
             summary = pipeline.RunSummary(run_id, q.code, outcomes, {**briefs, **checked})
             live.stage("发布")
             delivered = deliver(quote(summary), q, catalog, out_dir, settings)

@@ -18,8 +18,9 @@ from prefect import flow
 from prefect.states import Completed, Failed
 
 from plantrack import reminder
-from plantrack.catalog import catalog_from_settings
+from plantrack.catalog import CatalogError
 from plantrack.periods import next_runs, resolve_quarter
+from plantrack.plans import PlanError, catalog_for_quarter
 from plantrack.settings import load_settings
 
 
@@ -29,10 +30,11 @@ def reminder_run(quarter: str = "", inbox: str | None = None):
     zone = settings.schedule.timezone
     now = datetime.now(UTC).astimezone(ZoneInfo(zone))
     q = resolve_quarter(quarter, now, zone)
-    catalog = catalog_from_settings(settings)
-    if problem := catalog.outside_plan(q):  # no plan for that year: nobody to remind of what
-        print(problem)
-        return Failed(message=problem)
+    try:
+        catalog = catalog_for_quarter(settings, q)
+    except (PlanError, CatalogError) as exc:  # no ready plan for that year: nothing to remind of
+        print(exc)
+        return Failed(message=str(exc))
     deadline = next_runs(settings.schedule.quarterly_cron, zone, now)[0]
 
     result = reminder.write_reminder_list(

@@ -8,6 +8,7 @@ with every problem listed, not the first one.
 from __future__ import annotations
 
 import csv
+import re
 import tomllib
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
@@ -55,6 +56,7 @@ class Indicator:
     units: tuple[str, ...]
     stretch: float | None = None
     range_max: float | None = None
+    continues: str = ""  # last year's indicator id this one carries on (docs/catalog.md)
 
     kind = "indicator"
 
@@ -111,17 +113,15 @@ class Catalog:
     baselines: list[Baseline] = field(default_factory=list)
 
     # -- lookups -----------------------------------------------------------
-    def outside_plan(self, quarter) -> str:
-        """A Chinese message when ``quarter`` is not in the plan's year ('' when it is).
+    @property
+    def short_title(self) -> str:
+        """The title without its year (全市科技工作要点): what briefs and file names are called."""
+        return re.sub(r"^\s*\d{4}\s*年(度)?", "", self.title).strip() or self.title
 
-        A plan's targets are for its year: a 2022 quarter judged against the 2021 plan
-        would brief leadership on the wrong targets, so runs and templates refuse it.
-        """
-        if not self.year or quarter.year == self.year:
-            return ""
-        return (f"{quarter.label}不在《{self.title}》的年度内：该计划只有{self.year}年的目标。"
-                f"请先载入{quarter.year}年的工作要点（plantrack plan extract，见 docs/catalog.md），"
-                f"或指定{self.year}年的季度（如 {self.year}Q2）。")
+    @property
+    def brief_name(self) -> str:
+        """The brief's name without scope (科技工作要点落实情况简报), for mastheads and unit briefs."""
+        return f"{self.short_title.removeprefix('全市')}落实情况简报"
 
     def indicator(self, indicator_id: str) -> Indicator:
         return self.indicators_by_id[indicator_id]
@@ -245,6 +245,7 @@ def _indicator(raw: dict, units, groups, pacing, problems: list[str]) -> Indicat
         cumulative=bool(raw["cumulative"]), additive=bool(raw["additive"]),
         pacing=raw["pacing"], units=_expand_units(raw["units"], units, groups, where, problems),
         stretch=_number(raw.get("stretch")), range_max=_number(raw.get("range_max")),
+        continues=str(raw.get("continues", "")),
     )
 
 
@@ -361,6 +362,13 @@ def load_catalog(
     return cat
 
 
-def catalog_from_settings(settings) -> Catalog:
-    return load_catalog(settings.catalog_path, settings.units_path,
-                        settings.allocation_path, settings.baselines_path)
+def catalog_from_settings(settings, year: int | None = None) -> Catalog:
+    """The catalog of the ready plan of ``year`` (default: the newest ready plan).
+
+    Commands and flows take the plan from the quarter (``plantrack.plans.catalog_for_quarter``);
+    this is for callers without a quarter, such as fixture makers and benchmarks.
+    """
+    from plantrack import plans
+
+    plan = plans.default_plan(settings) if year is None else plans.ready_plan(settings, year)
+    return plan.catalog

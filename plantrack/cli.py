@@ -39,19 +39,21 @@ def print_json(data) -> None:
     sys.stdout.write("\n")
 
 
-def require_plan_quarter(catalog, quarter) -> None:
-    """Stop a command for a quarter outside the plan's year (``Catalog.outside_plan``)."""
-    if problem := catalog.outside_plan(quarter):
-        raise CliError(problem)
-
-
-def load_catalog(settings):
-    from plantrack.catalog import CatalogError, catalog_from_settings
+def load_plan(settings, quarter=None):
+    """The ready plan of the quarter's year (no quarter: the newest ready plan); a CliError
+    saying why when there is none or ``plan check`` does not pass it."""
+    from plantrack.catalog import CatalogError
+    from plantrack.plans import PlanError, default_plan, ready_plan
 
     try:
-        return catalog_from_settings(settings)
-    except CatalogError as exc:
+        return default_plan(settings) if quarter is None else ready_plan(settings, quarter.year)
+    except (PlanError, CatalogError) as exc:
         raise CliError(str(exc)) from exc
+
+
+def load_catalog(settings, quarter=None):
+    """The catalog of the quarter's plan (see ``load_plan``)."""
+    return load_plan(settings, quarter).catalog
 
 
 def parse_quarter_arg(text: str):
@@ -72,7 +74,8 @@ def command_modules() -> list:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="plantrack",
-        description="按季度跟踪《2021年全市科技工作要点》落实情况：收集各单位填报表、校验、入库、生成简报。",
+        description="按季度跟踪年度工作要点（计划）的落实情况：收集各单位填报表、校验、入库、生成简报。"
+                    "每个季度按其所在年度的计划核对（plantrack plan list 列出已有计划）。",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True

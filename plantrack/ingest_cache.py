@@ -100,26 +100,32 @@ def module_closure(entries: tuple[str, ...], root: Path) -> list[Path]:
     return sorted(set(found.values()))
 
 
-def ingest_sources(settings: Settings, root: Path = PROJECT_ROOT) -> list[Path]:
+def ingest_sources(settings: Settings, quarter: Quarter, root: Path = PROJECT_ROOT) -> list[Path]:
     """Every file an ingest result depends on besides the files ingested, in a stable order."""
+    from plantrack.plans import plan_for_year
+
+    plan = plan_for_year(settings, quarter.year)  # the quarter's plan
     required = [root / f for f in INGEST_FILES]
-    required += [settings.catalog_path, settings.units_path]
+    required += [plan.catalog_path, plan.units_path]
     for path in required:
         if not path.is_file():
             raise FileNotFoundError(f"the ingest cache key needs {path}, which is not there")
-    if not settings.suites_dir.is_dir():
-        raise FileNotFoundError(f"the ingest cache key needs the suites in {settings.suites_dir}")
+    if not plan.suites_dir.is_dir():
+        raise FileNotFoundError(f"the ingest cache key needs the suites in {plan.suites_dir}")
     return [*module_closure(INGEST_MODULES, root), *required,
-            *sorted(settings.suites_dir.glob("*.json"))]
+            *sorted(plan.suites_dir.glob("*.json"))]
 
 
 def ingest_fingerprint(settings: Settings, quarter: Quarter, root: Path = PROJECT_ROOT) -> str:
-    """What an ingest result depends on besides the file: quarter, catalog, suites, code."""
+    """What an ingest result depends on besides the file: quarter, plan, suites, code."""
+    from plantrack.plans import plan_for_year
+
     digest = hashlib.sha256(quarter.code.encode())
-    for path in ingest_sources(settings, root):
+    for path in ingest_sources(settings, quarter, root):
         _add(digest, path, path.read_bytes(), root)
     # optional: the catalog reads a missing allocation or baselines file as none
-    for path in (settings.allocation_path, settings.baselines_path):
+    plan = plan_for_year(settings, quarter.year)
+    for path in (plan.allocation_path, plan.baselines_path):
         _add(digest, path, path.read_bytes() if path.is_file() else ABSENT, root)
     return digest.hexdigest()
 

@@ -64,7 +64,7 @@ def parse_quarter(text: str) -> Quarter:
     """Parse ``2021Q2`` or ``2021年第二季度``; raise ValueError with a Chinese message."""
     m = _CODE_RE.match(text or "") or _CN_RE.search(text or "")
     if not m:
-        raise ValueError(f"无法识别的报告期“{text}”，应写作 2021Q2 或 2021年第二季度")
+        raise ValueError(f"无法识别的报告期“{text}”，应写作 YYYYQn（如第二季度写 YYYYQ2）或“YYYY年第二季度”")
     return Quarter(int(m.group(1)), _quarter_number(m.group(2)))
 
 

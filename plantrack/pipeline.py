@@ -31,6 +31,7 @@ from plantrack.landing import (
     record_unreadable,
 )
 from plantrack.periods import Quarter, parse_quarter
+from plantrack.plans import previous_catalog
 from plantrack.publish import PublishResult
 from plantrack.quality import (
     build_data_docs,
@@ -211,7 +212,8 @@ def load(con: duckdb.DuckDBPyConnection, run_id: str, quarter: Quarter, catalog:
                                  [(o.received.submission_id, o.validation) for o in judged])
         refresh_catalog_tables(con, catalog, settings.thresholds.behind,
                                settings.thresholds.severely_behind,
-                               settings.thresholds.approx_tolerance)
+                               settings.thresholds.approx_tolerance,
+                               previous=previous_catalog(settings, catalog.year))
     return checked
 
 

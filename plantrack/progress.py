@@ -83,9 +83,20 @@ def require_quarter(con: duckdb.DuckDBPyConnection, quarter: Quarter) -> None:
         raise NoProgressData(f"数据仓库中没有{quarter.label}的数据。已有数据的季度：{have}")
 
 
-def resolve_unit(con: duckdb.DuckDBPyConnection, text: str) -> dict:
-    """A reporting unit by code, name or office; NoProgressData listing the choices otherwise."""
-    units = _rows(con, "select unit, name, office from int_reporting_units order by ordinal")
+def _plan_units(con: duckdb.DuckDBPyConnection, year: int | None, targets_only: bool = False) -> list[dict]:
+    """The reporting units of the year's plan (default: the newest plan in the warehouse)."""
+    rows = _rows(con, "select plan_year, unit, name, office, has_target from int_reporting_units "
+                      "order by plan_year, ordinal")
+    if year is None and rows:
+        year = max(r["plan_year"] for r in rows)
+    return [{"unit": r["unit"], "name": r["name"], "office": r["office"]} for r in rows
+            if r["plan_year"] == year and (r["has_target"] or not targets_only)]
+
+
+def resolve_unit(con: duckdb.DuckDBPyConnection, text: str, year: int | None = None) -> dict:
+    """A reporting unit of the year's plan (default: the newest) by code, name or office;
+    NoProgressData listing the choices otherwise."""
+    units = _plan_units(con, year)
     wanted = text.strip()
     for u in units:
         if wanted in (u["unit"], u["name"], u["office"]):
@@ -127,6 +138,15 @@ def trends(con: duckdb.DuckDBPyConnection, quarter: Quarter, scope: str) -> dict
             r["actual"] = None
         out.setdefault(r["indicator_id"], []).append(r)
     return out
+
+
+def last_year_values(con: duckdb.DuckDBPyConnection, quarter: str, scope: str) -> dict[str, float]:
+    """Last year's figure at the same quarter of each indicator that continues one of last
+    year's (mart_last_year_values), by this year's indicator id."""
+    return {r["indicator_id"]: r["last_year_actual"] for r in _rows(con, """
+        select indicator_id, last_year_actual from mart_last_year_values
+        where quarter = ? and scope = ?
+    """, [quarter, scope])}
 
 
 def status_counts(rows: list[dict]) -> dict[str, int]:
@@ -186,10 +206,10 @@ def submission_issues(con: duckdb.DuckDBPyConnection, quarter: str, unit: str) -
     """, [quarter, unit])
 
 
-def units_with_targets(con: duckdb.DuckDBPyConnection) -> list[dict]:
-    """Units that have a target of their own for at least one indicator, in configured order."""
-    return _rows(con, "select unit, name, office from int_reporting_units where has_target "
-                      "order by ordinal")
+def units_with_targets(con: duckdb.DuckDBPyConnection, year: int | None = None) -> list[dict]:
+    """Units of the year's plan (default: the newest) that have a target of their own for at
+    least one indicator, in configured order."""
+    return _plan_units(con, year, targets_only=True)
 
 
 # -- the `plantrack progress --json` document ------------------------------------

@@ -6,9 +6,10 @@ second deployment can each point at their own folder.
 
 Precedence (highest first): environment variables, ``$PLANTRACK_HOME/plantrack.toml``
 (or the file named by ``PLANTRACK_CONFIG``), built-in defaults. The file's sections:
-``[paths]`` (inbox, archive, warehouse, out), ``[status]`` (behind, severely_behind,
+``[paths]`` (inbox, archive, warehouse, out, plans), ``[status]`` (behind, severely_behind,
 approx_tolerance), ``[smtp]`` and ``[smtp.units]``, ``[schedule]`` (crons and the bureau's
-timezone), ``[warehouse]`` (lock_wait_seconds), ``[catalog]``.
+timezone), ``[warehouse]`` (lock_wait_seconds). The plans (one per year, see
+``plantrack.plans``) live in the plans directory.
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ from plantrack.periods import BUREAU_TIMEZONE
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
 PLANS_DIR = EXPECTATIONS_DIR / "plans"  # the plans that ship with the project
-PLAN_2021_DIR = PLANS_DIR / "2021"
 REPORT_TEMPLATES_DIR = PROJECT_ROOT / "report_templates"
 WAREHOUSE_SQL_DIR = PROJECT_ROOT / "warehouse" / "schema"
 TRANSFORMS_SQL_DIR = PROJECT_ROOT / "transforms" / "sql"
@@ -75,21 +75,21 @@ class Schedule:
 @dataclass(frozen=True)
 class Settings:
     home: Path
-    catalog_path: Path = PLAN_2021_DIR / "catalog.toml"
-    units_path: Path = PLAN_2021_DIR / "units.toml"
-    allocation_path: Path = PLAN_2021_DIR / "allocation.csv"
-    baselines_path: Path = PLAN_2021_DIR / "baselines.csv"
-    suites_dir: Path = PLAN_2021_DIR / "suites"
     thresholds: Thresholds = field(default_factory=Thresholds)
     smtp: Smtp = field(default_factory=Smtp)
     schedule: Schedule = field(default_factory=Schedule)
     lock_wait_seconds: float = 600.0  # how long a second run waits for the first to release the warehouse
-    issuer: str = "威海市科学技术局"
     # Explicit locations; None means the default under ``home``.
     inbox_dir: Path | None = None
     archive_dir: Path | None = None
     warehouse_file: Path | None = None
     out_dir: Path | None = None
+    plans_dir: Path | None = None
+
+    @property
+    def plans(self) -> Path:
+        """One folder per year's plan (see plantrack.plans); the built-in plans are found too."""
+        return self.plans_dir or self.home / "plans"
 
     @property
     def inbox(self) -> Path:
@@ -150,11 +150,6 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
     config_path = Path(env.get("PLANTRACK_CONFIG") or home / "plantrack.toml")
     data = _read_toml(config_path)
 
-    paths = {
-        key: Path(data["catalog"][key]).expanduser()
-        for key in ("catalog_path", "units_path", "allocation_path", "baselines_path")
-        if key in data.get("catalog", {})
-    }
     status = data.get("status", {})
     thresholds = Thresholds(
         behind=float(status.get("behind", Thresholds.behind)),
@@ -165,7 +160,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
                     schedule=_schedule(data.get("schedule", {})),
                     lock_wait_seconds=float(env.get("PLANTRACK_LOCK_WAIT_SECONDS")
                                             or data.get("warehouse", {}).get("lock_wait_seconds", 600)),
-                    **_locations(data.get("paths", {}), env), **paths)
+                    **_locations(data.get("paths", {}), env))
 
 
 _LOCATIONS = {  # Settings field: ([paths] key in the TOML file, environment variable)
@@ -173,11 +168,12 @@ _LOCATIONS = {  # Settings field: ([paths] key in the TOML file, environment var
     "archive_dir": ("archive", "PLANTRACK_ARCHIVE"),
     "warehouse_file": ("warehouse", "PLANTRACK_WAREHOUSE"),
     "out_dir": ("out", "PLANTRACK_OUT"),
+    "plans_dir": ("plans", "PLANTRACK_PLANS"),
 }
 
 
 def _locations(data: dict, env: dict[str, str]) -> dict[str, Path]:
-    """[paths] inbox/archive/warehouse/out, overridden by PLANTRACK_INBOX … variables."""
+    """[paths] inbox/archive/warehouse/out/plans, overridden by PLANTRACK_INBOX … variables."""
     found = {}
     for field_name, (key, var) in _LOCATIONS.items():
         value = env.get(var) or data.get(key)

@@ -45,7 +45,7 @@ HELP_TEXT = (
     "4. 没有进展的指标请填写 0，并在“说明”中写明原因；请不要留空。",
     "5. “重点任务”表中的“进展状态”请从下拉列表中选择：未启动、推进中、已完成；"
     "标记为“已完成”的任务请在“进展说明”和“佐证材料”中写明完成情况和佐证材料名称。",
-    "6. 填好后按原文件名保存为 .xlsx，报送至市科技局。如校验未通过，系统会返回标注了问题单元格的工作簿，"
+    "6. 填好后按原文件名保存为 .xlsx，报送至{issuer}。如校验未通过，系统会返回标注了问题单元格的工作簿，"
     "按批注修改后重新报送即可。",
 )
 
@@ -64,7 +64,7 @@ def write_template(catalog: Catalog, unit: Unit, quarter: Quarter, path: Path,
     wb = Workbook()
     _data_sheet(wb.active, catalog, unit, quarter)
     _milestone_sheet(wb.create_sheet(MILESTONE_SHEET), catalog, unit, quarter)
-    _help_sheet(wb.create_sheet(HELP_SHEET))
+    _help_sheet(wb.create_sheet(HELP_SHEET), catalog.issuer)
     _identity_sheet(wb.create_sheet(IDENTITY_SHEET), catalog, unit, quarter, generated_at)
     wb.properties.title = f"{catalog.title} {quarter.label} {unit.name}"
     wb.properties.creator = "plantrack"
@@ -165,9 +165,10 @@ def _milestone_sheet(ws, catalog: Catalog, unit: Unit, quarter: Quarter) -> None
     ws.protection.sheet = True
 
 
-def _help_sheet(ws) -> None:
+def _help_sheet(ws, issuer: str) -> None:
     ws.title = HELP_SHEET
     for row, line in enumerate(HELP_TEXT, start=1):
+        line = line.replace("{issuer}", issuer or "计划的发文单位")
         ws.cell(row=row, column=1, value=line).alignment = Alignment(wrap_text=True)
     ws["A1"].font = Font(bold=True, size=14)
     ws.column_dimensions["A"].width = 110

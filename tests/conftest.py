@@ -11,7 +11,9 @@ from plantrack.catalog import Catalog, catalog_from_settings
 from plantrack.settings import Settings, configure_prefect, load_settings
 
 REPO = Path(__file__).resolve().parents[1]
-SEED_PLAN = REPO / "expectations" / "plans" / "2021" / "plan.txt"  # the 2021 plan as published
+PLAN_2021 = REPO / "expectations" / "plans" / "2021"  # the built-in plan the demo uses
+SEED_PLAN = PLAN_2021 / "plan.txt"  # the 2021 plan as published
+SUITES_2021 = PLAN_2021 / "suites"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 # Prefect and GX must never try to reach the network from tests.

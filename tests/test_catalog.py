@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from plantrack.catalog import QUALIFIERS, CatalogError, load_catalog
-from plantrack.settings import PLAN_2021_DIR
+from plantrack.settings import PLANS_DIR
 from tests.conftest import SEED_PLAN
 
 
@@ -58,7 +58,7 @@ def _copy_catalog(tmp_path: Path) -> dict[str, Path]:
     paths = {}
     for name in names:
         paths[name] = tmp_path / name
-        shutil.copy(PLAN_2021_DIR / name, paths[name])
+        shutil.copy(PLANS_DIR / "2021" / name, paths[name])
     return paths
 
 

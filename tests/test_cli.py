@@ -93,14 +93,14 @@ def test_plan_extract_bad_input_gets_a_message_and_a_nonzero_exit(tmp_path, caps
     ["report"],
     ["demo"],
 ])
-def test_a_quarter_outside_the_plans_year_is_refused_before_anything_happens(command, tmp_path, home,
-                                                                               capsys):
+def test_a_quarter_of_a_year_without_a_plan_is_refused_before_anything_happens(command, tmp_path, home,
+                                                                                 capsys):
     target = tmp_path / "given"
     target.mkdir()
     args = [a.replace("{tmp}", str(target)) for a in command]
     assert main([args[0], "--quarter", "2022Q1", *args[1:]]) == 2
     err = capsys.readouterr().err
-    assert "2022年第一季度不在《2021年全市科技工作要点》的年度内" in err
-    assert "2021Q2" in err  # and what to do instead
+    assert "没有2022年的计划" in err
+    assert "plantrack plan init" in err and "--year 2022" in err  # and what to do instead
     assert list(target.iterdir()) == [] and not (home / "warehouse").exists()
     assert not (home / "demo").exists() and not (home / "out").exists()

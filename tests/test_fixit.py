@@ -13,8 +13,8 @@ from openpyxl import load_workbook
 from plantrack.fixit import LIST_SHEET, write_fixit
 from plantrack.issues import Issue, Severity
 from plantrack.periods import Quarter
-from plantrack.settings import load_settings
 from plantrack.validate import check_file, make_issue
+from tests.conftest import SUITES_2021
 from tests.fixtures.validation.make_fixtures import MALICIOUS
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "validation"
@@ -23,7 +23,7 @@ RED, YELLOW = "FFC7CE", "FFEB9C"
 
 
 def fixit_for(catalog, source: Path, target_dir: Path):
-    verdict = check_file(source, catalog, Q2, load_settings({}).suites_dir)
+    verdict = check_file(source, catalog, Q2, SUITES_2021)
     path = write_fixit(source, verdict.issues, target_dir / f"{source.stem}.xlsx")
     return verdict, path, load_workbook(path)
 
@@ -169,7 +169,7 @@ def test_after_the_steward_fixes_the_fixit_workbook_the_next_verdict_accepts_it(
     wb["填报"]["E14"] = 3  # the steward follows the comment
     resubmitted = tmp_path / "2021Q2_环翠区_修改后.xlsx"
     wb.save(resubmitted)
-    again = check_file(resubmitted, catalog, Q2, load_settings({}).suites_dir)
+    again = check_file(resubmitted, catalog, Q2, SUITES_2021)
     assert again.issues == []
     accepted = again.validation.accepted
     assert accepted.filter(accepted["indicator_id"] == "I07-3-1")["actual"].to_list() == [3.0]

@@ -18,7 +18,7 @@ import pytest
 
 from plantrack.demo import make_demo_submissions
 from plantrack.periods import Quarter
-from tests.conftest import REPO
+from tests.conftest import REPO, SUITES_2021
 
 pytestmark = pytest.mark.flow
 Q2 = Quarter(2021, 2)
@@ -114,8 +114,8 @@ def test_one_corrupt_file_does_not_stop_the_other_units(prefect_harness, inbox_w
     con.close()
 
 
-def test_a_quarter_outside_the_plans_year_fails_and_leaves_the_inbox_alone(prefect_harness, home,
-                                                                           tmp_path):
+def test_a_quarter_of_a_year_without_a_plan_fails_and_leaves_the_inbox_alone(prefect_harness, home,
+                                                                             tmp_path):
     """A scheduled run in April 2022 with only the 2021 plan loaded must not brief leadership
     on the wrong year's targets: it fails saying so, and the files wait for the right plan."""
     from flows.quarterly import quarterly_run
@@ -125,7 +125,7 @@ def test_a_quarter_outside_the_plans_year_fails_and_leaves_the_inbox_alone(prefe
     (inbox / "环翠区_2022Q1.xlsx").write_bytes(b"PK not read")
     state = quarterly_run(quarter="2022Q1", inbox=str(inbox), return_state=True)
     assert state.is_failed()
-    assert "2022年第一季度不在《2021年全市科技工作要点》的年度内" in state.message
+    assert "没有2022年的计划" in state.message and "plantrack plan init" in state.message
     assert [p.name for p in inbox.iterdir()] == ["环翠区_2022Q1.xlsx"]
     assert not (home / "warehouse" / "plantrack.duckdb").exists()
     assert not (home / "out" / "2022Q1").exists()
@@ -149,13 +149,14 @@ from pathlib import Path
 from plantrack import pipeline
 from plantrack.catalog import catalog_from_settings
 from plantrack.periods import Quarter
+from plantrack.plans import plan_for_year
 from plantrack.settings import load_settings
 from warehouse.db import connect
 
 settings = load_settings()
 catalog = catalog_from_settings(settings)
 q = Quarter(2021, 2)
-outcomes = [pipeline.ingest_file(p, catalog, q, settings.archive, settings.suites_dir)
+outcomes = [pipeline.ingest_file(p, catalog, q, settings.archive, plan_for_year(settings, 2021).suites_dir)
             for p in pipeline.discover(Path(sys.argv[1]))]
 
 def stall(con, *args, **kwargs):
@@ -187,7 +188,7 @@ def test_a_run_killed_during_the_load_leaves_the_warehouse_as_it_was(home, catal
     settings = load_settings()
     first = home / "inbox" / "first"
     make_demo_submissions(catalog, Q2, first)
-    outcomes = [pipeline.ingest_file(p, catalog, Q2, settings.archive, settings.suites_dir)
+    outcomes = [pipeline.ingest_file(p, catalog, Q2, settings.archive, SUITES_2021)
                 for p in pipeline.discover(first)[:3]]
     con = connect(settings.warehouse_path)
     pipeline.load(con, "first-run", Q2, catalog, outcomes, settings)

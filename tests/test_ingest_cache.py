@@ -18,7 +18,7 @@ from plantrack.ingest_cache import (
 )
 from plantrack.periods import Quarter
 from plantrack.settings import load_settings
-from tests.conftest import REPO
+from tests.conftest import PLAN_2021, REPO
 
 Q2 = Quarter(2021, 2)
 
@@ -82,19 +82,26 @@ def test_a_new_import_brings_its_module_into_the_key(tree, settings):
     assert ingest_fingerprint(settings, Q2, tree) != before
 
 
+def _plan_copy(settings, tmp_path) -> tuple:
+    """Settings whose plans directory holds a copy of the 2021 plan (it wins over the built-in)."""
+    plans = tmp_path / "plans"
+    shutil.copytree(PLAN_2021, plans / "2021")
+    return dataclasses.replace(settings, plans_dir=plans), plans / "2021"
+
+
 def test_the_catalog_suites_and_quarter_are_in_the_key(tree, settings, tmp_path):
     before = ingest_fingerprint(settings, Q2, tree)
     assert ingest_fingerprint(settings, Quarter(2021, 3), tree) != before
-    suites = tmp_path / "suites"
-    shutil.copytree(settings.suites_dir, suites)
-    moved = dataclasses.replace(settings, suites_dir=suites)
+    moved, plan = _plan_copy(settings, tmp_path)
     assert ingest_fingerprint(moved, Q2, tree) == before
-    first = sorted(suites.glob("*.json"))[0]
+    first = sorted((plan / "suites").glob("*.json"))[0]
     first.write_text(first.read_text("utf-8") + " ", "utf-8")
     assert ingest_fingerprint(moved, Q2, tree) != before
     # an allocation or baselines file may be absent (none allocated): that is part of the key
-    no_baselines = dataclasses.replace(settings, baselines_path=tmp_path / "none.csv")
-    assert ingest_fingerprint(no_baselines, Q2, tree) != before
+    first.write_text(first.read_text("utf-8")[:-1], "utf-8")
+    assert ingest_fingerprint(moved, Q2, tree) == before
+    (plan / "baselines.csv").unlink()
+    assert ingest_fingerprint(moved, Q2, tree) != before
 
 
 @pytest.mark.parametrize("missing", ["uv.lock", "catalog", "suites", "module"])
@@ -102,9 +109,11 @@ def test_a_missing_source_is_an_error_not_skipped(tree, settings, tmp_path, miss
     if missing == "uv.lock":
         (tree / "uv.lock").unlink()
     elif missing == "catalog":
-        settings = dataclasses.replace(settings, catalog_path=tmp_path / "catalog.toml")
+        settings, plan = _plan_copy(settings, tmp_path)
+        (plan / "units.toml").unlink()
     elif missing == "suites":
-        settings = dataclasses.replace(settings, suites_dir=tmp_path / "suites")
+        settings, plan = _plan_copy(settings, tmp_path)
+        shutil.rmtree(plan / "suites")
     else:
         reader = tree / "plantrack" / "reader.py"
         reader.write_text("from plantrack.nowhere import anything\n" + reader.read_text("utf-8"),

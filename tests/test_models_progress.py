@@ -10,7 +10,7 @@ import pytest
 from plantrack import progress
 from plantrack.catalog import load_catalog
 from plantrack.catalog_tables import refresh_catalog_tables
-from plantrack.settings import PLAN_2021_DIR
+from plantrack.settings import PLANS_DIR
 from tests.fixtures.progress.warehouse_builder import build_warehouse, fixture_catalog
 from transforms.models import SQL_DIR, model_files, run_models
 from warehouse.db import connect
@@ -163,8 +163,8 @@ def test_submission_status_per_unit(con):
 
 def test_every_stock_of_the_2021_plan_has_a_start_level_for_every_scope():
     """Stocks are paced from their 2020 year-end level (demo values in plans/2021/baselines.csv)."""
-    cat = load_catalog(PLAN_2021_DIR / "catalog.toml", PLAN_2021_DIR / "units.toml",
-                       PLAN_2021_DIR / "allocation.csv", PLAN_2021_DIR / "baselines.csv")
+    cat = load_catalog(PLANS_DIR / "2021" / "catalog.toml", PLANS_DIR / "2021" / "units.toml",
+                       PLANS_DIR / "2021" / "allocation.csv", PLANS_DIR / "2021" / "baselines.csv")
     con = connect(":memory:")
     refresh_catalog_tables(con, cat, 1.0, 0.5)
     run_models(con)

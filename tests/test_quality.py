@@ -24,8 +24,8 @@ from plantrack.quality import (
     submission_deadline,
     write_quality_page,
 )
-from plantrack.settings import load_settings
 from plantrack.validate import check_file
+from tests.conftest import SUITES_2021
 from transforms.models import run_models
 from warehouse.db import connect
 
@@ -50,7 +50,7 @@ def run(con, run_id: str, files: list[Path], catalog, archive: Path) -> dict:
     verdicts = {}
     for path in files:
         received = archive_file(path, archive)
-        verdict = check_file(path, catalog, Q2, load_settings({}).suites_dir)
+        verdict = check_file(path, catalog, Q2, SUITES_2021)
         land_raw(con, received, verdict.submission, Q2.code, unit=None,
                  read_error=verdict.unreadable.message if verdict.unreadable else None)
         if verdict.unreadable:
@@ -143,7 +143,7 @@ def test_check_results_are_queryable_per_run_submission_and_check(warehouse):
 
 
 def test_rejected_task_rows_are_kept_with_their_reasons(catalog):
-    verdict = check_file(FIXTURES / "invalid_status.xlsx", catalog, Q2, load_settings({}).suites_dir)
+    verdict = check_file(FIXTURES / "invalid_status.xlsx", catalog, Q2, SUITES_2021)
     con = connect(":memory:")
     for _ in range(2):  # storing again replaces, never duplicates
         store_validation_detail(con, "run-1", "sid", Q2.code, verdict.validation)
@@ -180,9 +180,9 @@ def test_data_docs_render_the_runs_results_with_untrusted_text_escaped(catalog, 
     wb["填报"]["A40"] = "<img src=x onerror=alert(1)>"
     wb["填报"]["E40"] = 1
     wb.save(source)
-    verdict = check_file(source, catalog, Q2, load_settings({}).suites_dir)
+    verdict = check_file(source, catalog, Q2, SUITES_2021)
     assert [i.code for i in verdict.issues] == ["unknown_indicator"]
-    index = build_data_docs({"abc123": verdict.validation}, load_settings({}).suites_dir,
+    index = build_data_docs({"abc123": verdict.validation}, SUITES_2021,
                             tmp_path / "docs", "2021Q2-run")
     assert index.exists()
     pages = list((tmp_path / "docs" / "validations").rglob("*.html"))

@@ -229,8 +229,8 @@ def test_reminder_flow_writes_the_list_and_mails_each_unit(home, settings, catal
     assert "5 units not submitted, 2 with errors, 1 files waiting" in state.message
 
 
-def test_no_reminder_for_a_quarter_outside_the_plans_year(home, settings):
+def test_no_reminder_for_a_quarter_of_a_year_without_a_plan(home, settings):
     state = reminder_run.fn(quarter="2022Q1")
     assert state.is_failed()
-    assert "2022年第一季度不在《2021年全市科技工作要点》的年度内" in state.message
+    assert "没有2022年的计划" in state.message and "plantrack plan init" in state.message
     assert not settings.quarter_out("2022Q1").exists()

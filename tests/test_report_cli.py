@@ -8,12 +8,12 @@ import pytest
 
 from plantrack.cli import main
 from plantrack.settings import load_settings
-from tests.fixtures.progress.warehouse_builder import build_warehouse, settings_toml
+from tests.fixtures.progress.warehouse_builder import build_warehouse, install_plan
 
 
 @pytest.fixture
 def fixture_home(home) -> Path:
-    (home / "plantrack.toml").write_text(settings_toml(), encoding="utf-8")
+    install_plan(home)
     build_warehouse(load_settings().warehouse_path)
     return home
 

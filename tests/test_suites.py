@@ -10,17 +10,17 @@ import pytest
 from plantrack.validate import CHECKS, FILE_LEVEL
 from plantrack.validate.suites import (
     PLAUSIBLE_MULTIPLE,
-    SUITES_DIR,
     city_total_ids,
     generate_suites,
     write_suites,
 )
+from tests.conftest import SUITES_2021
 
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
 
 
 def _suite(name: str) -> dict:
-    return json.loads((SUITES_DIR / name).read_text(encoding="utf-8"))
+    return json.loads((SUITES_2021 / name).read_text(encoding="utf-8"))
 
 
 def _by_code(suite: dict, code: str) -> list[dict]:
@@ -29,7 +29,7 @@ def _by_code(suite: dict, code: str) -> list[dict]:
 
 def test_regenerating_the_suites_from_the_catalog_changes_nothing(catalog):
     generated = generate_suites(catalog)
-    committed = {p.name: p.read_text(encoding="utf-8") for p in SUITES_DIR.glob("*.json")}
+    committed = {p.name: p.read_text(encoding="utf-8") for p in SUITES_2021.glob("*.json")}
     assert sorted(committed) == sorted(generated), "run `make suites` and commit the result"
     stale = [name for name, text in generated.items() if committed[name] != text]
     assert stale == [], f"stale suites {stale}: run `make suites` and commit the result"

@@ -8,8 +8,8 @@ import polars as pl
 import pytest
 
 from plantrack.periods import Quarter
-from plantrack.settings import load_settings
 from plantrack.validate import Validation, check_file, cross_file_issues, with_cross_file_checks
+from tests.conftest import SUITES_2021
 
 BUREAU = Path(__file__).resolve().parent / "fixtures" / "validation" / "city_total_mismatch_bureau.xlsx"
 DISTRICTS = ("huancui", "wendeng", "rongcheng", "rushan", "gaoqu", "jingqu", "lingang",
@@ -19,7 +19,7 @@ DISTRICTS = ("huancui", "wendeng", "rongcheng", "rushan", "gaoqu", "jingqu", "li
 @pytest.fixture(scope="module")
 def bureau(catalog) -> Validation:
     """The bureau's file with a 全市合计 of 1000 for I09-1-1 in E37."""
-    return check_file(BUREAU, catalog, Quarter(2021, 2), load_settings({}).suites_dir).validation
+    return check_file(BUREAU, catalog, Quarter(2021, 2), SUITES_2021).validation
 
 
 def district(unit: str, value: float | None) -> Validation:

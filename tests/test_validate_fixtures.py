@@ -16,8 +16,8 @@ from openpyxl import load_workbook
 from plantrack.landing import archive_file, load_verdicts
 from plantrack.periods import Quarter
 from plantrack.quality import store_validation_details
-from plantrack.settings import load_settings
 from plantrack.validate import FileVerdict, check_file
+from tests.conftest import SUITES_2021
 from tests.fixtures.validation.make_fixtures import main as make_fixtures
 from warehouse.db import connect
 
@@ -71,7 +71,7 @@ def verdict(catalog, name: str, quarter: Quarter | None = Q2) -> FileVerdict:
     """Each fixture is judged once per quarter for the whole module (GX takes ~0.2 s a file)."""
     if (name, quarter) not in _cache:
         _cache[(name, quarter)] = check_file(FIXTURES / name, catalog, quarter,
-                                             load_settings({}).suites_dir)
+                                             SUITES_2021)
     return _cache[(name, quarter)]
 
 
@@ -205,7 +205,7 @@ def test_a_city_total_row_is_checked_but_not_loaded_as_the_bureaus_own_figure(ca
 def test_an_unreadable_file_is_one_error_naming_the_file(catalog, tmp_path):
     path = tmp_path / "2021Q2_环翠区.xlsx"
     path.write_text("这不是工作簿", encoding="utf-8")
-    v = check_file(path, catalog, Q2, load_settings({}).suites_dir)
+    v = check_file(path, catalog, Q2, SUITES_2021)
     assert v.validation is None and v.submission is None
     assert [(i.code, i.file, i.unit) for i in v.issues] == [
         ("not_a_spreadsheet", "2021Q2_环翠区.xlsx", "huancui")]

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from plantrack.periods import Quarter
-from plantrack.settings import load_settings
 from plantrack.validate import check_file, previous_values, with_history
+from tests.conftest import SUITES_2021
 from transforms.models import run_models
 from warehouse.db import connect
 
@@ -21,7 +21,7 @@ Q1, Q2 = Quarter(2021, 1), Quarter(2021, 2)
 def clean(catalog):
     """环翠区's clean Q2 file, judged without history: I07-3-1 (a flow) is 2 in E14,
     I09-1-1 (a stock) is 173 in E22."""
-    v = check_file(CLEAN, catalog, Q2, load_settings({}).suites_dir).validation
+    v = check_file(CLEAN, catalog, Q2, SUITES_2021).validation
     values = dict(zip(v.accepted["indicator_id"], v.accepted["actual"], strict=True))
     assert (values["I07-3-1"], values["I09-1-1"]) == (2, 173)
     return v
@@ -68,7 +68,7 @@ def test_checking_history_again_replaces_the_earlier_history_verdict(clean, cata
 
 
 def test_history_is_checked_through_validate_submission_too(catalog):
-    v = check_file(CLEAN, catalog, Q2, load_settings({}).suites_dir,
+    v = check_file(CLEAN, catalog, Q2, SUITES_2021,
                    previous={"I07-3-1": 5}).validation
     assert [(i.code, i.cell) for i in v.issues] == [("ytd_decreased", "E14")]
 

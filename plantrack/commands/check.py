@@ -10,7 +10,7 @@ from __future__ import annotations
 import unicodedata
 from pathlib import Path
 
-from plantrack.cli import EXIT_ERRORS, EXIT_OK, EXIT_UNREADABLE, load_catalog, parse_quarter_arg, print_json
+from plantrack.cli import EXIT_ERRORS, EXIT_OK, EXIT_UNREADABLE, load_plan, parse_quarter_arg, print_json
 from plantrack.issues import SEVERITY_LABEL, Issue
 from plantrack.settings import load_settings
 
@@ -93,10 +93,15 @@ def cmd_check(args) -> int:
     from plantrack.validate import check_file  # reading and GX: only when a file is checked
 
     settings = load_settings()
-    catalog = load_catalog(settings)
     quarter = parse_quarter_arg(args.quarter) if args.quarter else None
     path = Path(args.file)
-    verdict = check_file(path, catalog, quarter, settings.suites_dir)
+    plan = load_plan(settings, quarter)
+    verdict = check_file(path, plan.catalog, quarter, plan.suites_dir)
+    named = verdict.submission.identity.quarter if verdict.submission else None
+    if quarter is None and named is not None and named.year != plan.year:
+        plan = load_plan(settings, named)  # the file names a quarter of another year's plan
+        verdict = check_file(path, plan.catalog, quarter, plan.suites_dir)
+    catalog = plan.catalog
     if args.json:
         print_json([i.to_dict() for i in verdict.issues])
     else:
@@ -111,6 +116,6 @@ def register(sub) -> None:
                     "退出码：0 通过（可有警告），1 有错误，2 文件无法读取。"
                     "需要上季度数据的核对（累计数不减少等）只在季度流程中进行。")
     p.add_argument("file", metavar="FILE", help="填报表文件（.xlsx/.xls/.csv）")
-    p.add_argument("--quarter", help="按此报告期核对，如 2021Q2（默认：文件自己写明的报告期）")
+    p.add_argument("--quarter", help="按此报告期核对，格式 YYYYQn（默认：文件自己写明的报告期）")
     p.add_argument("--json", action="store_true", help="以 JSON 输出问题列表")
     p.set_defaults(func=cmd_check)

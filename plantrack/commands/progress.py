@@ -61,7 +61,7 @@ def cmd_progress(args) -> int:
         con = progress.open_warehouse(settings.warehouse_path)
         try:
             progress.require_quarter(con, quarter)
-            unit = progress.resolve_unit(con, args.unit) if args.unit else None
+            unit = progress.resolve_unit(con, args.unit, quarter.year) if args.unit else None
             doc = progress.progress_document(con, quarter, unit)
         finally:
             con.close()
@@ -80,7 +80,7 @@ def register(sub) -> None:
     p = sub.add_parser("progress", help="查看各量化指标的进度：完成率、序时进度、状态、年末预计",
                        description="从数据仓库（只读）读取一个季度各量化指标的进度：目标、累计完成、"
                                    "序时应完成、完成率、状态、年末预计、每季度还需完成量及各单位占全市缺口的比例。")
-    p.add_argument("--quarter", required=True, help="报告期，如 2021Q2")
-    p.add_argument("--unit", help="只看一个填报单位（代码或名称，如 huancui 或 环翠区）；默认看全市")
+    p.add_argument("--quarter", required=True, help="报告期，格式 YYYYQn，按该年度的计划核对")
+    p.add_argument("--unit", help="只看一个填报单位（代码或名称，见计划的 units.toml）；默认看全市")
     p.add_argument("--json", action="store_true", help="以 JSON 输出（一个文档）")
     p.set_defaults(func=cmd_progress)

@@ -33,7 +33,7 @@ def parse_after(text: str | None, timezone: str) -> datetime:
     try:
         moment = datetime.fromisoformat(text)
     except ValueError as exc:
-        raise CliError(f"无法识别的时间“{text}”，应写作 2021-06-30 或 2021-06-30T12:00") from exc
+        raise CliError(f"无法识别的时间“{text}”，应写作 YYYY-MM-DD 或 YYYY-MM-DDTHH:MM") from exc
     return moment if moment.tzinfo else moment.replace(tzinfo=ZoneInfo(timezone))
 
 
@@ -41,19 +41,26 @@ def schedule_plan(settings: Settings, after: datetime, count: int) -> list[dict]
     """Each deployment with its schedule and next runs, and the quarter each run covers."""
     from flows.deployments import deployment_specs
     from plantrack.periods import next_runs, resolve_quarter
+    from plantrack.plans import check_plan, known_plans
 
+    plans = known_plans(settings)
+    states = {y: check_plan(p).state for y, p in plans.items()}
     plan = []
     for spec in deployment_specs(settings.schedule):
         runs = next_runs(spec.cron, spec.timezone, after, count)
+        quarters = [resolve_quarter(spec.parameters["quarter"], r, spec.timezone) for r in runs]
         plan.append({
             "name": spec.full_name, "cron": spec.cron, "timezone": spec.timezone,
             "parameters": spec.parameters, "description": spec.description,
-            "next_runs": [{"at": r.isoformat(),
-                           "quarter": resolve_quarter(spec.parameters["quarter"], r,
-                                                      spec.timezone).code}
-                          for r in runs],
+            "next_runs": [{"at": r.isoformat(), "quarter": q.code,
+                           "plan": states.get(q.year, "missing")}
+                          for r, q in zip(runs, quarters, strict=True)],
         })
     return plan
+
+
+PLAN_STATE = {"ready": "", "draft": "（该年度计划尚未就绪：plantrack plan check）",
+              "missing": "（该年度尚无计划：plantrack plan init）"}
 
 
 def print_plan(plan: list[dict]) -> None:
@@ -62,7 +69,8 @@ def print_plan(plan: list[dict]) -> None:
         print(f"  {d['description']}")
         for run in d["next_runs"]:
             at = datetime.fromisoformat(run["at"])
-            print(f"  下次运行：{at:%Y-%m-%d %H:%M %z}  报告期 {run['quarter']}")
+            state = PLAN_STATE.get(run.get("plan", ""), "")
+            print(f"  下次运行：{at:%Y-%m-%d %H:%M %z}  报告期 {run['quarter']}{state}")
 
 
 def cmd_serve(args) -> int:
@@ -143,7 +151,7 @@ def register(sub) -> None:
                                    " plantrack.toml 的 [schedule] 中设置。")
     p.add_argument("--dry-run", action="store_true", help="只列出计划任务和下次运行时间，不值守")
     p.add_argument("--json", action="store_true", help="以 JSON 输出（须与 --dry-run 一起使用）")
-    p.add_argument("--after", help="从该时间起计算下次运行（默认现在），如 2021-06-30")
+    p.add_argument("--after", help="从该时间起计算下次运行（默认现在），格式 YYYY-MM-DD")
     p.add_argument("--runs", type=int, default=2, help="每个任务列出几次运行（默认 2）")
     p.add_argument("--port", type=int, default=4200,
                    help="未设置 PREFECT_API_URL 时，本机 Prefect 服务的端口（默认 4200）")

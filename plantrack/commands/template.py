@@ -10,7 +10,6 @@ from plantrack.cli import (
     load_catalog,
     parse_quarter_arg,
     progress,
-    require_plan_quarter,
 )
 from plantrack.settings import load_settings
 
@@ -22,9 +21,8 @@ def cmd_template(args) -> int:
     from plantrack.template import template_filename, write_template
 
     settings = load_settings()
-    catalog = load_catalog(settings)
     quarter = parse_quarter_arg(args.quarter)
-    require_plan_quarter(catalog, quarter)
+    catalog = load_catalog(settings, quarter)
     if args.all:
         units = [u for u in catalog.reporting_units()
                  if catalog.indicators_for(u.code) or catalog.milestones_for(u.code)]
@@ -44,9 +42,9 @@ def cmd_template(args) -> int:
 def register(sub) -> None:
     p = sub.add_parser("template", help="生成空白填报模板",
                        description="生成某季度的空白填报工作簿，已预填本单位的指标、目标和重点任务。")
-    p.add_argument("--quarter", required=True, help="报告期，如 2021Q2")
+    p.add_argument("--quarter", required=True, help="报告期，格式 YYYYQn，按该年度的计划生成")
     who = p.add_mutually_exclusive_group(required=True)
-    who.add_argument("--unit", help="填报单位代码或名称，如 huancui 或 环翠区")
+    who.add_argument("--unit", help="填报单位代码或名称（见计划的 units.toml）")
     who.add_argument("--all", action="store_true", help="为全部填报单位生成")
     p.add_argument("--out", required=True, help="输出文件夹")
     p.set_defaults(func=cmd_template)

@@ -90,7 +90,7 @@ _TYPES = (
               "如需报送重点任务进展，请使用系统下发的模板，在“{sheet_name}”工作表中填写。"),
     # -- the file as a whole (plantrack/validate) ---------------------------------------
     IssueType("unknown_unit", ERROR, "无法识别填报单位", "无法识别填报单位",
-              "请在表头“填报单位”中填写单位全称（如“环翠区”），或使用系统下发的本单位模板。"),
+              "请在表头“填报单位”中填写单位全称（可选的单位见“应为”），或使用系统下发的本单位模板。"),
     IssueType("unit_mismatch", ERROR, "填报单位与模板不一致",
               "表头填写的填报单位“{found}”与模板标识的单位“{expected}”不一致",
               "请确认本表是哪个单位的报表：如是{expected}的报表，请把表头“填报单位”改为“{expected}”；"
@@ -101,9 +101,9 @@ _TYPES = (
               "否则请使用对应季度的模板重新填报。"),
     IssueType("filename_mismatch", WARNING, "文件名与表内信息不一致",
               "文件名中的{what}“{found}”与表内的{what}“{expected}”不一致",
-              "请确认文件内容属于哪个单位、哪个季度，并改正文件名（如“2021Q2_环翠区_季度填报表.xlsx”）。"),
+              "请确认文件内容属于哪个单位、哪个季度，并改正文件名（如“YYYYQ2_单位名称_季度填报表.xlsx”）。"),
     IssueType("period_missing", WARNING, "未写明报告期", "表中没有写明报告期，已按{expected}处理",
-              "请在表头“报告期”中填写，如“2021年第二季度”。"),
+              "请在表头“报告期”中填写，如“YYYY年第二季度”。"),
     IssueType("wrong_quarter", ERROR, "报告期不是本次汇总的季度",
               "报告期为{found}，与本次汇总的{expected}不一致",
               "请确认报告期；如报错季度，请用本季度模板重新填报。"),
@@ -172,6 +172,23 @@ _TYPES = (
     IssueType("city_total_mismatch", WARNING, "全市合计与各单位之和不一致",
               "全市合计 {found} 与各单位填报之和 {expected} 不一致",
               "请核对全市合计数和各单位的填报数，改正有误的一方后重新报送。"),
+    # -- plan workbooks: 目标分解 and 年初基数 (plantrack plan allocate / baselines --read) ------
+    IssueType("plan_workbook_mismatch", ERROR, "不是本年度计划的工作簿",
+              "该工作簿是{found}，本次读取的是{expected}",
+              "请用 plantrack plan allocate（或 baselines）--year 年份 --out 重新生成工作簿后填写。"),
+    IssueType("plan_value_missing", ERROR, "目标未填写", "指标 {id}（{name}）{unit_name}的目标未填写",
+              "每个单位都要填写；没有分解任务的单位请填 0。"),
+    IssueType("plan_value_not_number", ERROR, "填写的不是数字",
+              "指标 {id}（{name}）{unit_name}填写的“{found}”不是数字",
+              "请只填写数字，不要带计量单位或文字。"),
+    IssueType("plan_value_negative", ERROR, "数值为负", "指标 {id}（{name}）{unit_name}的数值 {found} 为负数",
+              "目标和基数都不能为负数，请改正。"),
+    IssueType("allocation_below_target", ERROR, "各单位目标之和小于全市目标",
+              "指标 {id}（{name}）各单位目标之和 {found} 小于全市目标 {expected}",
+              "请调整各单位的目标，使合计不小于全市目标（表中“核对”列显示是否平衡）。"),
+    IssueType("plan_unknown_row", WARNING, "计划中没有的指标",
+              "第{row}行的指标编号“{found}”不在计划中，已忽略",
+              "请不要增删行或改动编号；计划有变时请重新生成工作簿。"),
 )
 
 

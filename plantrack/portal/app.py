@@ -3,7 +3,8 @@
 ``Portal`` holds what every request needs — settings, the catalog, the open
 quarters, the portal database, the signing key — and the routing; the pages are
 its methods, grouped by who uses them: ``accounts`` (login, one-time links),
-``steward`` (a unit's quarter, uploads, submission, briefs), ``admin`` (the bureau). A steward's pages never take a unit from the URL: her unit is her
+``steward`` (a unit's quarter, uploads, submission, briefs), ``admin`` (the bureau).
+A steward's pages never take a unit from the URL: her unit is her
 account's, and an upload of another unit answers 404 as if it did not exist.
 The bureau's admin pages answer 403 to everyone else.
 

@@ -67,6 +67,8 @@ class Brief:
     quarantined: list[dict] = field(default_factory=list)
     refused: list[dict] = field(default_factory=list)
     issues: list[dict] = field(default_factory=list)
+    masthead: str = ""  # the plan's brief name (Catalog.brief_name)
+    has_last_year: bool = False  # some indicator continues last year's: show 上年同期
 
     @property
     def template(self) -> str:
@@ -102,19 +104,22 @@ def _decorate(row: dict, history: list[dict]) -> dict:
     return r
 
 
-def _plan_targets(con: duckdb.DuckDBPyConnection) -> dict[str, float | None]:
-    """Each indicator's target as the plan writes it (for increase_by: the step)."""
-    return dict(con.execute("select indicator_id, plan_target from mart_plan_targets").fetchall())
+def _plan_targets(con: duckdb.DuckDBPyConnection, year: int) -> dict[str, float | None]:
+    """Each indicator's target as the year's plan writes it (for increase_by: the step)."""
+    return dict(con.execute("select indicator_id, plan_target from mart_plan_targets "
+                            "where plan_year = ?", [year]).fetchall())
 
 
 def _decorated_rows(con: duckdb.DuckDBPyConnection, rows: list[dict], quarter: Quarter,
                     scope: str) -> list[dict]:
     history = progress.trends(con, quarter, scope)
-    plan = _plan_targets(con)
+    plan = _plan_targets(con, quarter.year)
+    last_year = progress.last_year_values(con, quarter.code, scope)
     out = []
     for row in rows:
         # the target note words every scope's target as the plan (the city) does
-        row = {**row, "nominal_target": plan.get(row["indicator_id"])}
+        row = {**row, "nominal_target": plan.get(row["indicator_id"]),
+               "last_year": last_year.get(row["indicator_id"])}
         out.append(_decorate(row, history.get(row["indicator_id"], [])))
     return out
 
@@ -254,6 +259,8 @@ def _common(catalog: Catalog, quarter: Quarter, issuer: str, rows: list[dict],
     return {
         "quarter_label": quarter.label, "issuer": issuer,
         "document_number": catalog.document_number, "plan_title": catalog.title,
+        "masthead": catalog.brief_name,
+        "has_last_year": any(r.get("last_year") is not None for r in rows),
         "date": format_date(report_date(quarter)), "deadline": format_deadline(deadline),
         "status_chart": status_chart(counts),
         "behind": behind, "behind_chart": behind_chart(behind), "compact": len(behind) >= COMPACT_FROM,
@@ -278,7 +285,7 @@ def city_brief(con: duckdb.DuckDBPyConnection, catalog: Catalog, quarter: Quarte
                      deadline or submission_deadline(quarter), tz)
     common["lead"][0] = f"截至{quarter.label}末，" + common["lead"][0]
     return Brief(
-        kind="city", title="全市科技工作要点落实情况简报", scope="全市", recipient="局领导",
+        kind="city", title=f"{catalog.short_title}落实情况简报", scope="全市", recipient="局领导",
         units=_unit_table(unit_rows), comparison=_unit_comparison(unit_rows),
         quarantined=progress.quarantined_values(con, quarter.code),
         refused=_refused(progress.refused_files(con, quarter.code), tz), **common,
@@ -291,7 +298,7 @@ def unit_brief(con: duckdb.DuckDBPyConnection, catalog: Catalog, quarter: Quarte
     """One unit's brief: its own targets, status, share of the city's shortfall, its data.
     ``rows``: the unit's progress rows, when the caller has fetched them already."""
     progress.require_quarter(con, quarter)
-    info = progress.resolve_unit(con, unit)
+    info = progress.resolve_unit(con, unit, quarter.year)
     if rows is None:
         rows = progress.unit_progress(con, quarter.code, info["unit"])
     rows = _decorated_rows(con, rows, quarter, info["unit"])
@@ -302,7 +309,7 @@ def unit_brief(con: duckdb.DuckDBPyConnection, catalog: Catalog, quarter: Quarte
     common["lead"][0] = f"截至{quarter.label}末，{info['name']}" + common["lead"][0]
     common["lead"][2] = _unit_submission_sentence(common["submissions"])
     return Brief(
-        kind="unit", title=f"{info['name']}科技工作要点落实情况简报", scope=info["name"],
+        kind="unit", title=f"{info['name']}{catalog.brief_name}", scope=info["name"],
         recipient=info["office"],
         quarantined=progress.quarantined_values(con, quarter.code, info["unit"]),
         refused=_refused(progress.refused_files(con, quarter.code, info["unit"]), tz),

@@ -115,11 +115,14 @@ def render_changed(jobs: list[RenderJob], fonts: list[FontFile],
     return {job.scope: job.target for job in jobs}
 
 
-def brief_filename(quarter: Quarter, unit: dict | None = None) -> str:
+def brief_filename(quarter: Quarter, unit: dict | None = None, catalog: Catalog | None = None) -> str:
+    """The PDF's name, after the plan's brief (``Catalog.short_title``/``brief_name``)."""
+    city, named = ((f"{catalog.short_title}落实情况简报", catalog.brief_name) if catalog is not None
+                   else ("全市工作要点落实情况简报", "工作要点落实情况简报"))
     if unit is None:
-        return f"{quarter.code}_全市科技工作要点落实情况简报.pdf"
+        return f"{quarter.code}_{city}.pdf"
     name = re.sub(r'[\\/:*?"<>|\s]+', "_", unit["name"])
-    return f"{quarter.code}_{unit['unit']}_{name}_科技工作要点落实情况简报.pdf"
+    return f"{quarter.code}_{unit['unit']}_{name}_{named}.pdf"
 
 
 def unit_jobs(con: duckdb.DuckDBPyConnection, catalog: Catalog, quarter: Quarter, out_dir: Path,
@@ -127,13 +130,15 @@ def unit_jobs(con: duckdb.DuckDBPyConnection, catalog: Catalog, quarter: Quarter
               unit_rows: list[dict] | None = None) -> list[RenderJob]:
     """A job per unit that has targets (or per unit named); ``unit_rows``: every unit's
     progress rows when the caller has them already (one query instead of one per unit)."""
-    chosen = [progress.resolve_unit(con, u) for u in units] if units else progress.units_with_targets(con)
+    chosen = ([progress.resolve_unit(con, u, quarter.year) for u in units] if units
+              else progress.units_with_targets(con, quarter.year))
     by_unit: dict[str, list[dict]] = {}
     for r in unit_rows if unit_rows is not None else progress.unit_progress(con, quarter.code):
         by_unit.setdefault(r["unit"], []).append(r)
     return [RenderJob(u["unit"], unit_brief(con, catalog, quarter, u["unit"], issuer,
                                             rows=by_unit.get(u["unit"], [])),
-                      out_dir / brief_filename(quarter, u), report_date(quarter)) for u in chosen]
+                      out_dir / brief_filename(quarter, u, catalog), report_date(quarter))
+            for u in chosen]
 
 
 def render_unit_briefs(con: duckdb.DuckDBPyConnection, catalog: Catalog, quarter: Quarter,
@@ -153,6 +158,6 @@ def render_quarter_briefs(con: duckdb.DuckDBPyConnection, catalog: Catalog, quar
     fonts = prepared_fonts(font_cache)
     unit_rows = progress.unit_progress(con, quarter.code)
     city = RenderJob("city", city_brief(con, catalog, quarter, issuer, unit_rows=unit_rows),
-                     out_dir / brief_filename(quarter), report_date(quarter))
+                     out_dir / brief_filename(quarter, None, catalog), report_date(quarter))
     jobs = [city, *unit_jobs(con, catalog, quarter, out_dir, issuer, unit_rows=unit_rows)]
     return render_changed(jobs, fonts, workers)

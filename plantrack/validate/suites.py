@@ -27,13 +27,12 @@ import json
 import sys
 from pathlib import Path
 
-from plantrack.catalog import Catalog, Indicator, catalog_from_settings
+from plantrack.catalog import Catalog, Indicator
 from plantrack.issues import Severity, issue_type
-from plantrack.settings import PLAN_2021_DIR, load_settings
+from plantrack.settings import load_settings
 from plantrack.template import MILESTONE_STATUSES
 from plantrack.validate.checks import RATIO_UNITS
 
-SUITES_DIR = PLAN_2021_DIR / "suites"  # committed: reviewed with the catalog they come from
 GENERATED_BY = "plantrack/validate/suites.py"
 PLAUSIBLE_MULTIPLE = 5  # above 5× the unit's annual target is implausible (a warning)
 GX_SEVERITY = {Severity.ERROR: "critical", Severity.WARNING: "warning"}
@@ -215,7 +214,7 @@ def generate_suites(catalog: Catalog) -> dict[str, str]:
     return files
 
 
-def write_suites(catalog: Catalog, directory: Path = SUITES_DIR) -> list[Path]:
+def write_suites(catalog: Catalog, directory: Path) -> list[Path]:
     directory.mkdir(parents=True, exist_ok=True)
     files = generate_suites(catalog)
     for stale in directory.glob("*.json"):
@@ -230,8 +229,13 @@ def write_suites(catalog: Catalog, directory: Path = SUITES_DIR) -> list[Path]:
 
 
 def main() -> int:
-    paths = write_suites(catalog_from_settings(load_settings()))
-    print(f"wrote {len(paths)} suites to {SUITES_DIR}")
+    """Regenerate the suites of every ready plan (the built-in ones are committed)."""
+    from plantrack.plans import check_plan, known_plans
+
+    for plan in known_plans(load_settings()).values():
+        if not check_plan(plan).errors:
+            paths = write_suites(plan.load(), plan.suites_dir)
+            print(f"wrote {len(paths)} suites to {plan.suites_dir}")
     return 0
 
 

@@ -9,28 +9,32 @@
 --   expected_to_date start_level + share × (target − start_level); null when the target has
 --                   no quarterly meaning (year_end pacing before Q4) or a stock has no start
 --                   level (before Q4: at Q4 the whole target is due)
--- Grain: one row per (scope, indicator_id, quarter_number); scope is a unit code or 'city'.
+-- Grain: one row per (plan_year, scope, indicator_id, quarter_number); scope is a unit code
+-- or 'city'. Every plan's targets are here, each paced by its own plan's profiles.
 create or replace view int_indicator_targets as
 with quarters as (
     select unnest([1, 2, 3, 4]) as quarter_number
 ),
 scopes as (
-    select indicator_id, unit as scope, target, stretch from dim_indicator_unit
+    select plan_year, indicator_id, unit as scope, target, stretch from dim_indicator_unit
     union all
-    select indicator_id, 'city' as scope, target, stretch from dim_indicator
+    select plan_year, indicator_id, 'city' as scope, target, stretch from dim_indicator
 ),
 unit_baselines as (
     -- an additive indicator's city level can be the sum of every unit's level
-    select b.indicator_id, sum(b.value) as value, count(*) as units_with_baseline
+    select b.plan_year, b.indicator_id, sum(b.value) as value, count(*) as units_with_baseline
     from dim_baseline as b
-    join dim_indicator_unit as iu on iu.indicator_id = b.indicator_id and iu.unit = b.unit
-    group by b.indicator_id
+    join dim_indicator_unit as iu
+        on iu.plan_year = b.plan_year and iu.indicator_id = b.indicator_id and iu.unit = b.unit
+    group by b.plan_year, b.indicator_id
 ),
 unit_counts as (
-    select indicator_id, count(*) as units from dim_indicator_unit group by indicator_id
+    select plan_year, indicator_id, count(*) as units from dim_indicator_unit
+    group by plan_year, indicator_id
 ),
 with_baseline as (
     select
+        s.plan_year,
         s.scope,
         i.indicator_id,
         i.name,
@@ -50,11 +54,13 @@ with_baseline as (
                  then ub.value end
         ) as baseline
     from scopes as s
-    join dim_indicator as i using (indicator_id)
-    left join dim_baseline as own on own.indicator_id = s.indicator_id and own.unit = s.scope
-    left join dim_baseline as city on city.indicator_id = s.indicator_id and city.unit = 'city'
-    left join unit_baselines as ub on ub.indicator_id = s.indicator_id
-    left join unit_counts as uc on uc.indicator_id = s.indicator_id
+    join dim_indicator as i using (plan_year, indicator_id)
+    left join dim_baseline as own
+        on own.plan_year = s.plan_year and own.indicator_id = s.indicator_id and own.unit = s.scope
+    left join dim_baseline as city
+        on city.plan_year = s.plan_year and city.indicator_id = s.indicator_id and city.unit = 'city'
+    left join unit_baselines as ub on ub.plan_year = s.plan_year and ub.indicator_id = s.indicator_id
+    left join unit_counts as uc on uc.plan_year = s.plan_year and uc.indicator_id = s.indicator_id
 ),
 absolute as (
     select
@@ -75,7 +81,7 @@ absolute as (
     cross join param_status as p
 ),
 profiles as (
-    select pacing, count(*) > 0 as has_quarters from dim_pacing group by pacing
+    select plan_year, pacing, count(*) > 0 as has_quarters from dim_pacing group by plan_year, pacing
 ),
 paced as (
     select
@@ -88,8 +94,9 @@ paced as (
         end as expected_share
     from absolute as a
     cross join quarters as q
-    left join profiles as pr on pr.pacing = a.pacing
-    left join dim_pacing as dp on dp.pacing = a.pacing and dp.quarter = q.quarter_number
+    left join profiles as pr on pr.plan_year = a.plan_year and pr.pacing = a.pacing
+    left join dim_pacing as dp
+        on dp.plan_year = a.plan_year and dp.pacing = a.pacing and dp.quarter = q.quarter_number
 ),
 final as (
     select

@@ -1,6 +1,7 @@
 -- int_progress: progress of every unit and of the city on every indicator, per quarter:
 -- % of target and of stretch, status, level, year-end projection, the amount needed per
 -- remaining quarter, and each unit's share of the city's shortfall.
+-- Each quarter is judged by the plan of its year.
 -- Grain: one row per (quarter, scope, indicator_id); scope is a unit code or 'city'.
 create or replace view int_progress as
 with unit_facts as (
@@ -15,7 +16,7 @@ with unit_facts as (
         v.note,
         v.submission_id
     from int_reporting_quarters as q
-    cross join dim_indicator_unit as iu
+    join dim_indicator_unit as iu on iu.plan_year = q.year
     left join int_unit_values as v
         on v.quarter = q.quarter and v.unit = iu.unit and v.indicator_id = iu.indicator_id
 ),
@@ -42,11 +43,11 @@ joined as (
         f.*,
         q.year,
         q.quarter_number,
-        t.* exclude (scope, indicator_id, quarter_number)
+        t.* exclude (plan_year, scope, indicator_id, quarter_number)
     from facts as f
     join int_reporting_quarters as q using (quarter)
     join int_indicator_targets as t
-        on t.scope = f.scope and t.indicator_id = f.indicator_id
+        on t.plan_year = q.year and t.scope = f.scope and t.indicator_id = f.indicator_id
        and t.quarter_number = q.quarter_number
 ),
 judged as (

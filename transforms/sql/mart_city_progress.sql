@@ -32,7 +32,7 @@ final as (
         d.text
     from city_rows as c
     join int_city_values as v using (quarter, indicator_id)
-    join dim_indicator as d using (indicator_id)
+    join dim_indicator as d on d.plan_year = c.year and d.indicator_id = c.indicator_id
     left join contributors as k using (quarter, indicator_id)
 )
 select * from final;

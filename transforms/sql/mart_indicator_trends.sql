@@ -19,7 +19,7 @@ final as (
         t.expected_to_date,
         t.qualifier
     from years as y
-    cross join int_indicator_targets as t
+    join int_indicator_targets as t on t.plan_year = y.year
     left join int_progress as p
         on p.scope = t.scope and p.indicator_id = t.indicator_id
        and p.year = y.year and p.quarter_number = t.quarter_number

@@ -23,6 +23,7 @@ with reports as (
 unit_rows as (
     select
         q.quarter,
+        q.year as plan_year,
         mu.unit as scope,
         mu.milestone_id,
         case
@@ -35,13 +36,14 @@ unit_rows as (
         r.note,
         1 as units_responsible
     from int_reporting_quarters as q
-    cross join dim_milestone_unit as mu
+    join dim_milestone_unit as mu on mu.plan_year = q.year
     left join reports as r
         on r.quarter = q.quarter and r.unit = mu.unit and r.milestone_id = mu.milestone_id
 ),
 city_counts as (
     select
         u.quarter,
+        u.plan_year,
         u.milestone_id,
         count(*) as units_responsible,
         count(*) filter (where u.status = '已完成') as units_done,
@@ -52,12 +54,13 @@ city_counts as (
         string_agg(d.name || '：' || u.note, '；' order by d.ordinal)
             filter (where u.note is not null) as note
     from unit_rows as u
-    join dim_unit as d on d.unit = u.scope
-    group by u.quarter, u.milestone_id
+    join dim_unit as d on d.plan_year = u.plan_year and d.unit = u.scope
+    group by u.quarter, u.plan_year, u.milestone_id
 ),
 city_rows as (
     select
         quarter,
+        plan_year,
         'city' as scope,
         milestone_id,
         case
@@ -92,7 +95,7 @@ final as (
         m.text,
         m.ordinal
     from unioned as x
-    join city_counts as c using (quarter, milestone_id)
-    join dim_milestone as m using (milestone_id)
+    join city_counts as c using (quarter, plan_year, milestone_id)
+    join dim_milestone as m using (plan_year, milestone_id)
 )
 select * from final;

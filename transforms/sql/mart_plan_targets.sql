@@ -3,13 +3,14 @@
 -- step, not the level it leads to (int_indicator_targets.target); for the others it is
 -- the city's figure itself. Targets are annual, so the year-end row of the city stands
 -- for every quarter.
--- Grain: one row per indicator_id.
+-- Grain: one row per (plan_year, indicator_id).
 create or replace view mart_plan_targets as
 with city_targets as (
     select * from int_indicator_targets where scope = 'city' and quarter_number = 4
 ),
 final as (
     select
+        plan_year,
         indicator_id,
         nominal_target as plan_target
     from city_targets

@@ -25,7 +25,9 @@ final as (
         h.raw_value,
         h.reasons
     from held as h
-    left join dim_unit as u on u.unit = h.unit
-    left join dim_indicator as d on d.indicator_id = h.indicator_id
+    left join dim_unit as u
+        on u.plan_year = cast(substr(h.quarter, 1, 4) as integer) and u.unit = h.unit
+    left join dim_indicator as d
+        on d.plan_year = cast(substr(h.quarter, 1, 4) as integer) and d.indicator_id = h.indicator_id
 )
 select * from final;

@@ -40,7 +40,8 @@ final as (
     from examined as e
     join stg_submissions as s on s.submission_id = e.submission_id
     join stg_files as f on f.file_hash = s.file_hash
-    left join dim_unit as u on u.unit = s.unit
+    left join dim_unit as u
+        on u.plan_year = try_cast(substr(e.quarter, 1, 4) as integer) and u.unit = s.unit
     left join reasons as r on r.submission_id = s.submission_id
     left join processed as p on p.submission_id = s.submission_id
     where s.submission_id not in (select submission_id from usable)

@@ -6,7 +6,7 @@
 -- Grain: one row per (quarter, unit) for every reporting quarter and reporting unit.
 create or replace view mart_submission_status as
 with reporting_units as (
-    select unit from int_reporting_units
+    select plan_year, unit from int_reporting_units
 ),
 receipts as (
     select
@@ -58,8 +58,8 @@ joined as (
             else '未报送'
         end as state
     from int_reporting_quarters as q
-    cross join reporting_units as u
-    join dim_unit as d using (unit)
+    join reporting_units as u on u.plan_year = q.year
+    join dim_unit as d on d.plan_year = q.year and d.unit = u.unit
     left join receipts as r on r.unit = u.unit and r.quarter = q.quarter
     left join int_latest_submissions as l on l.unit = u.unit and l.quarter = q.quarter
 ),

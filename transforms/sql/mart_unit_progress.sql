@@ -14,7 +14,7 @@ final as (
         d.item,
         d.subtask
     from unit_rows as p
-    join dim_unit as u using (unit)
-    join dim_indicator as d using (indicator_id)
+    join dim_unit as u on u.plan_year = p.year and u.unit = p.unit
+    join dim_indicator as d on d.plan_year = p.year and d.indicator_id = p.indicator_id
 )
 select * from final;
