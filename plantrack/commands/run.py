@@ -58,35 +58,67 @@ def cmd_run(args) -> int:
     return EXIT_OK
 
 
-def cmd_demo(args) -> int:
+def _demo_quarter(settings, catalog, quarter, resubmission: bool = False) -> dict:
+    """Write the demo's submissions for ``quarter`` into a clean inbox and run the flow."""
     from plantrack.demo import make_demo_submissions
 
     started = time.monotonic()
-    settings = load_settings()
-    quarter = parse_quarter_arg(args.quarter)
-    catalog = load_catalog(settings)
-    require_plan_quarter(catalog, quarter)
     inbox = settings.home / "demo" / "inbox" / quarter.code
     if inbox.exists():
         for old in inbox.iterdir():
             if old.is_file():
                 old.unlink()
     progress(f"[1/2] 生成 {quarter.label} 示例填报表 → {inbox}")
-    files, mistakes = make_demo_submissions(catalog, quarter, inbox)
-    progress(f"      {len(files)} 个单位的填报表，含常见错误：")
+    files, mistakes = make_demo_submissions(catalog, quarter, inbox, resubmission=resubmission)
+    progress(f"      {len(files)} 个填报文件，含常见错误：")
     for m in mistakes:
         progress(f"      - {catalog.units[m.unit].name}：{m.description}")
     progress("[2/2] 运行季度流程（Prefect 本地模式；首次运行需准备字体，约需一分钟）…")
     message, summary = run_flow(settings, quarter, inbox, None)
     print_run_summary(message, summary, started)
+    return summary
+
+
+def cmd_demo(args) -> int:
+    from plantrack.demo import RESUBMIT_QUARTER
+    from plantrack.periods import Quarter
+
+    settings = load_settings()
+    catalog = load_catalog(settings)
+    if args.year is None:
+        quarter = parse_quarter_arg(args.quarter or "2021Q2")
+        require_plan_quarter(catalog, quarter)
+        _demo_quarter(settings, catalog, quarter)
+        return EXIT_OK
+    if args.quarter:
+        raise CliError("--year 与 --quarter 只能选一个。")
+    try:
+        year = int(args.year) if args.year != "" else catalog.year
+    except ValueError as exc:
+        raise CliError(f"无法识别的年份：{args.year}（应为四位数字，如 2021）") from exc
+    outputs: dict[str, list[str]] = {}
+    for n in range(1, 5):
+        quarter = Quarter(year, n)
+        require_plan_quarter(catalog, quarter)
+        progress(f"\n== 示例年度：{quarter.label}（{n}/4）==")
+        summary = _demo_quarter(settings, catalog, quarter, resubmission=n == RESUBMIT_QUARTER)
+        for kind in ("briefs", "assessment"):
+            outputs.setdefault(kind, []).extend(summary["outputs"].get(kind, []))
+    print(f"\n{year}年示例运行完成：四个季度的全市简报和年度考核情况：")
+    for kind in ("briefs", "assessment"):
+        for p in outputs.get(kind, []):
+            print(f"  {kind}: {p}")
     return EXIT_OK
 
 
 def register(sub) -> None:
     p = sub.add_parser("demo", help="生成示例填报表并在本地运行一次完整的季度流程",
                        description="为每个填报单位生成示例填报表（含几处常见错误），"
-                                   "在内置默认配置上运行季度流程，并列出生成的简报等文件。")
-    p.add_argument("--quarter", default="2021Q2", help="报告期，如 2021Q2（默认 2021Q2）")
+                                   "在内置默认配置上运行季度流程，并列出生成的简报等文件；"
+                                   "--year 依次运行全年四个季度，第四季度另出年度考核情况。")
+    p.add_argument("--quarter", help="报告期，如 2021Q2（默认 2021Q2）")
+    p.add_argument("--year", nargs="?", const="",
+                   help="依次运行一年的四个季度（默认为计划年度，如 2021）")
     p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("run", help="运行季度流程：收取、校验、入库、计算进度、生成简报",

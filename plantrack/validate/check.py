@@ -20,6 +20,7 @@ from plantrack.validate.history import with_history
 from plantrack.validate.identity import identity_issues
 from plantrack.validate.indicators import TableContext, check_indicators, stage_values, table_layout
 from plantrack.validate.milestones import check_milestones, milestone_frame
+from plantrack.validate.notes import with_note_checks
 from plantrack.validate.verdict import Validation, split_rows
 from transforms.cleaning import DATA_HEADER_SYNONYMS, DATA_LOOSE_RULES
 
@@ -67,6 +68,7 @@ def validate_submission(sub: Submission, catalog: Catalog, quarter: Quarter | No
         results, gx_results = results + ms_results, gx_results + ms_gx
     v = split_rows(dataclasses.replace(v, issues=issues, expectation_results=results,
                                        gx_results=gx_results))
+    v = with_note_checks(v, catalog, quarter or sub.identity.quarter)
     return with_history(v, catalog, previous) if previous else v
 
 

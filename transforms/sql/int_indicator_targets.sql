@@ -6,7 +6,8 @@
 --   stretch         the 力争 figure, or the high end of a range
 --   tolerance       for approx (左右): reaching target × (1 − tolerance) counts as reaching it
 --   start_level     where the year starts: 0 for a flow, the 2020 year-end level for a stock
---   expected_to_date start_level + share × (target − start_level); null when the target has
+--   expected_to_date start_level + share × (target − start_level), in whole units for a
+--                   count (int_pacing_rules); null when the target has
 --                   no quarterly meaning (year_end pacing before Q4) or a stock has no start
 --                   level (before Q4: at Q4 the whole target is due)
 -- Grain: one row per (scope, indicator_id, quarter_number); scope is a unit code or 'city'.
@@ -101,7 +102,9 @@ final as (
             -- at the end of the year the whole target is due, whatever the start
             when expected_share >= 1 then target
             when start_level is null then null
-            else start_level + expected_share * (target - start_level)
+            -- a count is expected in whole units (int_pacing_rules)
+            else start_level + expected_amount(unit_of_measure, qualifier, expected_share,
+                                               target - start_level)
         end as expected_to_date
     from paced
 )
