@@ -45,7 +45,7 @@ def test_city_progress_gives_the_hand_worked_answers(warehouse, capsys):
 
 def test_city_shortfall_lists_the_largest_gap_first(warehouse, capsys):
     entry = next(e for e in progress_json(capsys)["indicators"] if e["id"] == "I01-1-1")
-    assert [(u["name"], u["gap"]) for u in entry["shortfall_by_unit"]] == [("丙区", 12.5), ("乙区", 7.5)]
+    assert [(u["name"], u["gap"]) for u in entry["shortfall_by_unit"]] == [("丙区", 12.0), ("乙区", 7.0)]
     assert (entry["units_reported"], entry["units_expected"]) == (2, 3)
 
 

@@ -102,9 +102,10 @@ def cmd_demo(args) -> int:
         require_plan_quarter(catalog, quarter)
         progress(f"\n== 示例年度：{quarter.label}（{n}/4）==")
         summary = _demo_quarter(settings, catalog, quarter, resubmission=n == RESUBMIT_QUARTER)
-        for kind in ("briefs", "assessment"):
-            outputs.setdefault(kind, []).extend(summary["outputs"].get(kind, []))
-    print(f"\n{year}年示例运行完成：四个季度的全市简报和年度考核情况：")
+        for p in summary["outputs"].get("briefs", []):
+            kind = "assessment" if "年度完成情况考核" in Path(p).name else "briefs"
+            outputs.setdefault(kind, []).append(p)
+    print(f"\n{year}年示例运行完成：四个季度的全市简报和全市年度考核：")
     for kind in ("briefs", "assessment"):
         for p in outputs.get(kind, []):
             print(f"  {kind}: {p}")

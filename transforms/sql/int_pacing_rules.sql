@@ -6,8 +6,10 @@
 -- (No view: this file defines macros only.)
 
 create or replace macro is_count_unit(unit_of_measure) as
-    coalesce(regexp_matches(unit_of_measure,
-                            '^(家|个|项|支|场|所|人|件|名|次|座|套|台|篇|部|批|户|条|处)'), false);
+    -- the whole unit is a count word (人次, or with a parenthesis: 人(项), 场(次)); 个百分点 is not
+    coalesce(regexp_full_match(unit_of_measure,
+                               '(家|个|项|支|场|所|人|人次|件|名|次|座|套|台|篇|部|批|户|条|处)([(（].*[)）])?'),
+             false);
 
 -- The part of the year's work expected done by now: share × (target − start), rounded
 -- down to whole units for a count (a small allowance absorbs floating-point dust).
