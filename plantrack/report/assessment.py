@@ -23,6 +23,7 @@ from plantrack.report.formatting import (
     format_number,
     format_percent,
     report_date,
+    shorten,
     target_note,
 )
 
@@ -61,12 +62,6 @@ def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list) -> list[dict]:
     cur = con.execute(sql, params)
     cols = [d[0] for d in cur.description]
     return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
-
-
-def shorten(text: str | None, limit: int = NOTE_CHARS) -> str:
-    """A steward's note as the brief shows it: whole when short, else cut with …"""
-    text = " ".join((text or "").split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def result_label(r: dict) -> str:
