@@ -90,7 +90,7 @@ def test_every_behind_indicator_is_on_the_first_two_pages(fixture_briefs):
 def test_a_unit_brief_shows_its_own_targets_and_share_of_the_shortfall(fixture_briefs):
     text = squeeze("".join(page_texts(fixture_briefs["b"])[:2]))
     assert "I01-1-1新增科技企业（家）3510" in text  # target 35, actual 10
-    assert "3510.0017" in text and "37%" in text  # expected 17 (whole 家) and its share of the gap
+    assert "351017" in text and "37%" in text  # expected floor(17.5) = 17 and its share of the gap
 
 
 def test_page_margins_carry_issuer_date_and_page_numbers(fixture_briefs):
