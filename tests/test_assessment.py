@@ -47,7 +47,7 @@ def rows(con, sql: str, params: list | None = None) -> list[tuple]:
     ("b", "I01-1-1", 17.0, "正常推进"),  # floor(17.5): 17 is on track
     ("c", "I01-1-1", 12.0, "正常推进"),
     ("a", "I01-1-2", 110.0, "正常推进"),
-    ("city", "I01-1-1", 50.0, "正常推进"),
+    ("city", "I01-1-1", 49.0, "正常推进"),  # no more than its units: 20 + 17 + 12
     ("city", "I03-1-2", 58.5, "正常推进"),  # 个百分点 is not a count: not rounded
 ])
 def test_counts_are_expected_in_whole_units(con, scope, indicator, expected, status):

@@ -142,8 +142,8 @@ def _behind(rows: list[dict], notes: dict[tuple[str, str], str] | None = None) -
         if notes is None:
             r["reasons"] = [shorten(r.get("note"))] if r.get("note") else []
         else:
-            r["reasons"] = [f"{c['unit_name']}：{shorten(notes[(r['indicator_id'], c['unit'])])}"
-                            for c in contributors if notes.get((r["indicator_id"], c["unit"]))][:3]
+            r["reasons"] = [f"{c['unit_name']}：{shorten(notes[(r['indicator_id'], c['unit'])], 40)}"
+                            for c in contributors if notes.get((r["indicator_id"], c["unit"]))][:2]
     return items
 
 
