@@ -298,7 +298,10 @@ def render_briefs(con: duckdb.DuckDBPyConnection, catalog: Catalog, quarter: Qua
                   out_dir: Path, issuer: str, font_cache: Path) -> dict[str, list[Path]]:
     """The city brief and one brief per unit with targets, rendered on every core."""
     paths = render_quarter_briefs(con, catalog, quarter, out_dir, issuer, font_cache)
-    return {"briefs": [paths.pop("city")], "unit_briefs": list(paths.values())}
+    city = [paths.pop("city")]
+    if "assessment:city" in paths:  # Q4: the annual assessment goes out with the city brief
+        city.append(paths.pop("assessment:city"))
+    return {"briefs": city, "unit_briefs": list(paths.values())}
 
 
 def published(delivered: PublishResult) -> dict[str, list[str]]:

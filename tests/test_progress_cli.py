@@ -45,7 +45,7 @@ def test_city_progress_gives_the_hand_worked_answers(warehouse, capsys):
 
 def test_city_shortfall_lists_the_largest_gap_first(warehouse, capsys):
     entry = next(e for e in progress_json(capsys)["indicators"] if e["id"] == "I01-1-1")
-    assert [(u["name"], u["gap"]) for u in entry["shortfall_by_unit"]] == [("丙区", 12.5), ("乙区", 7.5)]
+    assert [(u["name"], u["gap"]) for u in entry["shortfall_by_unit"]] == [("丙区", 12.0), ("乙区", 7.0)]
     assert (entry["units_reported"], entry["units_expected"]) == (2, 3)
 
 
@@ -77,8 +77,8 @@ def test_human_output_is_a_chinese_table(warehouse, capsys):
     assert lines[0].startswith("2021年第二季度 全市量化指标进度（11项）：严重滞后2项，滞后3项")
     assert lines[2].split()[:4] == ["编号", "指标", "单位", "目标"]
     row = next(line for line in lines if line.startswith("I01-1-1"))
-    assert row.split() == ["I01-1-1", "新增科技企业", "家", "100", "120", "40", "50", "40.0%",
-                           "滞后", "80", "30", "丙区62%、乙区38%"]
+    assert row.split() == ["I01-1-1", "新增科技企业", "家", "100", "120", "40", "49", "40.0%",
+                           "滞后", "80", "30", "丙区63%、乙区37%"]
 
 
 def test_reading_progress_leaves_the_warehouse_untouched(warehouse, capsys):

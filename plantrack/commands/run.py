@@ -66,34 +66,66 @@ def demo_quarter() -> str:
     return f"{min(builtin_plans())}Q2"
 
 
-def cmd_demo(args) -> int:
+def _demo_quarter(settings, catalog, quarter, resubmission: bool = False) -> dict:
+    """Write the demo's submissions for ``quarter`` into a clean inbox and run the flow."""
     from plantrack.demo import make_demo_submissions
 
     started = time.monotonic()
-    settings = load_settings()
-    quarter = parse_quarter_arg(args.quarter or demo_quarter())
-    catalog = load_catalog(settings, quarter)
     inbox = settings.home / "demo" / "inbox" / quarter.code
     if inbox.exists():
         for old in inbox.iterdir():
             if old.is_file():
                 old.unlink()
     progress(f"[1/2] 生成 {quarter.label} 示例填报表 → {inbox}")
-    files, mistakes = make_demo_submissions(catalog, quarter, inbox)
-    progress(f"      {len(files)} 个单位的填报表，含常见错误：")
+    files, mistakes = make_demo_submissions(catalog, quarter, inbox, resubmission=resubmission)
+    progress(f"      {len(files)} 个填报文件，含常见错误：")
     for m in mistakes:
         progress(f"      - {catalog.units[m.unit].name}：{m.description}")
     progress("[2/2] 运行季度流程（Prefect 本地模式；首次运行需准备字体，约需一分钟）…")
     message, summary = run_flow(settings, quarter, inbox, None)
     print_run_summary(message, summary, started)
+    return summary
+
+
+def cmd_demo(args) -> int:
+    from plantrack.demo import RESUBMIT_QUARTER
+    from plantrack.periods import Quarter
+
+    settings = load_settings()
+    if args.year is None:
+        quarter = parse_quarter_arg(args.quarter or demo_quarter())
+        _demo_quarter(settings, load_catalog(settings, quarter), quarter)
+        return EXIT_OK
+    if args.quarter:
+        raise CliError("--year 与 --quarter 只能选一个。")
+    try:
+        year = int(args.year) if args.year != "" else parse_quarter_arg(demo_quarter()).year
+    except ValueError as exc:
+        raise CliError(f"无法识别的年份：{args.year}（应为四位数字）") from exc
+    outputs: dict[str, list[str]] = {}
+    for n in range(1, 5):
+        quarter = Quarter(year, n)
+        catalog = load_catalog(settings, quarter)  # no ready plan for the year: say why, run nothing
+        progress(f"\n== 示例年度：{quarter.label}（{n}/4）==")
+        summary = _demo_quarter(settings, catalog, quarter, resubmission=n == RESUBMIT_QUARTER)
+        for p in summary["outputs"].get("briefs", []):
+            kind = "assessment" if "年度完成情况考核" in Path(p).name else "briefs"
+            outputs.setdefault(kind, []).append(p)
+    print(f"\n{year}年示例运行完成：四个季度的全市简报和全市年度考核：")
+    for kind in ("briefs", "assessment"):
+        for p in outputs.get(kind, []):
+            print(f"  {kind}: {p}")
     return EXIT_OK
 
 
 def register(sub) -> None:
     p = sub.add_parser("demo", help="生成示例填报表并在本地运行一次完整的季度流程",
                        description="为每个填报单位生成示例填报表（含几处常见错误），"
-                                   "在内置默认配置上运行季度流程，并列出生成的简报等文件。")
+                                   "在内置默认配置上运行季度流程，并列出生成的简报等文件；"
+                                   "--year 依次运行全年四个季度，第四季度另出年度考核情况。")
     p.add_argument("--quarter", help="报告期，格式 YYYYQn（默认：内置示例计划年度的第二季度）")
+    p.add_argument("--year", nargs="?", const="",
+                   help="依次运行一年的四个季度（默认：内置示例计划的年度）")
     p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("run", help="运行季度流程：收取、校验、入库、计算进度、生成简报",

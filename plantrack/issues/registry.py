@@ -156,6 +156,9 @@ _TYPES = (
     IssueType("stock_jump", WARNING, "较上季度变化过大",
               "期末总量由上季度的 {previous} 变为 {found}，变化 {change}，请核实",
               "如数值无误，请在“说明”中写明原因（如统计口径调整）；如有误请改正。"),
+    IssueType("behind_without_note", WARNING, "低于序时进度但未说明原因",
+              "累计完成 {found} 低于本季度末应完成的 {expected}（序时进度），“说明”为空",
+              "请在“说明”中写明进度滞后的原因和下一步措施。"),
     # -- milestone rows -----------------------------------------------------------------
     IssueType("missing_milestone_id", ERROR, "缺少任务编号", "该行没有填写任务编号",
               "请按模板补全“任务编号”，不要删除或修改编号列。"),

@@ -3,6 +3,7 @@
 - ``formatting``: numbers, dates and target wording, as Chinese readers expect them
 - ``charts``: chart geometry (the templates draw it as inline SVG)
 - ``briefs``: the Brief view model of the city's and each unit's brief
+- ``assessment``: the Assessment view model of the year-end assessment (a Q4 run's)
 - ``render``: the locked-down renderer (HTML environment, bundled-only fetcher,
   strict PDF rendering, stamps of clean renders)
 - ``jobs``: many briefs at once, in a pool of worker processes
@@ -13,6 +14,7 @@ below are the package's interface; import them from ``plantrack.report``.
 
 from __future__ import annotations
 
+from plantrack.report.assessment import Assessment, city_assessment, unit_assessment
 from plantrack.report.briefs import DEFAULT_TZ, STATUS_CLASS, Brief, city_brief, unit_brief
 from plantrack.report.charts import COLORS, behind_chart, sparkline, status_chart, work_done
 from plantrack.report.formatting import (
@@ -48,6 +50,7 @@ from plantrack.report.render import (
 )
 
 __all__ = [
+    "Assessment", "city_assessment", "unit_assessment",
     "COLORS", "DEFAULT_TZ", "STATUS_CLASS", "TEMPLATES_DIR", "Brief", "RenderError", "RenderJob",
     "Rendered", "available_cores", "behind_chart", "brief_filename", "city_brief", "css_string",
     "display_unit", "format_date", "format_deadline", "format_number", "format_percent",

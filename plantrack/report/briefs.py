@@ -22,6 +22,7 @@ from plantrack.report.formatting import (
     format_percent,
     format_time,
     report_date,
+    shorten,
     target_note,
 )
 
@@ -69,6 +70,7 @@ class Brief:
     issues: list[dict] = field(default_factory=list)
     masthead: str = ""  # the plan's brief name (Catalog.brief_name)
     has_last_year: bool = False  # some indicator continues last year's: show 上年同期
+    year_end: bool = False  # Q4: the words of an assessment (完成/未完成), not of pacing
 
     @property
     def template(self) -> str:
@@ -101,7 +103,19 @@ def _decorate(row: dict, history: list[dict]) -> dict:
     r["level_text"] = LEVEL_TEXT.get(r["level"] or "", "")
     r["work_done"] = work_done(r["actual"], r["start_level"], r["target"])
     r["trend"] = sparkline(trend_points(history), r["css"])
+    r["change"] = change_since_last_quarter(history, r["quarter_number"], r["actual"])
+    r["label"] = r["status"]
     return r
+
+
+def change_since_last_quarter(history: list[dict], quarter_number: int,
+                              actual: float | None) -> float | None:
+    """This quarter's figure less the previous quarter's (None when either is missing).
+    ``history``: the indicator's year (``progress.trends``)."""
+    before = [h["actual"] for h in history if h["quarter_number"] == quarter_number - 1]
+    if actual is None or not before or before[0] is None:
+        return None
+    return actual - before[0]
 
 
 def _plan_targets(con: duckdb.DuckDBPyConnection, year: int) -> dict[str, float | None]:
@@ -124,18 +138,33 @@ def _decorated_rows(con: duckdb.DuckDBPyConnection, rows: list[dict], quarter: Q
     return out
 
 
+def relative_gap(r: dict) -> float:
+    """How far the figure is below its expected-to-date, over the year's work (target − start)."""
+    expected = r["expected_to_date"]
+    if expected is None or r["target"] is None:
+        return 0.0
+    start = r["start_level"] or 0.0
+    work = abs(r["target"] - start) or abs(r["target"]) or 1.0
+    return max(expected - (r["actual"] or 0.0), 0.0) / work
+
+
 def _behind_sort_key(r: dict) -> tuple:
-    """Severe first, then by the share of the expected work done (work done when none is expected)."""
-    done = r["work_done"] or 0.0
-    ratio = done / r["expected_share"] if r["expected_share"] else done
-    return (progress.BEHIND.index(r["status"]), ratio, r["indicator_id"])
+    """Severe first; among equally severe items, the largest gap relative to the target first."""
+    return (progress.BEHIND.index(r["status"]), -round(relative_gap(r), 9), r["indicator_id"])
 
 
-def _behind(rows: list[dict]) -> list[dict]:
+def _behind(rows: list[dict], notes: dict[tuple[str, str], str] | None = None) -> list[dict]:
+    """Behind-target items, worst first, with the units owing most of the gap and the reasons
+    (说明) they gave; ``notes``: (indicator, unit) → note, for the city's brief."""
     items = sorted((r for r in rows if r["status"] in progress.BEHIND), key=_behind_sort_key)
     for r in items:
         contributors = r.get("contributors") or []
         r["top_units"] = [{"name": c["unit_name"], "share": c["share"]} for c in contributors[:3]]
+        if notes is None:
+            r["reasons"] = [shorten(r.get("note"))] if r.get("note") else []
+        else:
+            r["reasons"] = [f"{c['unit_name']}：{shorten(notes[(r['indicator_id'], c['unit'])], 40)}"
+                            for c in contributors if notes.get((r["indicator_id"], c["unit"]))][:2]
     return items
 
 
@@ -249,10 +278,60 @@ def _unit_table(unit_rows: list[dict]) -> dict:
     return {"statuses": [s for s in progress.STATUS_ORDER if s in seen], "rows": list(units.values())}
 
 
+YEAR_END_LABEL = {"已完成": "完成", "正常推进": "完成", "滞后": "未完成", "严重滞后": "未完成"}
+JUDGED = ("严重滞后", "滞后", "正常推进", "已完成")  # worse to better
+
+
+def _year_end_words(rows: list[dict]) -> None:
+    """At Q4 a target is met or missed: the badges say 完成/未完成, and 超额完成 above it."""
+    for r in rows:
+        label = YEAR_END_LABEL.get(r["status"], r["status"])
+        if label == "完成" and r["qualifier"] != "max" and r["actual"] is not None \
+                and r["target"] is not None and r["actual"] > r["target"] + 1e-9:
+            label = "超额完成"
+        r["label"] = label
+
+
+def change_sentence(rows: list[dict], before: list[dict]) -> str:
+    """What improved and what slipped since the previous quarter (status moved up or down)."""
+    was = {r["indicator_id"]: r["status"] for r in before}
+    up, down = [], []
+    for r in rows:
+        old, new = was.get(r["indicator_id"]), r["status"]
+        if old in JUDGED and new in JUDGED and old != new:
+            (up if JUDGED.index(new) > JUDGED.index(old) else down).append(r["name"])
+    if not up and not down:
+        return "与上季度相比，各指标状态没有变化。" if was else ""
+
+    def names(items: list[str]) -> str:
+        return "、".join(items[:3]) + ("等" if len(items) > 3 else "")
+
+    parts = []
+    if up:
+        parts.append(f"{len(up)}项好转（{names(up)}）")
+    if down:
+        parts.append(f"{len(down)}项转差（{names(down)}）")
+    return "与上季度相比，" + "，".join(parts) + "。"
+
+
+def _year_end_sentence(rows: list[dict]) -> str:
+    judged = [r for r in rows if r["status"] in JUDGED]
+    met = sum(1 for r in judged if r["label"] in ("完成", "超额完成"))
+    over = sum(1 for r in judged if r["label"] == "超额完成")
+    others = len(rows) - len(judged)
+    tail = f"，另有{others}项无数据、待核或缺少基数" if others else ""
+    return (f"纳入调度的{len(rows)}项量化指标中，完成年度目标{met}项（其中超额完成{over}项），"
+            f"未完成{len(judged) - met}项{tail}。")
+
+
 def _common(catalog: Catalog, quarter: Quarter, issuer: str, rows: list[dict],
-            milestones: list[dict], subs: list[dict], deadline: datetime, tz: str) -> dict:
+            milestones: list[dict], subs: list[dict], deadline: datetime, tz: str,
+            notes: dict[tuple[str, str], str] | None = None,
+            before: list[dict] | None = None) -> dict:
     counts = _counts(rows)
-    behind = _behind(rows)
+    if quarter.number == 4:
+        _year_end_words(rows)
+    behind = _behind(rows, notes)
     for m in milestones:
         m["detail"] = _milestone_detail(m)
         m["note"] = clipped(m.get("note"))
@@ -266,9 +345,21 @@ def _common(catalog: Catalog, quarter: Quarter, issuer: str, rows: list[dict],
         "behind": behind, "behind_chart": behind_chart(behind), "compact": len(behind) >= COMPACT_FROM,
         "attention": _attention(rows), "sections": _sections(catalog, rows, milestones),
         "submissions": _with_lateness(subs, deadline, tz),
-        "lead": [_indicator_sentence(counts), _milestone_sentence(milestones),
-                 _submission_sentence(subs)],
+        "lead": [_year_end_sentence(rows) if quarter.number == 4 else _indicator_sentence(counts),
+                 _milestone_sentence(milestones), _submission_sentence(subs),
+                 change_sentence(rows, before or [])],
+        "year_end": quarter.number == 4,
     }
+
+
+def _previous_rows(con: duckdb.DuckDBPyConnection, quarter: Quarter, unit: str | None) -> list[dict]:
+    """The previous quarter's progress rows of the city (or of ``unit``), when it has data."""
+    prev = quarter.previous()
+    if prev is None or prev.code not in progress.quarters_with_data(con):
+        return []
+    if unit is None:
+        return progress.city_progress(con, prev.code)
+    return progress.unit_progress(con, prev.code, unit)
 
 
 def city_brief(con: duckdb.DuckDBPyConnection, catalog: Catalog, quarter: Quarter,
@@ -279,10 +370,12 @@ def city_brief(con: duckdb.DuckDBPyConnection, catalog: Catalog, quarter: Quarte
     rows = _decorated_rows(con, progress.city_progress(con, quarter.code), quarter, "city")
     if unit_rows is None:
         unit_rows = progress.unit_progress(con, quarter.code)
+    notes = {(r["indicator_id"], r["unit"]): r["note"] for r in unit_rows if r.get("note")}
     common = _common(catalog, quarter, issuer, rows,
                      progress.milestones(con, quarter.code, "city"),
                      progress.submission_status(con, quarter.code),
-                     deadline or submission_deadline(quarter), tz)
+                     deadline or submission_deadline(quarter), tz, notes=notes,
+                     before=_previous_rows(con, quarter, None))
     common["lead"][0] = f"截至{quarter.label}末，" + common["lead"][0]
     return Brief(
         kind="city", title=f"{catalog.short_title}落实情况简报", scope="全市", recipient="局领导",
@@ -305,7 +398,8 @@ def unit_brief(con: duckdb.DuckDBPyConnection, catalog: Catalog, quarter: Quarte
     common = _common(catalog, quarter, issuer, rows,
                      progress.milestones(con, quarter.code, info["unit"]),
                      progress.submission_status(con, quarter.code, info["unit"]),
-                     deadline or submission_deadline(quarter), tz)
+                     deadline or submission_deadline(quarter), tz,
+                     before=_previous_rows(con, quarter, info["unit"]))
     common["lead"][0] = f"截至{quarter.label}末，{info['name']}" + common["lead"][0]
     common["lead"][2] = _unit_submission_sentence(common["submissions"])
     return Brief(

@@ -83,3 +83,51 @@ def trend_points(history: list[dict]) -> list[dict]:
             "expected": work_done(h["expected_to_date"], start, h["target"]),
         })
     return points
+
+
+RESULT_COLORS = {"stretch": "#0f5c2a", "floor": "#1a7f37", "missed": "#c62828", "none": "#8a8f98"}
+
+
+def year_path(history: list[dict], met: bool | None, width: float = 150, height: float = 44) -> dict:
+    """The year's path of one indicator: the figure at the end of each quarter (solid, with
+    its value at the last one) against the expected path (dashed) and the target (a line).
+
+    A stock starts from its start-of-year level (the point 年初); a flow from 0.
+    """
+    left, right, top_pad, bottom_pad = 4, 30, 4, 11
+    by_q = {h["quarter_number"]: h for h in history}
+    first = history[0] if history else {}
+    start = first.get("start_level") if first.get("qualifier") != "max" else 0.0
+    start = start or 0.0
+    target = first.get("target")
+    actual = {q: h["actual"] for q, h in by_q.items() if h["actual"] is not None}
+    expected = {q: h["expected_to_date"] for q, h in by_q.items() if h["expected_to_date"] is not None}
+    values = [start, *actual.values(), *expected.values()] + ([target] if target is not None else [])
+    low, high = min(values), max(values)
+    if high - low < 1e-9:
+        high = low + 1.0
+    span_x, span_y = width - left - right, height - top_pad - bottom_pad
+
+    def xy(q: int, v: float) -> tuple[float, float]:
+        return (round(left + q * span_x / 4, 1),
+                round(top_pad + (high - v) / (high - low) * span_y, 1))
+
+    def line(points: dict[int, float]) -> str:
+        pts = {0: start, **points}
+        return " ".join(f"{x},{y}" for x, y in (xy(q, v) for q, v in sorted(pts.items())))
+
+    color = COLORS["done"] if met else COLORS["severe"] if met is False else COLORS["muted"]
+    last_q = max(actual) if actual else None
+    return {
+        "width": width, "height": height, "color": color, "track": COLORS["track"],
+        "target_y": xy(0, target)[1] if target is not None else None,
+        "x0": left, "x1": left + span_x,
+        "expected": line(expected) if expected else "",
+        "done": line(actual) if actual else "",
+        "dots": [{"x": x, "y": y} for x, y in (xy(q, v) for q, v in sorted(actual.items()))],
+        "ticks": [{"x": xy(q, low)[0], "text": t}
+                  for q, t in enumerate(("年初", "一", "二", "三", "四"))],
+        "tick_y": height - 2,
+        "last": ({"x": xy(last_q, actual[last_q])[0] + 3, "y": xy(last_q, actual[last_q])[1] + 3,
+                  "value": actual[last_q]} if last_q else None),
+    }

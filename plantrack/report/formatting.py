@@ -31,6 +31,12 @@ def format_percent(value: float | None, digits: int = 1) -> str:
     return "—" if value is None else f"{value * 100:.{digits}f}%"
 
 
+def shorten(text: str | None, limit: int = 60) -> str:
+    """A steward's note as a brief shows it: whole when short, else cut with a mark (…)."""
+    text = " ".join((text or "").split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def format_date(day: date | datetime | None) -> str:
     return "—" if day is None else f"{day.year}年{day.month}月{day.day}日"
 

@@ -160,4 +160,31 @@ def render_quarter_briefs(con: duckdb.DuckDBPyConnection, catalog: Catalog, quar
     city = RenderJob("city", city_brief(con, catalog, quarter, issuer, unit_rows=unit_rows),
                      out_dir / brief_filename(quarter, None, catalog), report_date(quarter))
     jobs = [city, *unit_jobs(con, catalog, quarter, out_dir, issuer, unit_rows=unit_rows)]
+    if quarter.number == 4:  # the year's last run also makes the annual assessment
+        jobs += assessment_jobs(con, catalog, quarter, out_dir, issuer)
     return render_changed(jobs, fonts, workers)
+
+
+ASSESSMENT_SCOPE = "assessment:"  # scope prefix of an assessment job: assessment:city, …:<unit>
+
+
+def assessment_filename(year: int, unit: dict | None = None) -> str:
+    if unit is None:
+        return f"{year}_全市科技工作要点年度完成情况考核.pdf"
+    name = re.sub(r'[\\/:*?"<>|\s]+', "_", unit["name"])
+    return f"{year}_{unit['unit']}_{name}_科技工作要点年度完成情况考核.pdf"
+
+
+def assessment_jobs(con: duckdb.DuckDBPyConnection, catalog: Catalog, quarter: Quarter,
+                    out_dir: Path, issuer: str) -> list[RenderJob]:
+    """The annual assessment of the city and of every unit with targets (a Q4 run's)."""
+    from plantrack.report.assessment import city_assessment, unit_assessment
+
+    created = report_date(quarter)
+    jobs = [RenderJob(ASSESSMENT_SCOPE + "city", city_assessment(con, catalog, quarter, issuer),
+                      out_dir / assessment_filename(quarter.year), created)]
+    for u in progress.units_with_targets(con):
+        jobs.append(RenderJob(ASSESSMENT_SCOPE + u["unit"],
+                              unit_assessment(con, catalog, quarter, u["unit"], issuer),
+                              out_dir / assessment_filename(quarter.year, u), created))
+    return jobs

@@ -27,6 +27,7 @@ from plantrack.validate.indicators import (
 )
 from plantrack.validate.milestones import milestone_frame, milestone_job, milestone_outcome
 from plantrack.validate.stacked import run_many
+from plantrack.validate.notes import with_note_checks
 from plantrack.validate.verdict import Validation, split_rows
 from transforms.cleaning import DATA_HEADER_SYNONYMS, DATA_LOOSE_RULES
 
@@ -60,6 +61,7 @@ class _Pending:
     base: dict
     issues: list[Issue]
     previous: dict[str, float] | None
+    quarter: Quarter | None = None
     ctx: TableContext | None = None
     indicator_job: tuple | None = None
     milestone_job: tuple | None = None
@@ -77,7 +79,7 @@ def _prepare(sub: Submission, catalog: Catalog, quarter: Quarter | None, suites_
     v = Validation(unit=unit, file=name, sheet=sheet,
                    staged=stage_values(sub.rows, catalog),
                    staged_milestones=milestone_frame(sub.milestones))
-    p = _Pending(sub, v, base, issues, previous)
+    p = _Pending(sub, v, base, issues, previous, quarter)
     if unit is not None and catalog.indicators_for(unit):
         # a missing suite file raises: stale suites are a deployment error (`make suites`),
         # never a reason to load figures unchecked
@@ -105,6 +107,7 @@ def _finish(p: _Pending, catalog: Catalog, indicator_result, milestone_result) -
         results, gx_results = results + ms_results, gx_results + ms_gx
     v = split_rows(dataclasses.replace(v, issues=issues, expectation_results=results,
                                        gx_results=gx_results))
+    v = with_note_checks(v, catalog, p.quarter or p.sub.identity.quarter)
     return with_history(v, catalog, p.previous) if p.previous else v
 
 

@@ -6,7 +6,9 @@
 --   stretch         the 力争 figure, or the high end of a range
 --   tolerance       for approx (左右): reaching target × (1 − tolerance) counts as reaching it
 --   start_level     where the year starts: 0 for a flow, the 2020 year-end level for a stock
---   expected_to_date start_level + share × (target − start_level); null when the target has
+--   expected_to_date start_level + share × (target − start_level), in whole units for a
+--                   count (int_pacing_rules), and for the city's additive count no more
+--                   than its units' sum; null when the target has
 --                   no quarterly meaning (year_end pacing before Q4) or a stock has no start
 --                   level (before Q4: at Q4 the whole target is due)
 -- Grain: one row per (plan_year, scope, indicator_id, quarter_number); scope is a unit code
@@ -98,7 +100,7 @@ paced as (
     left join dim_pacing as dp
         on dp.plan_year = a.plan_year and dp.pacing = a.pacing and dp.quarter = q.quarter_number
 ),
-final as (
+expected as (
     select
         *,
         case
@@ -108,8 +110,31 @@ final as (
             -- at the end of the year the whole target is due, whatever the start
             when expected_share >= 1 then target
             when start_level is null then null
-            else start_level + expected_share * (target - start_level)
+            -- a count is expected in whole units (int_pacing_rules)
+            else start_level + expected_amount(unit_of_measure, qualifier, expected_share,
+                                               target - start_level)
         end as expected_to_date
     from paced
+),
+unit_expected as (
+    select indicator_id, quarter_number, sum(expected_to_date) as units_expected_to_date
+    from expected
+    where scope <> 'city'
+    group by indicator_id, quarter_number
+),
+final as (
+    -- a count the units add up to: the city expects no more than its units do in whole
+    -- units, so the city is never behind while every unit is on track (docs/progress.md)
+    select
+        e.* replace (
+            case
+                when e.scope = 'city' and e.additive and is_count_unit(e.unit_of_measure)
+                     and e.qualifier <> 'max' and e.expected_share < 1
+                    then least(e.expected_to_date, u.units_expected_to_date)
+                else e.expected_to_date
+            end as expected_to_date
+        )
+    from expected as e
+    left join unit_expected as u using (indicator_id, quarter_number)
 )
 select * from final;

@@ -1,0 +1,48 @@
+"""A figure behind its expected-to-date needs a reason: the 说明 the briefs show beside it.
+
+A warning, never a rejection: the figure loads, and the steward is asked for the
+reason. Expected-to-date is the unit's own (``plantrack.pacing``, the rule the
+warehouse applies); ceilings and targets without quarterly meaning are not asked.
+"""
+
+from __future__ import annotations
+
+from plantrack.catalog import Catalog
+from plantrack.issues import Issue, make_issue
+from plantrack.pacing import expected_to_date
+from plantrack.periods import Quarter
+from plantrack.validate.checks import shown_number
+from plantrack.validate.verdict import Validation, error_rows, python_result, with_issues
+
+NOTE_CODES = ("behind_without_note",)
+
+
+def note_issues(validation: Validation, catalog: Catalog, quarter: Quarter) -> list[Issue]:
+    """Rows whose figure is below the unit's expected-to-date and whose 说明 is empty."""
+    if validation.staged is None or validation.rejected or not validation.unit:
+        return []
+    bad_rows = error_rows(validation.issues, validation.sheet)
+    base = {"file": validation.file, "sheet": validation.sheet, "unit": validation.unit}
+    issues = []
+    for row in validation.staged.iter_rows(named=True):
+        ind = catalog.indicators_by_id.get(row["indicator_id"] or "")
+        if ind is None or ind.qualifier == "max" or row["actual"] is None:
+            continue
+        if row["row_number"] in bad_rows or (row.get("note") or "").strip():
+            continue
+        expected = expected_to_date(catalog, ind, validation.unit, quarter.number)
+        if expected is None or row["actual"] >= expected - 1e-9:
+            continue
+        issues.append(make_issue("behind_without_note", name=ind.name, indicator_id=ind.id,
+                                 cell=row.get("actual_cell") or "", found=shown_number(row["actual"]),
+                                 expected=shown_number(expected), **base))
+    return issues
+
+
+def with_note_checks(validation: Validation, catalog: Catalog, quarter: Quarter | None) -> Validation:
+    """The verdict with the 说明 check added (nothing when the quarter is unknown)."""
+    if quarter is None or validation.staged is None or validation.rejected:
+        return validation
+    extra = note_issues(validation, catalog, quarter)
+    results = [python_result(code, extra, validation.staged.height) for code in NOTE_CODES]
+    return with_issues(validation, extra, results, replacing=NOTE_CODES)
