@@ -26,8 +26,8 @@ from plantrack.validate.indicators import (
     table_layout,
 )
 from plantrack.validate.milestones import milestone_frame, milestone_job, milestone_outcome
-from plantrack.validate.stacked import run_many
 from plantrack.validate.notes import with_note_checks
+from plantrack.validate.stacked import run_many
 from plantrack.validate.verdict import Validation, split_rows
 from transforms.cleaning import DATA_HEADER_SYNONYMS, DATA_LOOSE_RULES
 
