@@ -18,6 +18,7 @@ from pathlib import Path
 
 import duckdb
 
+from plantrack.atomic import write_text_atomically
 from plantrack.catalog import Catalog
 from plantrack.catalog_tables import refresh_catalog_tables
 from plantrack.fixit import write_fixit
@@ -297,6 +298,6 @@ def finish_run(con: duckdb.DuckDBPyConnection, summary: RunSummary, state: str, 
                 [state, message, summary.run_id])
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / f"run_{summary.run_id}.json"
-    path.write_text(json.dumps({**summary.to_dict(), "state": state, "message": message},
-                               ensure_ascii=False, indent=2, default=str), encoding="utf-8")
-    return path
+    return write_text_atomically(path, json.dumps(
+        {**summary.to_dict(), "state": state, "message": message},
+        ensure_ascii=False, indent=2, default=str))

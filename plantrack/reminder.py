@@ -17,6 +17,7 @@ from pathlib import Path
 
 import duckdb
 
+from plantrack.atomic import write_text_atomically
 from plantrack.catalog import Catalog, Unit
 from plantrack.landing import sha256_file
 from plantrack.mail import Delivery, Mail, send_all
@@ -233,8 +234,7 @@ def reminder_mails(catalog: Catalog, quarter: Quarter, reminders: list[UnitRemin
 def write_reminder(out_dir: Path, text: str, day: date) -> Path:
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / f"reminder_{day.isoformat()}.txt"
-    path.write_text(text, encoding="utf-8")
-    return path
+    return write_text_atomically(path, text)
 
 
 def _when(moment: datetime) -> str:
