@@ -31,6 +31,7 @@ from prefect.utilities.annotations import quote
 
 from plantrack import pipeline
 from plantrack.catalog import Catalog, catalog_from_settings
+from plantrack.inbox import Ignored, display_name, scan_inbox
 from plantrack.ingest_cache import ingest_fingerprint
 from plantrack.landing import sha256_file
 from plantrack.periods import Quarter, resolve_quarter
@@ -62,8 +63,16 @@ def _batch_cache_key(context, parameters) -> str:
     return f"ingest-{digest.hexdigest()}"
 
 
+def _ingest_run_name() -> str:
+    """ingest-<first file>+<batch size>, the name as storable text (a GBK name decoded)."""
+    from prefect.runtime import task_run
+
+    params = task_run.parameters
+    return f"ingest-{display_name(Path(params['paths'][0]).name)}+{params['batch_size']}"
+
+
 @task(retries=2, retry_delay_seconds=2, cache_key_fn=_batch_cache_key, persist_result=True,
-      result_serializer="pickle", task_run_name="ingest-{paths[0].name}+{batch_size}")
+      result_serializer="pickle", task_run_name=_ingest_run_name)
 def ingest(paths: list[Path], batch_size: int, catalog: Catalog, quarter: Quarter,
            settings: Settings, fingerprint: str) -> list[pipeline.FileOutcome]:
     return pipeline.ingest_batch(paths, catalog, quarter, settings.archive, settings.suites_dir)
@@ -88,10 +97,11 @@ def render(quarter: Quarter, catalog: Catalog, out_dir: Path,
 
 @task(cache_policy=NO_CACHE)
 def quality(run_id: str, outcomes: list[pipeline.FileOutcome], quarter: Quarter,
-            catalog: Catalog, out_dir: Path, settings: Settings) -> dict[str, list[str]]:
+            catalog: Catalog, out_dir: Path, settings: Settings,
+            ignored: list[Ignored]) -> dict[str, list[str]]:
     with connect(settings.warehouse_path) as con:
         return pipeline.write_quality_outputs(con, catalog, quarter, run_id, outcomes, out_dir,
-                                              settings.suites_dir)
+                                              settings.suites_dir, ignored)
 
 
 @task(cache_policy=NO_CACHE)
@@ -142,7 +152,10 @@ def quarterly_run(quarter: str = "", inbox: str | None = None, out: str | None =
         return Failed(message=problem)
     try:
         with writer_lock(settings.warehouse_path, wait_seconds=lock_wait_seconds()):
-            files = pipeline.discover(inbox_dir)
+            scan = scan_inbox(inbox_dir)  # links never followed; what is left out, listed
+            files = scan.files
+            for entry in scan.ignored:
+                logger.warning("%s: %s", entry.name, entry.reason)
             size = batch_size_for(len(files), ingest_threads())
             groups = pipeline.batches(files, size)
             logger.info("%s: %d files in %s, %d batches", q.code, len(files), inbox_dir, len(groups))
@@ -154,8 +167,10 @@ def quarterly_run(quarter: str = "", inbox: str | None = None, out: str | None =
             run_id = pipeline.new_run_id(q)
             outcomes = load_and_transform(run_id, q, catalog, quote(read), settings)
             briefs = render(q, catalog, out_dir, settings)
-            checked = quality(run_id, quote(outcomes), q, catalog, out_dir, settings)
-            summary = pipeline.RunSummary(run_id, q.code, outcomes, {**briefs, **checked})
+            checked = quality(run_id, quote(outcomes), q, catalog, out_dir, settings,
+                              scan.ignored)
+            summary = pipeline.RunSummary(run_id, q.code, outcomes, {**briefs, **checked},
+                                          ignored=scan.ignored)
             delivered = deliver(quote(summary), q, catalog, out_dir, settings)
             summary = summary.with_outputs(**pipeline.published(delivered))
             summary, message = finish(quote(summary), catalog, out_dir, settings, delivered)

@@ -24,6 +24,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from plantrack.inbox import display_name, name_bytes_hex
 from plantrack.issues import Issue
 from plantrack.reader import Submission, cells_frame
 from plantrack.validate import Validation
@@ -44,6 +45,16 @@ class Received:
     @property
     def submission_id(self) -> str:
         return self.file_hash
+
+    @property
+    def name(self) -> str:
+        """The file's name as text that can be stored and shown (a GBK name decoded)."""
+        return display_name(self.path.name)
+
+    @property
+    def source(self) -> str:
+        """Where it was received, as storable text (``name``'s decoding, for the whole path)."""
+        return display_name(str(self.path))
 
 
 def sha256_file(path: Path) -> str:
@@ -100,7 +111,8 @@ def receive(path: Path, archive_dir: Path, data: bytes) -> Received:
 
 
 def _archived_path(archive_dir: Path, file_hash: str, path: Path) -> Path:
-    return archive_dir / file_hash[:2] / f"{file_hash}{path.suffix.lower()}"
+    suffix = path.suffix.lower() if path.suffix.isascii() else ""  # a path stored as text
+    return archive_dir / file_hash[:2] / f"{file_hash}{suffix}"
 
 
 def _write_atomically(target: Path, data: bytes) -> None:
@@ -129,7 +141,7 @@ RECEIPT_SCHEMA = {
 }
 FILE_SCHEMA = {
     "file_hash": pl.String, "original_name": pl.String, "archived_path": pl.String,
-    "size_bytes": pl.Int64,
+    "size_bytes": pl.Int64, "original_name_hex": pl.String,
 }
 BATCH_FILES = 50  # files per bulk insert: bounds memory, keeps statements few, overlaps early
 
@@ -151,7 +163,7 @@ class Landing:
         unit = (ident.unit if ident else None) or self.unit
         quarter = ident.quarter.code if ident and ident.quarter else self.quarter
         return (received.submission_id, received.file_hash, unit, quarter, received.received_at,
-                str(received.path), ident.source if ident else None, sub is not None,
+                received.source, ident.source if ident else None, sub is not None,
                 self.read_error, sub.file_format if sub else None, sub.encoding if sub else None)
 
 
@@ -221,8 +233,9 @@ def _land_batch(con: duckdb.DuckDBPyConnection, batch: list[Landing], seen: set[
         _insert_frame(con, "raw_submissions",
                       pl.DataFrame([f.receipt() for f in fresh], schema=RECEIPT_SCHEMA,
                                    orient="row"), conflict=True)
-        files = pl.DataFrame([(f.received.file_hash, f.received.path.name,
-                               str(f.received.archived_path), f.received.size_bytes)
+        files = pl.DataFrame([(f.received.file_hash, f.received.name,
+                               str(f.received.archived_path), f.received.size_bytes,
+                               name_bytes_hex(f.received.path.name))
                               for f in fresh], schema=FILE_SCHEMA, orient="row")
         now = datetime.now(UTC).replace(tzinfo=None)  # timestamps are UTC, like received_at
         _insert_frame(con, "raw_files", files.with_columns(first_seen_at=pl.lit(now)),

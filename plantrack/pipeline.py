@@ -22,6 +22,7 @@ from plantrack.atomic import write_text_atomically
 from plantrack.catalog import Catalog
 from plantrack.catalog_tables import refresh_catalog_tables
 from plantrack.fixit import write_fixit
+from plantrack.inbox import Ignored, read_regular_file, scan_inbox
 from plantrack.issues import Issue
 from plantrack.landing import (
     Landing,
@@ -55,7 +56,6 @@ from transforms.models import run_models
 from warehouse.db import transaction
 
 log = logging.getLogger("plantrack")
-IGNORED_NAMES = (".", "~$")  # hidden files and Excel lock files
 
 
 @dataclass
@@ -90,6 +90,7 @@ class RunSummary:
     files: list[FileOutcome] = field(default_factory=list)
     outputs: dict[str, list[str]] = field(default_factory=dict)  # kind → paths, in stage order
     behind: list[str] = field(default_factory=list)
+    ignored: list[Ignored] = field(default_factory=list)  # inbox entries not read, with why
 
     @property
     def rejected_files(self) -> list[FileOutcome]:
@@ -106,7 +107,7 @@ class RunSummary:
             "files_received": len(self.files),
             "files_accepted": sum(f.accepted for f in self.files),
             "files_rejected": [
-                {"file": f.received.path.name, "unit": f.unit,
+                {"file": f.received.name, "unit": f.unit,
                  "reason": "；".join(i.message for i in f.issues if i.is_error)}
                 for f in self.rejected_files
             ],
@@ -116,6 +117,7 @@ class RunSummary:
             ),
             "issues": {"errors": sum(f.errors for f in self.files),
                        "warnings": sum(len(f.issues) - f.errors for f in self.files)},
+            "files_ignored": [i.to_dict() for i in self.ignored],
             "indicators_behind": self.behind,
             "outputs": self.outputs,
         }
@@ -126,13 +128,9 @@ def new_run_id(quarter: Quarter) -> str:
 
 
 def discover(inbox: Path) -> list[Path]:
-    """Every received file in the quarter's inbox, in a stable order."""
-    if not inbox.exists():
-        return []
-    return sorted(
-        p for p in inbox.rglob("*")
-        if p.is_file() and not p.name.startswith(IGNORED_NAMES) and ".part" not in p.suffixes
-    )
+    """Every received file in the quarter's inbox, in a stable order (links never followed;
+    ``plantrack.inbox.scan_inbox`` also says what it left out and why)."""
+    return scan_inbox(inbox).files
 
 
 def ingest_file(path: Path, catalog: Catalog, quarter: Quarter, archive: Path,
@@ -141,10 +139,10 @@ def ingest_file(path: Path, catalog: Catalog, quarter: Quarter, archive: Path,
 
     The verdict is the same one ``plantrack check`` gives (``validate.check_file``).
     """
-    data = path.read_bytes()  # read once: the bytes judged are exactly the bytes archived
+    data = read_regular_file(path)  # read once: the bytes judged are the bytes archived
     received = archive_file(path, archive, data=data)
     verdict = check_file(received.archived_path, catalog, quarter, suites_dir,
-                         display_name=path.name)
+                         display_name=received.name)
     if verdict.unreadable is not None:
         return FileOutcome(received, verdict.unreadable.unit or None, unreadable=verdict.unreadable)
     return FileOutcome(received, verdict.validation.unit, validation=verdict.validation,
@@ -229,7 +227,7 @@ def write_fixits(outcomes: list[FileOutcome], folder: Path) -> dict[str, Path]:
         target = folder / f"{unit}.xlsx"
         if o.issues:
             written[unit] = write_fixit(o.received.archived_path, o.issues, target,
-                                        file_name=o.received.path.name)
+                                        file_name=o.received.name)
         else:
             target.unlink(missing_ok=True)
     return written
@@ -237,7 +235,7 @@ def write_fixits(outcomes: list[FileOutcome], folder: Path) -> dict[str, Path]:
 
 def write_quality_outputs(con, catalog: Catalog, quarter: Quarter, run_id: str,
                           outcomes: list[FileOutcome], out_dir: Path,
-                          suites_dir: Path) -> dict[str, list[str]]:
+                          suites_dir: Path, ignored: list[Ignored] = ()) -> dict[str, list[str]]:
     """Fix-it workbooks per unit, and the data-quality page with GX Data Docs for engineers:
     ``{"fixit": [...], "quality": [page, data docs]}``.
 
@@ -255,6 +253,7 @@ def write_quality_outputs(con, catalog: Catalog, quarter: Quarter, run_id: str,
     report = quality_report(con, catalog, quarter, submission_deadline(quarter),
                             run_id=run_id, fixit_links={u: fixit_href(u) for u in fixits},
                             data_docs_href="data_docs/index.html" if docs else "")
+    report = dataclasses.replace(report, ignored=[i.to_dict() for i in ignored])
     page = write_quality_page(report, out_dir / "quality.html")
     return {"fixit": [str(p) for p in fixits.values()], "quality": [str(p) for p in (page, *docs)]}
 

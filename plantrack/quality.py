@@ -154,6 +154,7 @@ class QualityReport:
     unidentified: list[dict] = field(default_factory=list)  # files no unit could be found for
     problems: list[ProblemCount] = field(default_factory=list)
     data_docs_href: str = ""
+    ignored: list[dict] = field(default_factory=list)  # inbox entries not read (inbox.Ignored)
 
     @property
     def counts(self) -> dict[str, int]:

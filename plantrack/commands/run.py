@@ -37,6 +37,8 @@ def print_run_summary(message: str, d: dict, started: float) -> None:
           f"警告 {d['issues']['warnings']} 条；滞后指标 {len(d['indicators_behind'])} 项。")
     for r in d["files_rejected"]:
         print(f"  未采用：{r['file']}（{r['unit'] or '未识别单位'}）— {r['reason']}")
+    for r in d.get("files_ignored", []):
+        print(f"  {'已拒绝' if r['refused'] else '未读取'}：{r['file']} — {r['reason']}")
     print("输出：")
     for kind, paths in d["outputs"].items():
         for p in paths:
