@@ -16,6 +16,7 @@ with a message naming the rejected units when some files were rejected
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import math
 import os
@@ -162,7 +163,8 @@ def quarterly_run(quarter: str = "", inbox: str | None = None, out: str | None =
             fingerprint = ingest_fingerprint(settings, q)
             futures = ingest.map(groups, batch_size=[len(g) for g in groups], catalog=catalog,
                                  quarter=q, settings=settings, fingerprint=fingerprint)
-            read = [o for f in futures for o in f.result()]
+            read, duplicates = pipeline.distinct_contents([o for f in futures for o in f.result()])
+            scan = dataclasses.replace(scan, ignored=scan.ignored + duplicates)
 
             run_id = pipeline.new_run_id(q)
             outcomes = load_and_transform(run_id, q, catalog, quote(read), settings)

@@ -17,7 +17,7 @@ import hashlib
 import uuid
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -41,10 +41,11 @@ class Received:
     archived_path: Path
     size_bytes: int
     received_at: datetime
+    receipt_key: str = ""  # set by ``stamp_receipts`` for a content received again
 
     @property
     def submission_id(self) -> str:
-        return self.file_hash
+        return f"{self.file_hash}:{self.receipt_key}" if self.receipt_key else self.file_hash
 
     @property
     def name(self) -> str:
@@ -108,6 +109,65 @@ def receive(path: Path, archive_dir: Path, data: bytes) -> Received:
     file_hash = hashlib.sha256(data).hexdigest()
     return Received(path, file_hash, _archived_path(archive_dir, file_hash, path), len(data),
                     received_at)
+
+
+# -- receipt time: when plantrack first saw a content at a path ---------------------
+
+def arrival_time(path: Path) -> datetime:
+    """When ``path`` got its current content on this machine, as naive UTC: its inode change
+    time, which writing, copying or unpacking the file sets and ``touch -d`` cannot set back
+    (the mtime is the sender's to choose). Never later than now."""
+    now = datetime.now(UTC).replace(tzinfo=None)
+    try:
+        return min(datetime.fromtimestamp(path.lstat().st_ctime, UTC).replace(tzinfo=None), now)
+    except OSError:  # gone from the inbox since it was read: seen now
+        return now
+
+
+def stamp_receipts(con: duckdb.DuckDBPyConnection, received: list[Received]) -> list[Received]:
+    """Each file with its receipt time and key from the inbox ledger (``inbox_sightings``),
+    recording the sightings not there yet. Callers own the transaction.
+
+    - The content a path held the last time plantrack looked: the same receipt as then.
+    - A new content at a path: received when it arrived (``arrival_time``), whatever its mtime.
+    - A content received before (the same bytes sent again, under this name or another,
+      after something else): a new receipt, the latest if it is the last one sent, so that
+      a steward who re-sends her earlier version gets that version counted.
+    - A content landed before the ledger existed: its first receipt, as landed then.
+    """
+    if not received:
+        return []
+    sources = [r.source for r in received]
+    last_at_path = {row[0]: row[1:] for row in con.execute(
+        "select source_path, arg_max(file_hash, first_seen_at), max(first_seen_at), "
+        "arg_max(receipt_key, first_seen_at) from inbox_sightings "
+        "where source_path in (select unnest(?::varchar[])) group by source_path",
+        [sources]).fetchall()}
+    hashes = [r.file_hash for r in received]
+    sighted = {row[0] for row in con.execute(
+        "select distinct file_hash from inbox_sightings where file_hash in "
+        "(select unnest(?::varchar[]))", [hashes]).fetchall()}
+    landed = dict(con.execute(
+        "select file_hash, min(received_at) from raw_submissions where submission_id = file_hash "
+        "and file_hash in (select unnest(?::varchar[])) group by file_hash", [hashes]).fetchall())
+    stamped, new_rows = [], []
+    for r in received:
+        last = last_at_path.get(r.source)
+        if last is not None and last[0] == r.file_hash:
+            stamped.append(replace(r, received_at=last[1], receipt_key=last[2]))
+            continue
+        if r.file_hash in sighted:
+            at = arrival_time(r.path)
+            key = at.isoformat()
+        elif r.file_hash in landed:
+            at, key = landed[r.file_hash], ""
+        else:
+            at, key = arrival_time(r.path), ""
+        sighted.add(r.file_hash)
+        new_rows.append((r.file_hash, r.source, at, key))
+        stamped.append(replace(r, received_at=at, receipt_key=key))
+    insert_rows(con, "inbox_sightings", new_rows)
+    return stamped
 
 
 def _archived_path(archive_dir: Path, file_hash: str, path: Path) -> Path:
@@ -240,8 +300,24 @@ def _land_batch(con: duckdb.DuckDBPyConnection, batch: list[Landing], seen: set[
         now = datetime.now(UTC).replace(tzinfo=None)  # timestamps are UTC, like received_at
         _insert_frame(con, "raw_files", files.with_columns(first_seen_at=pl.lit(now)),
                       conflict=True)
-        _insert_cells(con, [f for f in fresh if f.submission is not None])
+        _insert_cells(con, [f for f in _first_of_each_content(con, fresh)
+                            if f.submission is not None])
     return flags
+
+
+def _first_of_each_content(con: duckdb.DuckDBPyConnection, fresh: list[Landing]) -> list[Landing]:
+    """The landings whose content has no cells yet: a content received again (a new
+    receipt of the same bytes) shares its cells, by file hash, with its first receipt."""
+    hashes = [f.received.file_hash for f in fresh]
+    have = {row[0] for row in con.execute(
+        "select distinct file_hash from raw_cells where file_hash in (select unnest(?::varchar[]))",
+        [hashes]).fetchall()}
+    first = []
+    for f in fresh:
+        if f.received.file_hash not in have:
+            have.add(f.received.file_hash)
+            first.append(f)
+    return first
 
 
 def _insert_cells(con: duckdb.DuckDBPyConnection, landed: list[Landing]) -> None:

@@ -31,6 +31,7 @@ from plantrack.landing import (
     land_raw_many,
     load_verdicts,
     record_unreadable,
+    stamp_receipts,
 )
 from plantrack.periods import Quarter, parse_quarter
 from plantrack.publish import PublishResult
@@ -166,8 +167,10 @@ def load(con: duckdb.DuckDBPyConnection, run_id: str, quarter: Quarter, catalog:
     verdicts stored, and the ones the fix-it workbooks and the summary must show. A run
     killed part way through leaves the warehouse exactly as it was.
     """
+    outcomes, _ = distinct_contents(outcomes)
     with transaction(con):
         run_models(con)  # first: the run's checks read models (views follow what is loaded)
+        outcomes = with_receipt_times(con, outcomes)
         checked = apply_run_checks(con, quarter, catalog, outcomes)
         con.execute("insert into runs values (?, ?, now(), null, 'running', null)",
                     [run_id, quarter.code])
@@ -187,6 +190,26 @@ def load(con: duckdb.DuckDBPyConnection, run_id: str, quarter: Quarter, catalog:
                                settings.thresholds.severely_behind,
                                settings.thresholds.approx_tolerance)
     return checked
+
+
+def distinct_contents(outcomes: list[FileOutcome]) -> tuple[list[FileOutcome], list[Ignored]]:
+    """One outcome per content: the same bytes under two names in one inbox are one
+    submission (the first name in the inbox's order), never counted twice; the others listed."""
+    first: dict[str, FileOutcome] = {}
+    duplicates = []
+    for o in outcomes:
+        kept = first.setdefault(o.received.file_hash, o)
+        if kept is not o:
+            duplicates.append(Ignored(o.received.name, f"与“{kept.received.name}”内容完全相同，"
+                                                         "按同一次报送计，未重复采用"))
+    return list(first.values()), duplicates
+
+
+def with_receipt_times(con, outcomes: list[FileOutcome]) -> list[FileOutcome]:
+    """The outcomes with their receipt time from when plantrack first saw each file
+    (``landing.stamp_receipts``), not from its mtime, which the sender controls."""
+    stamped = stamp_receipts(con, [o.received for o in outcomes])
+    return [dataclasses.replace(o, received=r) for o, r in zip(outcomes, stamped, strict=True)]
 
 
 def apply_run_checks(con, quarter: Quarter, catalog: Catalog,
