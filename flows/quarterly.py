@@ -145,8 +145,8 @@ def quarterly_run(quarter: str = "", inbox: str | None = None, out: str | None =
     settings = load_settings()
     q = resolve_quarter(quarter, datetime.now(UTC), settings.schedule.timezone)
     catalog = catalog_from_settings(settings)
-    inbox_dir = Path(inbox) if inbox else settings.quarter_inbox(q.code)
-    out_dir = Path(out) if out else settings.quarter_out(q.code)
+    inbox_dir = Path(inbox).resolve() if inbox else settings.quarter_inbox(q.code)
+    out_dir = Path(out).resolve() if out else settings.quarter_out(q.code)
     logger = get_run_logger()
     if problem := catalog.outside_plan(q):  # nothing read, moved or loaded: the inbox waits
         logger.error("%s: the catalog is for %s; loaded nothing", q.code, catalog.year)
