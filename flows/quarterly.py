@@ -36,8 +36,7 @@ from plantrack.inbox import Ignored, display_name, scan_inbox
 from plantrack.ingest_cache import ingest_fingerprint
 from plantrack.landing import sha256_file
 from plantrack.periods import Quarter, resolve_quarter
-from plantrack.publish import PublishResult
-from plantrack.publish import publish as publish_outputs
+from plantrack.publish import PublishResult, mail_outbox, to_outbox
 from plantrack.settings import Settings, load_settings
 from plantrack.summary import run_markdown
 from warehouse.db import connect
@@ -106,11 +105,20 @@ def quality(run_id: str, outcomes: list[pipeline.FileOutcome], quarter: Quarter,
 
 
 @task(cache_policy=NO_CACHE)
-def deliver(summary: pipeline.RunSummary, quarter: Quarter, catalog: Catalog, out_dir: Path,
+def outbox(summary: pipeline.RunSummary, quarter: Quarter, catalog: Catalog, out_dir: Path,
+           settings: Settings) -> PublishResult:
+    """Briefs and fix-it workbooks to the quarter's outbox."""
+    return to_outbox(summary.outputs, out_dir, settings.home / "outbox" / quarter.code,
+                     catalog, settings.smtp)
+
+
+@task(cache_policy=NO_CACHE)
+def deliver(copied: PublishResult, quarter: Quarter, catalog: Catalog,
             settings: Settings) -> PublishResult:
-    """Briefs and fix-it workbooks to the quarter's outbox, then mail (never retried: no resends)."""
-    return publish_outputs(summary.outputs, out_dir, settings.home / "outbox" / quarter.code,
-                           catalog, settings.smtp, quarter)
+    """Mail what changed since it was last mailed (never retried: no resends); run without
+    the warehouse lock, so a hanging mail server never holds up the next run."""
+    return mail_outbox(copied, catalog, settings.smtp, quarter,
+                       settings.home / "mail" / "sent.jsonl")
 
 
 @task(cache_policy=NO_CACHE)
@@ -151,6 +159,7 @@ def quarterly_run(quarter: str = "", inbox: str | None = None, out: str | None =
     if problem := catalog.outside_plan(q):  # nothing read, moved or loaded: the inbox waits
         logger.error("%s: the catalog is for %s; loaded nothing", q.code, catalog.year)
         return Failed(message=problem)
+    run_id = None
     try:
         with writer_lock(settings.warehouse_path, wait_seconds=lock_wait_seconds()):
             scan = scan_inbox(inbox_dir)  # links never followed; what is left out, listed
@@ -173,11 +182,23 @@ def quarterly_run(quarter: str = "", inbox: str | None = None, out: str | None =
                               scan.ignored)
             summary = pipeline.RunSummary(run_id, q.code, outcomes, {**briefs, **checked},
                                           ignored=scan.ignored)
-            delivered = deliver(quote(summary), q, catalog, out_dir, settings)
-            summary = summary.with_outputs(**pipeline.published(delivered))
+            copied = outbox(quote(summary), q, catalog, out_dir, settings)
+        delivered = deliver(copied, q, catalog, settings)
+        summary = dataclasses.replace(summary.with_outputs(**pipeline.published(delivered)),
+                                      mail=delivered.to_dict())
+        with writer_lock(settings.warehouse_path, wait_seconds=lock_wait_seconds()):
             summary, message = finish(quote(summary), catalog, out_dir, settings, delivered)
     except WarehouseBusy as exc:
         return Failed(message=str(exc))
+    except Exception as exc:  # after the load: the run is recorded as failed, not left running
+        if run_id is not None:
+            try:
+                with writer_lock(settings.warehouse_path, wait_seconds=lock_wait_seconds()), \
+                        connect(settings.warehouse_path) as con:
+                    pipeline.fail_run(con, run_id, f"{type(exc).__name__}: {exc}")
+            except Exception:  # the next run's load marks it failed (pipeline.fail_stale_runs)
+                logger.exception("%s: could not record the run as failed", run_id)
+        raise
     # The summary as plain data (RunSummary.to_dict): Prefect walks a flow's return value
     # looking for futures, which takes seconds over 1,000 files' verdicts.
     return Completed(message=message, data=summary.to_dict())

@@ -92,6 +92,7 @@ class RunSummary:
     outputs: dict[str, list[str]] = field(default_factory=dict)  # kind → paths, in stage order
     behind: list[str] = field(default_factory=list)
     ignored: list[Ignored] = field(default_factory=list)  # inbox entries not read, with why
+    mail: dict = field(default_factory=dict)  # PublishResult.to_dict(): sent, failed and why
 
     @property
     def rejected_files(self) -> list[FileOutcome]:
@@ -121,6 +122,7 @@ class RunSummary:
             "files_ignored": [i.to_dict() for i in self.ignored],
             "indicators_behind": self.behind,
             "outputs": self.outputs,
+            "mail": self.mail,
         }
 
 
@@ -172,6 +174,7 @@ def load(con: duckdb.DuckDBPyConnection, run_id: str, quarter: Quarter, catalog:
         run_models(con)  # first: the run's checks read models (views follow what is loaded)
         outcomes = with_receipt_times(con, outcomes)
         checked = apply_run_checks(con, quarter, catalog, outcomes)
+        fail_stale_runs(con)
         con.execute("insert into runs values (?, ?, now(), null, 'running', null)",
                     [run_id, quarter.code])
         land_raw_many(con, [
@@ -210,6 +213,22 @@ def with_receipt_times(con, outcomes: list[FileOutcome]) -> list[FileOutcome]:
     (``landing.stamp_receipts``), not from its mtime, which the sender controls."""
     stamped = stamp_receipts(con, [o.received for o in outcomes])
     return [dataclasses.replace(o, received=r) for o, r in zip(outcomes, stamped, strict=True)]
+
+
+STALE_RUN = "运行中断（进程被终止或崩溃），未完成"
+
+
+def fail_stale_runs(con) -> None:
+    """Runs still 'running' when a new one loads (it holds the writer lock, so none is): they
+    were killed or crashed; recorded as failed rather than running forever."""
+    con.execute("update runs set state = 'failed', finished_at = now(), "
+                "message = coalesce(message, ?) where state = 'running'", [STALE_RUN])
+
+
+def fail_run(con, run_id: str, message: str) -> None:
+    """A run that failed after its load: failed in ``runs``, with why."""
+    con.execute("update runs set state = 'failed', finished_at = now(), message = ? "
+                "where run_id = ? and state = 'running'", [message, run_id])
 
 
 def apply_run_checks(con, quarter: Quarter, catalog: Catalog,

@@ -6,6 +6,7 @@ import time
 from pathlib import Path
 
 from plantrack.cli import (
+    EXIT_ERRORS,
     EXIT_OK,
     CliError,
     load_catalog,
@@ -39,6 +40,13 @@ def print_run_summary(message: str, d: dict, started: float) -> None:
         print(f"  未采用：{r['file']}（{r['unit'] or '未识别单位'}）— {r['reason']}")
     for r in d.get("files_ignored", []):
         print(f"  {'已拒绝' if r['refused'] else '未读取'}：{r['file']} — {r['reason']}")
+    mail = d.get("mail") or {}
+    if mail.get("mail_enabled"):
+        print(f"邮件：发送 {len(mail['sent'])} 封，失败 {len(mail['failed'])} 封")
+        for f in mail["failed"]:
+            print(f"  发送失败：{f['recipient']}（{f['subject']}）— {f['error']}")
+        for note in mail["not_mailed"]:
+            print(f"  未发送：{note}")
     print("输出：")
     for kind, paths in d["outputs"].items():
         for p in paths:
@@ -57,6 +65,15 @@ def cmd_run(args) -> int:
     progress(f"运行 {quarter.label} 季度流程：收件箱 {inbox}")
     message, summary = run_flow(settings, quarter, inbox, Path(args.out) if args.out else None)
     print_run_summary(message, summary, started)
+    return exit_code(summary)
+
+
+def exit_code(summary: dict) -> int:
+    """1 when mail was to go out and every message failed (the operator must act), else 0."""
+    mail = summary.get("mail") or {}
+    if mail.get("failed") and not mail.get("sent"):
+        progress("plantrack: 所有邮件均发送失败，原因见上（简报和问题标注工作簿已放入发件箱）")
+        return EXIT_ERRORS
     return EXIT_OK
 
 
