@@ -14,6 +14,7 @@ from plantrack.cli import (
     progress,
     require_plan_quarter,
 )
+from plantrack.processes import contain_children
 from plantrack.settings import configure_prefect, load_settings
 
 ORDER = 10
@@ -22,6 +23,7 @@ ORDER = 10
 def run_flow(settings, quarter, inbox: Path | None, out: Path | None):
     """Run the quarterly flow in Prefect's embedded mode; return (message, run summary dict)."""
     configure_prefect(settings)
+    contain_children()  # Prefect's server and the render pool end with this command
     from flows.quarterly import quarterly_run
 
     state = quarterly_run(quarter=quarter.code, inbox=str(inbox) if inbox else None,
