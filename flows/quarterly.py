@@ -80,10 +80,10 @@ def ingest(paths: list[Path], batch_size: int, catalog: Catalog, quarter: Quarte
 
 @task(retries=1, retry_delay_seconds=5, cache_policy=NO_CACHE)
 def load_and_transform(run_id: str, quarter: Quarter, catalog: Catalog,
-                       outcomes: list[pipeline.FileOutcome],
-                       settings: Settings) -> list[pipeline.FileOutcome]:
+                       outcomes: list[pipeline.FileOutcome], settings: Settings,
+                       trust_mtimes: bool = False) -> list[pipeline.FileOutcome]:
     with connect(settings.warehouse_path) as con:
-        return pipeline.load(con, run_id, quarter, catalog, outcomes, settings)
+        return pipeline.load(con, run_id, quarter, catalog, outcomes, settings, trust_mtimes)
 
 
 @task(cache_policy=NO_CACHE)
@@ -148,8 +148,11 @@ def batch_size_for(n_files: int, workers: int = 2) -> int:
 
 @flow(name="plantrack-quarterly", log_prints=True,
       task_runner=ThreadPoolTaskRunner(max_workers=ingest_threads()))
-def quarterly_run(quarter: str = "", inbox: str | None = None, out: str | None = None):
-    """``quarter`` empty: the quarter that has just ended (scheduled runs pass "")."""
+def quarterly_run(quarter: str = "", inbox: str | None = None, out: str | None = None,
+                  trust_mtimes: bool = False):
+    """``quarter`` empty: the quarter that has just ended (scheduled runs pass "").
+    ``trust_mtimes``: receipt times from the files' mtimes (the demo's inbox only; a real
+    inbox's receipt time is when plantrack first saw each file)."""
     settings = load_settings()
     q = resolve_quarter(quarter, datetime.now(UTC), settings.schedule.timezone)
     catalog = catalog_from_settings(settings)
@@ -176,7 +179,7 @@ def quarterly_run(quarter: str = "", inbox: str | None = None, out: str | None =
             scan = dataclasses.replace(scan, ignored=scan.ignored + duplicates)
 
             run_id = pipeline.new_run_id(q)
-            outcomes = load_and_transform(run_id, q, catalog, quote(read), settings)
+            outcomes = load_and_transform(run_id, q, catalog, quote(read), settings, trust_mtimes)
             briefs = render(q, catalog, out_dir, settings)
             checked = quality(run_id, quote(outcomes), q, catalog, out_dir, settings,
                               scan.ignored)

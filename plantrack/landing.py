@@ -124,7 +124,8 @@ def arrival_time(path: Path) -> datetime:
         return now
 
 
-def stamp_receipts(con: duckdb.DuckDBPyConnection, received: list[Received]) -> list[Received]:
+def stamp_receipts(con: duckdb.DuckDBPyConnection, received: list[Received],
+                   vouched: dict[Path, datetime] | None = None) -> list[Received]:
     """Each file with its receipt time and key from the inbox ledger (``inbox_sightings``),
     recording the sightings not there yet. Callers own the transaction.
 
@@ -134,13 +135,16 @@ def stamp_receipts(con: duckdb.DuckDBPyConnection, received: list[Received]) -> 
       after something else): a new receipt, the latest if it is the last one sent, so that
       a steward who re-sends her earlier version gets that version counted.
     - A content landed before the ledger existed: its first receipt, as landed then.
+
+    ``vouched``: receipt times a trusted writer of the inbox states (the demo, which plays
+    files sent days ago), used instead of the arrival time for those paths.
     """
     if not received:
         return []
     sources = [r.source for r in received]
     last_at_path = {row[0]: row[1:] for row in con.execute(
-        "select source_path, arg_max(file_hash, first_seen_at), max(first_seen_at), "
-        "arg_max(receipt_key, first_seen_at) from inbox_sightings "
+        "select source_path, arg_max(file_hash, recorded_at), arg_max(first_seen_at, recorded_at), "
+        "arg_max(receipt_key, recorded_at) from inbox_sightings "
         "where source_path in (select unnest(?::varchar[])) group by source_path",
         [sources]).fetchall()}
     hashes = [r.file_hash for r in received]
@@ -156,15 +160,15 @@ def stamp_receipts(con: duckdb.DuckDBPyConnection, received: list[Received]) -> 
         if last is not None and last[0] == r.file_hash:
             stamped.append(replace(r, received_at=last[1], receipt_key=last[2]))
             continue
+        arrived = (vouched or {}).get(r.path) or arrival_time(r.path)
         if r.file_hash in sighted:
-            at = arrival_time(r.path)
-            key = at.isoformat()
+            at, key = arrived, arrived.isoformat()
         elif r.file_hash in landed:
             at, key = landed[r.file_hash], ""
         else:
-            at, key = arrival_time(r.path), ""
+            at, key = arrived, ""
         sighted.add(r.file_hash)
-        new_rows.append((r.file_hash, r.source, at, key))
+        new_rows.append((r.file_hash, r.source, at, key, datetime.now(UTC).replace(tzinfo=None)))
         stamped.append(replace(r, received_at=at, receipt_key=key))
     insert_rows(con, "inbox_sightings", new_rows)
     return stamped

@@ -162,7 +162,8 @@ def batches(items: list, size: int) -> list[list]:
 
 
 def load(con: duckdb.DuckDBPyConnection, run_id: str, quarter: Quarter, catalog: Catalog,
-         outcomes: list[FileOutcome], settings: Settings) -> list[FileOutcome]:
+         outcomes: list[FileOutcome], settings: Settings,
+         trust_mtimes: bool = False) -> list[FileOutcome]:
     """One transaction: models, the run, raw files and cells, verdicts, catalog tables.
 
     Returns the outcomes with the run's checks added (``apply_run_checks``): those are the
@@ -172,7 +173,7 @@ def load(con: duckdb.DuckDBPyConnection, run_id: str, quarter: Quarter, catalog:
     outcomes, _ = distinct_contents(outcomes)
     with transaction(con):
         run_models(con)  # first: the run's checks read models (views follow what is loaded)
-        outcomes = with_receipt_times(con, outcomes)
+        outcomes = with_receipt_times(con, outcomes, trust_mtimes)
         checked = apply_run_checks(con, quarter, catalog, outcomes)
         fail_stale_runs(con)
         con.execute("insert into runs values (?, ?, now(), null, 'running', null)",
@@ -208,10 +209,13 @@ def distinct_contents(outcomes: list[FileOutcome]) -> tuple[list[FileOutcome], l
     return list(first.values()), duplicates
 
 
-def with_receipt_times(con, outcomes: list[FileOutcome]) -> list[FileOutcome]:
+def with_receipt_times(con, outcomes: list[FileOutcome],
+                       trust_mtimes: bool = False) -> list[FileOutcome]:
     """The outcomes with their receipt time from when plantrack first saw each file
-    (``landing.stamp_receipts``), not from its mtime, which the sender controls."""
-    stamped = stamp_receipts(con, [o.received for o in outcomes])
+    (``landing.stamp_receipts``), not from its mtime, which the sender controls;
+    ``trust_mtimes`` only for the demo, whose files play submissions sent days ago."""
+    vouched = {o.received.path: o.received.received_at for o in outcomes} if trust_mtimes else None
+    stamped = stamp_receipts(con, [o.received for o in outcomes], vouched)
     return [dataclasses.replace(o, received=r) for o, r in zip(outcomes, stamped, strict=True)]
 
 

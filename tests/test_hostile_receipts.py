@@ -92,3 +92,15 @@ def test_the_same_bytes_twice_in_one_inbox_are_listed_once_as_a_duplicate(settin
     assert [(d.name, "内容完全相同" in d.reason) for d in duplicates] == [("环翠区.xlsx", True)]
     _, _, _, n_values, receipts = _run(settings, catalog, inbox, "run")
     assert receipts == 1 and n_values == len(catalog.indicators_for("huancui"))
+
+
+def test_only_the_demo_vouches_for_its_mtimes(settings, catalog, tmp_path):
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    submission_file(catalog, inbox, "环翠区.xlsx", {"I04-2-2": 5}, received=LONG_AGO)
+    outcomes = [pipeline.ingest_file(p, catalog, Q2, settings.archive, settings.suites_dir)
+                for p in pipeline.discover(inbox)]
+    con = connect(settings.warehouse_path)
+    pipeline.load(con, "demo-run", Q2, catalog, outcomes, settings, trust_mtimes=True)
+    assert con.execute("select received_at from raw_submissions").fetchone()[0] == LONG_AGO
+    con.close()

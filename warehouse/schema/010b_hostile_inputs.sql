@@ -13,5 +13,6 @@ create table if not exists inbox_sightings (
     source_path    varchar not null,
     first_seen_at  timestamp not null,  -- UTC, like raw_submissions.received_at
     receipt_key    varchar not null,
+    recorded_at    timestamp not null,  -- when this row was written: the order of sightings
     primary key (source_path, first_seen_at, file_hash)
 );
