@@ -110,13 +110,14 @@ def portal_verdict(client: httpx.Client, path: Path) -> float:
 def in_process(path: Path) -> float:
     from plantrack.catalog import catalog_from_settings
     from plantrack.periods import Quarter
+    from plantrack.plans import plan_for_year
     from plantrack.settings import load_settings
     from plantrack.validate import check_file
 
     settings = load_settings({})
     catalog = catalog_from_settings(settings)
     started = time.perf_counter()
-    check_file(path, catalog, Quarter(2021, 2), settings.suites_dir)
+    check_file(path, catalog, Quarter(2021, 2), plan_for_year(settings, 2021).suites_dir)
     return time.perf_counter() - started
 
 

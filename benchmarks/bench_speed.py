@@ -100,16 +100,18 @@ def bench_check() -> dict:
     gx, gx_rss, _ = child(["-c", "import great_expectations"])
     help_wall, _, _ = child(["-m", "plantrack.cli", "--help"])
     from plantrack.catalog import catalog_from_settings
+    from plantrack.plans import plan_for_year
     from plantrack.settings import load_settings
     from plantrack.validate import check_file
 
     settings = load_settings({})
-    catalog = catalog_from_settings(settings)
-    check_file(CHECK_FILE, catalog, None, settings.suites_dir)
+    catalog = catalog_from_settings(settings, 2021)
+    suites_dir = plan_for_year(settings, 2021).suites_dir
+    check_file(CHECK_FILE, catalog, None, suites_dir)
     warm = []
     for _ in range(5):
         start = time.perf_counter()
-        check_file(CHECK_FILE, catalog, None, settings.suites_dir)
+        check_file(CHECK_FILE, catalog, None, suites_dir)
         warm.append(time.perf_counter() - start)
     return {"cold": cold, "cold_rss": cold_rss, "gx_import": gx, "gx_rss": gx_rss,
             "help": help_wall, "warm": statistics.median(warm)}
@@ -122,17 +124,19 @@ import polars as pl
 from plantrack.catalog import catalog_from_settings
 from plantrack.periods import parse_quarter
 from plantrack.reader import read_submission
+from plantrack.plans import plan_for_year
 from plantrack.settings import load_settings
 from plantrack.validate import validate_submission, validate_submissions
 files = [Path(p) for p in json.loads(Path(sys.argv[2]).read_text())]
-settings = load_settings({}); catalog = catalog_from_settings(settings); q = parse_quarter("2021Q2")
+settings = load_settings({}); catalog = catalog_from_settings(settings, 2021); q = parse_quarter("2021Q2")
+suites_dir = plan_for_year(settings, 2021).suites_dir
 units = {i.id: i.unit for i in catalog.indicators}
 def read(p):
     return read_submission(p, catalog.units, indicator_units=units)
 warm = [read(p) for p in files[:4]]  # imports, GX, suites: outside every timing
-validate_submissions([(s, None, None) for s in warm], catalog, q, settings.suites_dir)
+validate_submissions([(s, None, None) for s in warm], catalog, q, suites_dir)
 for s in warm:
-    validate_submission(s, catalog, q, settings.suites_dir)
+    validate_submission(s, catalog, q, suites_dir)
 t = time.perf_counter()
 for p in files:
     pl.read_excel(p, sheet_name="填报", engine="calamine")
@@ -142,11 +146,11 @@ one = None
 if len(sys.argv) < 4:
     t = time.perf_counter()
     for s in subs:
-        validate_submission(s, catalog, q, settings.suites_dir)
+        validate_submission(s, catalog, q, suites_dir)
     one = time.perf_counter() - t
 t = time.perf_counter()
 for i in range(0, len(subs), BATCH_SIZE):
-    validate_submissions([(s, None, None) for s in subs[i:i + BATCH_SIZE]], catalog, q, settings.suites_dir)
+    validate_submissions([(s, None, None) for s in subs[i:i + BATCH_SIZE]], catalog, q, suites_dir)
 stacked = time.perf_counter() - t
 json.dump({"bare": bare, "reader": reader, "one_by_one": one, "stacked": stacked},
           open(sys.argv[1], "w"))

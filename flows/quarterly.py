@@ -16,6 +16,7 @@ with a message naming the rejected units when some files were rejected
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import math
 from datetime import UTC, datetime
@@ -30,20 +31,18 @@ from prefect.utilities.annotations import quote, unmapped
 
 from plantrack import live, pipeline
 from plantrack.catalog import Catalog, CatalogError
+from plantrack.inbox import Ignored, display_name, scan_inbox
 from plantrack.ingest_cache import ingest_fingerprint
 from plantrack.landing import sha256_file
 from plantrack.periods import Quarter, resolve_quarter
 from plantrack.plans import PlanError, ready_plan
-from plantrack.publish import PublishResult
-from plantrack.publish import publish as publish_outputs
+from plantrack.publish import PublishResult, mail_outbox, to_outbox
 from plantrack.settings import Settings, load_settings
 from plantrack.summary import run_markdown
 from warehouse.db import connect
 from warehouse.lock import WarehouseBusy, writer_lock
 
-# Files per ingest task: one GX run per suite per batch (plantrack.validate.stacked), so
-# larger is cheaper; 50 keeps a rerun after one changed file at 1/20 of 1,000 files' ingest.
-MAX_BATCH = 50
+MAX_BATCH = 10  # files per ingest task: small enough that one changed file redoes little
 
 # The stages after ingest take every file's verdict. Prefect would walk those arguments
 # looking for futures and hash them for its default cache policy — about 10 s per task
@@ -64,8 +63,16 @@ def _batch_cache_key(context, parameters) -> str:
     return f"ingest-{digest.hexdigest()}"
 
 
+def _ingest_run_name() -> str:
+    """ingest-<first file>+<batch size>, the name as storable text (a GBK name decoded)."""
+    from prefect.runtime import task_run
+
+    params = task_run.parameters
+    return f"ingest-{display_name(Path(params['paths'][0]).name)}+{params['batch_size']}"
+
+
 @task(retries=2, retry_delay_seconds=2, cache_key_fn=_batch_cache_key, persist_result=True,
-      result_serializer="pickle", task_run_name="ingest-{paths[0].name}+{batch_size}")
+      result_serializer="pickle", task_run_name=_ingest_run_name)
 def ingest(paths: list[Path], batch_size: int, catalog: Catalog, quarter: Quarter,
            settings: Settings, fingerprint: str, suites_dir: Path) -> list[pipeline.FileOutcome]:
     return pipeline.ingest_batch(paths, catalog, quarter, settings.archive, suites_dir)
@@ -73,10 +80,10 @@ def ingest(paths: list[Path], batch_size: int, catalog: Catalog, quarter: Quarte
 
 @task(retries=1, retry_delay_seconds=5, cache_policy=NO_CACHE)
 def load_and_transform(run_id: str, quarter: Quarter, catalog: Catalog,
-                       outcomes: list[pipeline.FileOutcome],
-                       settings: Settings) -> list[pipeline.FileOutcome]:
+                       outcomes: list[pipeline.FileOutcome], settings: Settings,
+                       trust_mtimes: bool = False) -> list[pipeline.FileOutcome]:
     with connect(settings.warehouse_path) as con:
-        return pipeline.load(con, run_id, quarter, catalog, outcomes, settings)
+        return pipeline.load(con, run_id, quarter, catalog, outcomes, settings, trust_mtimes)
 
 
 @task(cache_policy=NO_CACHE)
@@ -91,18 +98,27 @@ def render(quarter: Quarter, catalog: Catalog, out_dir: Path,
 @task(cache_policy=NO_CACHE)
 def quality(run_id: str, outcomes: list[pipeline.FileOutcome], quarter: Quarter,
             catalog: Catalog, out_dir: Path, settings: Settings,
-            suites_dir: Path) -> dict[str, list[str]]:
+            suites_dir: Path, ignored: list[Ignored]) -> dict[str, list[str]]:
     with connect(settings.warehouse_path) as con:
         return pipeline.write_quality_outputs(con, catalog, quarter, run_id, outcomes, out_dir,
-                                              suites_dir)
+                                              suites_dir, ignored)
 
 
 @task(cache_policy=NO_CACHE)
-def deliver(summary: pipeline.RunSummary, quarter: Quarter, catalog: Catalog, out_dir: Path,
+def outbox(summary: pipeline.RunSummary, quarter: Quarter, catalog: Catalog, out_dir: Path,
+           settings: Settings) -> PublishResult:
+    """Briefs and fix-it workbooks to the quarter's outbox."""
+    return to_outbox(summary.outputs, out_dir, settings.home / "outbox" / quarter.code,
+                     catalog, settings.smtp)
+
+
+@task(cache_policy=NO_CACHE)
+def deliver(copied: PublishResult, quarter: Quarter, catalog: Catalog,
             settings: Settings) -> PublishResult:
-    """Briefs and fix-it workbooks to the quarter's outbox, then mail (never retried: no resends)."""
-    return publish_outputs(summary.outputs, out_dir, settings.home / "outbox" / quarter.code,
-                           catalog, settings.smtp, quarter)
+    """Mail what changed since it was last mailed (never retried: no resends); run without
+    the warehouse lock, so a hanging mail server never holds up the next run."""
+    return mail_outbox(copied, catalog, settings.smtp, quarter,
+                       settings.home / "mail" / "sent.jsonl")
 
 
 @task(cache_policy=NO_CACHE)
@@ -133,12 +149,15 @@ def batch_size_for(n_files: int, workers: int = 2) -> int:
 
 @flow(name="plantrack-quarterly", log_prints=True,
       task_runner=ThreadPoolTaskRunner(max_workers=ingest_threads()))
-def quarterly_run(quarter: str = "", inbox: str | None = None, out: str | None = None):
-    """``quarter`` empty: the quarter that has just ended (scheduled runs pass "")."""
+def quarterly_run(quarter: str = "", inbox: str | None = None, out: str | None = None,
+                  trust_mtimes: bool = False):
+    """``quarter`` empty: the quarter that has just ended (scheduled runs pass "").
+    ``trust_mtimes``: receipt times from the files' mtimes (the demo's inbox only; a real
+    inbox's receipt time is when plantrack first saw each file)."""
     settings = load_settings()
     q = resolve_quarter(quarter, datetime.now(UTC), settings.schedule.timezone)
-    inbox_dir = Path(inbox) if inbox else settings.quarter_inbox(q.code)
-    out_dir = Path(out) if out else settings.quarter_out(q.code)
+    inbox_dir = Path(inbox).resolve() if inbox else settings.quarter_inbox(q.code)
+    out_dir = Path(out).resolve() if out else settings.quarter_out(q.code)
     logger = get_run_logger()
     try:  # the quarter's year picks its plan, which must pass `plan check`
         plan = ready_plan(settings, q.year)
@@ -146,9 +165,13 @@ def quarterly_run(quarter: str = "", inbox: str | None = None, out: str | None =
     except (PlanError, CatalogError) as exc:  # nothing read, moved or loaded: the inbox waits
         logger.error("%s: no ready plan for %s; loaded nothing", q.code, q.year)
         return Failed(message=str(exc))
+    run_id = None
     try:
         with writer_lock(settings.warehouse_path, wait_seconds=lock_wait_seconds(settings)):
-            files = pipeline.discover(inbox_dir)
+            scan = scan_inbox(inbox_dir)  # links never followed; what is left out, listed
+            files = scan.files
+            for entry in scan.ignored:
+                logger.warning("%s: %s", entry.name, entry.reason)
             size = batch_size_for(len(files), ingest_threads())
             groups = pipeline.batches_by_unit(files, size, catalog)
             logger.info("%s: %d files in %s, %d batches", q.code, len(files), inbox_dir, len(groups))
@@ -157,28 +180,44 @@ def quarterly_run(quarter: str = "", inbox: str | None = None, out: str | None =
             futures = ingest.map(groups, batch_size=[len(g) for g in groups], catalog=catalog,
                                  quarter=q, settings=settings, fingerprint=fingerprint,
                                  suites_dir=unmapped(plan.suites_dir))
-            read = []
+            outcomes_read = []
             for done in futures:
-                read += done.result()
+                outcomes_read += done.result()
                 live.advance(len(done.result()))
             position = {p: n for n, p in enumerate(files)}  # back in the inbox's order
-            read.sort(key=lambda o: position[o.received.path])
+            outcomes_read.sort(key=lambda o: position[o.received.path])
+            read, duplicates = pipeline.distinct_contents(outcomes_read)
+            scan = dataclasses.replace(scan, ignored=scan.ignored + duplicates)
 
             run_id = pipeline.new_run_id(q)
             live.stage("入库与计算进度")
-            outcomes = load_and_transform(run_id, q, catalog, quote(read), settings)
+            outcomes = load_and_transform(run_id, q, catalog, quote(read), settings, trust_mtimes)
             live.stage("生成简报")
             briefs = render(q, catalog, out_dir, settings)
             live.stage("修改提示表与数据质量页")
-            checked = quality(run_id, quote(outcomes), q, catalog, out_dir, settings, plan.suites_dir)
-            summary = pipeline.RunSummary(run_id, q.code, outcomes, {**briefs, **checked})
+            checked = quality(run_id, quote(outcomes), q, catalog, out_dir, settings,
+                              plan.suites_dir, scan.ignored)
+            summary = pipeline.RunSummary(run_id, q.code, outcomes, {**briefs, **checked},
+                                          ignored=scan.ignored)
             live.stage("发布")
-            delivered = deliver(quote(summary), q, catalog, out_dir, settings)
-            summary = summary.with_outputs(**pipeline.published(delivered))
+            copied = outbox(quote(summary), q, catalog, out_dir, settings)
+        delivered = deliver(copied, q, catalog, settings)
+        summary = dataclasses.replace(summary.with_outputs(**pipeline.published(delivered)),
+                                      mail=delivered.to_dict())
+        with writer_lock(settings.warehouse_path, wait_seconds=lock_wait_seconds(settings)):
             summary, message = finish(quote(summary), catalog, out_dir, settings, delivered)
             live.stage_done()
     except WarehouseBusy as exc:
         return Failed(message=str(exc))
+    except Exception as exc:  # after the load: the run is recorded as failed, not left running
+        if run_id is not None:
+            try:
+                with writer_lock(settings.warehouse_path, wait_seconds=lock_wait_seconds(settings)), \
+                        connect(settings.warehouse_path) as con:
+                    pipeline.fail_run(con, run_id, f"{type(exc).__name__}: {exc}")
+            except Exception:  # the next run's load marks it failed (pipeline.fail_stale_runs)
+                logger.exception("%s: could not record the run as failed", run_id)
+        raise
     # The summary as plain data (RunSummary.to_dict): Prefect walks a flow's return value
     # looking for futures, which takes seconds over 1,000 files' verdicts.
     return Completed(message=message, data=summary.to_dict())

@@ -84,14 +84,47 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# Arguments that name a file or folder: resolved against the current directory here, at
+# the edge, so that a relative --out works everywhere below (GX Data Docs, the flow).
+PATH_ARGUMENTS = ("file", "plan", "inbox", "out", "read", "units")
+
+
+def resolve_path_arguments(args: argparse.Namespace) -> argparse.Namespace:
+    from pathlib import Path
+
+    for name in PATH_ARGUMENTS:
+        value = getattr(args, name, None)
+        if isinstance(value, str) and value:
+            setattr(args, name, str(Path(value).expanduser().resolve()))
+    return args
+
+
+def known_failure(exc: BaseException) -> str | None:
+    """The message for a failure that is the operator's to fix (a setting, a damaged
+    warehouse), or None for a bug, which keeps its traceback."""
+    from plantrack.settings import SettingsError
+
+    if isinstance(exc, SettingsError):
+        return str(exc)
+    if type(exc).__module__.split(".")[0] in ("duckdb", "_duckdb"):
+        return (f"数据仓库读写出错：{exc}\n数据仓库文件可能已损坏或被截断：请从备份恢复，"
+                "或将其移走后重新运行季度流程（报送原件都在归档中，可重新导入）。")
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = resolve_path_arguments(parser.parse_args(argv))
     try:
         return args.func(args)
     except CliError as exc:
         print(f"plantrack: {exc}", file=sys.stderr)
         return exc.code
+    except Exception as exc:
+        if (message := known_failure(exc)) is None:
+            raise
+        print(f"plantrack: {message}", file=sys.stderr)
+        return EXIT_UNREADABLE
     except KeyboardInterrupt:
         print("plantrack: 已中断", file=sys.stderr)
         return 130

@@ -17,13 +17,14 @@ import hashlib
 import uuid
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 import polars as pl
 
+from plantrack.inbox import display_name, name_bytes_hex
 from plantrack.issues import Issue
 from plantrack.reader import Submission, cells_frame
 from plantrack.validate import Validation
@@ -40,10 +41,21 @@ class Received:
     archived_path: Path
     size_bytes: int
     received_at: datetime
+    receipt_key: str = ""  # set by ``stamp_receipts`` for a content received again
 
     @property
     def submission_id(self) -> str:
-        return self.file_hash
+        return f"{self.file_hash}:{self.receipt_key}" if self.receipt_key else self.file_hash
+
+    @property
+    def name(self) -> str:
+        """The file's name as text that can be stored and shown (a GBK name decoded)."""
+        return display_name(self.path.name)
+
+    @property
+    def source(self) -> str:
+        """Where it was received, as storable text (``name``'s decoding, for the whole path)."""
+        return display_name(str(self.path))
 
 
 def sha256_file(path: Path) -> str:
@@ -99,8 +111,72 @@ def receive(path: Path, archive_dir: Path, data: bytes) -> Received:
                     received_at)
 
 
+# -- receipt time: when plantrack first saw a content at a path ---------------------
+
+def arrival_time(path: Path) -> datetime:
+    """When ``path`` got its current content on this machine, as naive UTC: its inode change
+    time, which writing, copying or unpacking the file sets and ``touch -d`` cannot set back
+    (the mtime is the sender's to choose). Never later than now."""
+    now = datetime.now(UTC).replace(tzinfo=None)
+    try:
+        return min(datetime.fromtimestamp(path.lstat().st_ctime, UTC).replace(tzinfo=None), now)
+    except OSError:  # gone from the inbox since it was read: seen now
+        return now
+
+
+def stamp_receipts(con: duckdb.DuckDBPyConnection, received: list[Received],
+                   vouched: dict[Path, datetime] | None = None) -> list[Received]:
+    """Each file with its receipt time and key from the inbox ledger (``inbox_sightings``),
+    recording the sightings not there yet. Callers own the transaction.
+
+    - The content a path held the last time plantrack looked: the same receipt as then.
+    - A new content at a path: received when it arrived (``arrival_time``), whatever its mtime.
+    - A content received before (the same bytes sent again, under this name or another,
+      after something else): a new receipt, the latest if it is the last one sent, so that
+      a steward who re-sends her earlier version gets that version counted.
+    - A content landed before the ledger existed: its first receipt, as landed then.
+
+    ``vouched``: receipt times a trusted writer of the inbox states (the demo, which plays
+    files sent days ago), used instead of the arrival time for those paths.
+    """
+    if not received:
+        return []
+    sources = [r.source for r in received]
+    last_at_path = {row[0]: row[1:] for row in con.execute(
+        "select source_path, arg_max(file_hash, recorded_at), arg_max(first_seen_at, recorded_at), "
+        "arg_max(receipt_key, recorded_at) from inbox_sightings "
+        "where source_path in (select unnest(?::varchar[])) group by source_path",
+        [sources]).fetchall()}
+    hashes = [r.file_hash for r in received]
+    sighted = {row[0] for row in con.execute(
+        "select distinct file_hash from inbox_sightings where file_hash in "
+        "(select unnest(?::varchar[]))", [hashes]).fetchall()}
+    landed = dict(con.execute(
+        "select file_hash, min(received_at) from raw_submissions where submission_id = file_hash "
+        "and file_hash in (select unnest(?::varchar[])) group by file_hash", [hashes]).fetchall())
+    stamped, new_rows = [], []
+    for r in received:
+        last = last_at_path.get(r.source)
+        if last is not None and last[0] == r.file_hash:
+            stamped.append(replace(r, received_at=last[1], receipt_key=last[2]))
+            continue
+        arrived = (vouched or {}).get(r.path) or arrival_time(r.path)
+        if r.file_hash in sighted:
+            at, key = arrived, arrived.isoformat()
+        elif r.file_hash in landed:
+            at, key = landed[r.file_hash], ""
+        else:
+            at, key = arrived, ""
+        sighted.add(r.file_hash)
+        new_rows.append((r.file_hash, r.source, at, key, datetime.now(UTC).replace(tzinfo=None)))
+        stamped.append(replace(r, received_at=at, receipt_key=key))
+    insert_rows(con, "inbox_sightings", new_rows)
+    return stamped
+
+
 def _archived_path(archive_dir: Path, file_hash: str, path: Path) -> Path:
-    return archive_dir / file_hash[:2] / f"{file_hash}{path.suffix.lower()}"
+    suffix = path.suffix.lower() if path.suffix.isascii() else ""  # a path stored as text
+    return archive_dir / file_hash[:2] / f"{file_hash}{suffix}"
 
 
 def _write_atomically(target: Path, data: bytes) -> None:
@@ -129,7 +205,7 @@ RECEIPT_SCHEMA = {
 }
 FILE_SCHEMA = {
     "file_hash": pl.String, "original_name": pl.String, "archived_path": pl.String,
-    "size_bytes": pl.Int64,
+    "size_bytes": pl.Int64, "original_name_hex": pl.String,
 }
 BATCH_FILES = 50  # files per bulk insert: bounds memory, keeps statements few, overlaps early
 
@@ -151,7 +227,7 @@ class Landing:
         unit = (ident.unit if ident else None) or self.unit
         quarter = ident.quarter.code if ident and ident.quarter else self.quarter
         return (received.submission_id, received.file_hash, unit, quarter, received.received_at,
-                str(received.path), ident.source if ident else None, sub is not None,
+                received.source, ident.source if ident else None, sub is not None,
                 self.read_error, sub.file_format if sub else None, sub.encoding if sub else None)
 
 
@@ -221,14 +297,31 @@ def _land_batch(con: duckdb.DuckDBPyConnection, batch: list[Landing], seen: set[
         _insert_frame(con, "raw_submissions",
                       pl.DataFrame([f.receipt() for f in fresh], schema=RECEIPT_SCHEMA,
                                    orient="row"), conflict=True)
-        files = pl.DataFrame([(f.received.file_hash, f.received.path.name,
-                               str(f.received.archived_path), f.received.size_bytes)
+        files = pl.DataFrame([(f.received.file_hash, f.received.name,
+                               str(f.received.archived_path), f.received.size_bytes,
+                               name_bytes_hex(f.received.path.name))
                               for f in fresh], schema=FILE_SCHEMA, orient="row")
         now = datetime.now(UTC).replace(tzinfo=None)  # timestamps are UTC, like received_at
         _insert_frame(con, "raw_files", files.with_columns(first_seen_at=pl.lit(now)),
                       conflict=True)
-        _insert_cells(con, [f for f in fresh if f.submission is not None])
+        _insert_cells(con, [f for f in _first_of_each_content(con, fresh)
+                            if f.submission is not None])
     return flags
+
+
+def _first_of_each_content(con: duckdb.DuckDBPyConnection, fresh: list[Landing]) -> list[Landing]:
+    """The landings whose content has no cells yet: a content received again (a new
+    receipt of the same bytes) shares its cells, by file hash, with its first receipt."""
+    hashes = [f.received.file_hash for f in fresh]
+    have = {row[0] for row in con.execute(
+        "select distinct file_hash from raw_cells where file_hash in (select unnest(?::varchar[]))",
+        [hashes]).fetchall()}
+    first = []
+    for f in fresh:
+        if f.received.file_hash not in have:
+            have.add(f.received.file_hash)
+            first.append(f)
+    return first
 
 
 def _insert_cells(con: duckdb.DuckDBPyConnection, landed: list[Landing]) -> None:

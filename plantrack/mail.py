@@ -45,7 +45,7 @@ class Delivery:
     recipient: str
     subject: str
     ok: bool
-    code: str = "sent"  # sent | refused | rejected | auth | connect | tls
+    code: str = "sent"  # sent | refused | rejected | auth | connect | tls | timeout
     error: str = ""  # Chinese, for the operator
 
     def to_dict(self) -> dict:
@@ -96,7 +96,10 @@ def send_all(smtp: Smtp, mails: Sequence[Mail], timeout: float = DEFAULT_TIMEOUT
                 continue
             result, disconnected = _send_one(client, mail, smtp.sender)
             deliveries += result
+            if result and result[0].code == "timeout":  # a server that hangs: give up on it
+                unusable = _ServerUnusable("timeout", result[0].error)
             if disconnected:
+                client.close()  # no QUIT: a server that hung would be waited for again
                 client = None  # reconnect for the next message
     finally:
         if client is not None:
@@ -117,6 +120,9 @@ def _open(smtp: Smtp, timeout: float, ssl_context: ssl.SSLContext | None) -> smt
             "tls", f"邮件服务器 {where} 的 SSL 加密连接失败：{exc}"
                    "（请检查 [smtp] use_ssl 设置、端口和服务器证书）") from exc
     except (OSError, smtplib.SMTPException) as exc:
+        if _timed_out(exc):
+            raise _ServerUnusable("timeout", f"邮件服务器 {where} 无响应（等待超过 {timeout} 秒）："
+                                             f"{exc}") from exc
         raise _ServerUnusable("connect", f"无法连接邮件服务器 {where}：{exc}") from exc
     try:
         client.ehlo()
@@ -124,6 +130,15 @@ def _open(smtp: Smtp, timeout: float, ssl_context: ssl.SSLContext | None) -> smt
             _starttls(client, where, ssl_context)
         if smtp.username:
             _login(client, smtp, where)
+    except _ServerUnusable:
+        _quit(client)
+        raise
+    except (OSError, smtplib.SMTPException) as exc:
+        client.close()
+        if _timed_out(exc):
+            raise _ServerUnusable("timeout", f"邮件服务器 {where} 无响应（等待超过 {timeout} 秒）："
+                                             f"{exc}") from exc
+        raise _ServerUnusable("connect", f"邮件服务器 {where} 通信出错：{exc}") from exc
     except BaseException:
         _quit(client)
         raise
@@ -161,7 +176,10 @@ def _send_one(client: smtplib.SMTP, mail: Mail, sender: str) -> tuple[list[Deliv
         refused = client.send_message(message, from_addr=sender, to_addrs=list(mail.to))
     except smtplib.SMTPRecipientsRefused as exc:  # every recipient refused
         refused = exc.recipients
-    except smtplib.SMTPServerDisconnected as exc:
+    except (TimeoutError, smtplib.SMTPServerDisconnected) as exc:
+        if _timed_out(exc):
+            return _all_failed(mail, "timeout", f"邮件服务器无响应（等待超过 {client.timeout} 秒）："
+                                                f"{exc}"), True
         return _all_failed(mail, "connect", f"邮件服务器断开了连接：{exc}"), True
     except smtplib.SMTPResponseException as exc:
         return _all_failed(mail, "rejected", f"邮件服务器拒收该邮件：{exc.smtp_code} "
@@ -182,6 +200,12 @@ def _delivery(recipient: str, subject: str, refusal: tuple[int, bytes] | None) -
 
 def _all_failed(mail: Mail, code: str, error: str) -> list[Delivery]:
     return [Delivery(r, mail.subject, False, code, error) for r in mail.to]
+
+
+def _timed_out(exc: BaseException) -> bool:
+    """A timeout, also when smtplib reports it as a lost connection ("timed out")."""
+    return (isinstance(exc, TimeoutError) or isinstance(exc.__context__, TimeoutError)
+            or "timed out" in str(exc))
 
 
 def _text(raw: bytes | str) -> str:

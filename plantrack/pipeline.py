@@ -18,9 +18,11 @@ from pathlib import Path
 
 import duckdb
 
+from plantrack.atomic import write_text_atomically
 from plantrack.catalog import Catalog
 from plantrack.catalog_tables import refresh_catalog_tables
 from plantrack.fixit import write_fixit
+from plantrack.inbox import Ignored, read_regular_file, scan_inbox
 from plantrack.issues import Issue
 from plantrack.landing import (
     Landing,
@@ -29,6 +31,7 @@ from plantrack.landing import (
     land_raw_many,
     load_verdicts,
     record_unreadable,
+    stamp_receipts,
 )
 from plantrack.periods import Quarter, parse_quarter
 from plantrack.plans import previous_catalog
@@ -57,7 +60,6 @@ from transforms.models import run_models
 from warehouse.db import transaction
 
 log = logging.getLogger("plantrack")
-IGNORED_NAMES = (".", "~$")  # hidden files and Excel lock files
 
 
 @dataclass
@@ -92,6 +94,8 @@ class RunSummary:
     files: list[FileOutcome] = field(default_factory=list)
     outputs: dict[str, list[str]] = field(default_factory=dict)  # kind → paths, in stage order
     behind: list[str] = field(default_factory=list)
+    ignored: list[Ignored] = field(default_factory=list)  # inbox entries not read, with why
+    mail: dict = field(default_factory=dict)  # PublishResult.to_dict(): sent, failed and why
 
     @property
     def rejected_files(self) -> list[FileOutcome]:
@@ -108,7 +112,7 @@ class RunSummary:
             "files_received": len(self.files),
             "files_accepted": sum(f.accepted for f in self.files),
             "files_rejected": [
-                {"file": f.received.path.name, "unit": f.unit,
+                {"file": f.received.name, "unit": f.unit,
                  "reason": "；".join(i.message for i in f.issues if i.is_error)}
                 for f in self.rejected_files
             ],
@@ -118,8 +122,10 @@ class RunSummary:
             ),
             "issues": {"errors": sum(f.errors for f in self.files),
                        "warnings": sum(len(f.issues) - f.errors for f in self.files)},
+            "files_ignored": [i.to_dict() for i in self.ignored],
             "indicators_behind": self.behind,
             "outputs": self.outputs,
+            "mail": self.mail,
         }
 
 
@@ -128,13 +134,9 @@ def new_run_id(quarter: Quarter) -> str:
 
 
 def discover(inbox: Path) -> list[Path]:
-    """Every received file in the quarter's inbox, in a stable order."""
-    if not inbox.exists():
-        return []
-    return sorted(
-        p for p in inbox.rglob("*")
-        if p.is_file() and not p.name.startswith(IGNORED_NAMES) and ".part" not in p.suffixes
-    )
+    """Every received file in the quarter's inbox, in a stable order (links never followed;
+    ``plantrack.inbox.scan_inbox`` also says what it left out and why)."""
+    return scan_inbox(inbox).files
 
 
 def ingest_file(path: Path, catalog: Catalog, quarter: Quarter, archive: Path,
@@ -143,10 +145,10 @@ def ingest_file(path: Path, catalog: Catalog, quarter: Quarter, archive: Path,
 
     The verdict is the same one ``plantrack check`` gives (``validate.check_file``).
     """
-    data = path.read_bytes()  # read once: the bytes judged are exactly the bytes archived
+    data = read_regular_file(path)  # read once: the bytes judged are the bytes archived
     received = archive_file(path, archive, data=data)
     verdict = check_file(received.archived_path, catalog, quarter, suites_dir,
-                         display_name=path.name)
+                         display_name=received.name)
     if verdict.unreadable is not None:
         return FileOutcome(received, verdict.unreadable.unit or None, unreadable=verdict.unreadable)
     return FileOutcome(received, verdict.validation.unit, validation=verdict.validation,
@@ -186,16 +188,20 @@ def batches_by_unit(paths: list[Path], size: int, catalog: Catalog) -> list[list
 
 
 def load(con: duckdb.DuckDBPyConnection, run_id: str, quarter: Quarter, catalog: Catalog,
-         outcomes: list[FileOutcome], settings: Settings) -> list[FileOutcome]:
+         outcomes: list[FileOutcome], settings: Settings,
+         trust_mtimes: bool = False) -> list[FileOutcome]:
     """One transaction: models, the run, raw files and cells, verdicts, catalog tables.
 
     Returns the outcomes with the run's checks added (``apply_run_checks``): those are the
     verdicts stored, and the ones the fix-it workbooks and the summary must show. A run
     killed part way through leaves the warehouse exactly as it was.
     """
+    outcomes, _ = distinct_contents(outcomes)
     with transaction(con):
         run_models(con)  # first: the run's checks read models (views follow what is loaded)
+        outcomes = with_receipt_times(con, outcomes, trust_mtimes)
         checked = apply_run_checks(con, quarter, catalog, outcomes)
+        fail_stale_runs(con)
         con.execute("insert into runs values (?, ?, now(), null, 'running', null)",
                     [run_id, quarter.code])
         land_raw_many(con, [
@@ -215,6 +221,45 @@ def load(con: duckdb.DuckDBPyConnection, run_id: str, quarter: Quarter, catalog:
                                settings.thresholds.approx_tolerance,
                                previous=previous_catalog(settings, catalog.year))
     return checked
+
+
+def distinct_contents(outcomes: list[FileOutcome]) -> tuple[list[FileOutcome], list[Ignored]]:
+    """One outcome per content: the same bytes under two names in one inbox are one
+    submission (the first name in the inbox's order), never counted twice; the others listed."""
+    first: dict[str, FileOutcome] = {}
+    duplicates = []
+    for o in outcomes:
+        kept = first.setdefault(o.received.file_hash, o)
+        if kept is not o:
+            duplicates.append(Ignored(o.received.name, f"与“{kept.received.name}”内容完全相同，"
+                                                         "按同一次报送计，未重复采用"))
+    return list(first.values()), duplicates
+
+
+def with_receipt_times(con, outcomes: list[FileOutcome],
+                       trust_mtimes: bool = False) -> list[FileOutcome]:
+    """The outcomes with their receipt time from when plantrack first saw each file
+    (``landing.stamp_receipts``), not from its mtime, which the sender controls;
+    ``trust_mtimes`` only for the demo, whose files play submissions sent days ago."""
+    vouched = {o.received.path: o.received.received_at for o in outcomes} if trust_mtimes else None
+    stamped = stamp_receipts(con, [o.received for o in outcomes], vouched)
+    return [dataclasses.replace(o, received=r) for o, r in zip(outcomes, stamped, strict=True)]
+
+
+STALE_RUN = "运行中断（进程被终止或崩溃），未完成"
+
+
+def fail_stale_runs(con) -> None:
+    """Runs still 'running' when a new one loads (it holds the writer lock, so none is): they
+    were killed or crashed; recorded as failed rather than running forever."""
+    con.execute("update runs set state = 'failed', finished_at = now(), "
+                "message = coalesce(message, ?) where state = 'running'", [STALE_RUN])
+
+
+def fail_run(con, run_id: str, message: str) -> None:
+    """A run that failed after its load: failed in ``runs``, with why."""
+    con.execute("update runs set state = 'failed', finished_at = now(), message = ? "
+                "where run_id = ? and state = 'running'", [message, run_id])
 
 
 def apply_run_checks(con, quarter: Quarter, catalog: Catalog,
@@ -255,7 +300,7 @@ def write_fixits(outcomes: list[FileOutcome], folder: Path) -> dict[str, Path]:
         target = folder / f"{unit}.xlsx"
         if o.issues:
             written[unit] = write_fixit(o.received.archived_path, o.issues, target,
-                                        file_name=o.received.path.name)
+                                        file_name=o.received.name)
         else:
             target.unlink(missing_ok=True)
     return written
@@ -263,7 +308,7 @@ def write_fixits(outcomes: list[FileOutcome], folder: Path) -> dict[str, Path]:
 
 def write_quality_outputs(con, catalog: Catalog, quarter: Quarter, run_id: str,
                           outcomes: list[FileOutcome], out_dir: Path,
-                          suites_dir: Path) -> dict[str, list[str]]:
+                          suites_dir: Path, ignored: list[Ignored] = ()) -> dict[str, list[str]]:
     """Fix-it workbooks per unit, and the data-quality page with GX Data Docs for engineers:
     ``{"fixit": [...], "quality": [page, data docs]}``.
 
@@ -281,6 +326,7 @@ def write_quality_outputs(con, catalog: Catalog, quarter: Quarter, run_id: str,
     report = quality_report(con, catalog, quarter, submission_deadline(quarter),
                             run_id=run_id, fixit_links={u: fixit_href(u) for u in fixits},
                             data_docs_href="data_docs/index.html" if docs else "")
+    report = dataclasses.replace(report, ignored=[i.to_dict() for i in ignored])
     page = write_quality_page(report, out_dir / "quality.html")
     return {"fixit": [str(p) for p in fixits.values()], "quality": [str(p) for p in (page, *docs)]}
 
@@ -327,6 +373,6 @@ def finish_run(con: duckdb.DuckDBPyConnection, summary: RunSummary, state: str, 
                 [state, message, summary.run_id])
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / f"run_{summary.run_id}.json"
-    path.write_text(json.dumps({**summary.to_dict(), "state": state, "message": message},
-                               ensure_ascii=False, indent=2, default=str), encoding="utf-8")
-    return path
+    return write_text_atomically(path, json.dumps(
+        {**summary.to_dict(), "state": state, "message": message},
+        ensure_ascii=False, indent=2, default=str))

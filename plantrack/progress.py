@@ -173,15 +173,33 @@ def submission_status(con: duckdb.DuckDBPyConnection, quarter: str,
     """, [quarter, unit, unit])
 
 
+QUARANTINE_EXAMPLES = 3  # rows shown per unit and cause; the rest are counted
+
+
 def quarantined_values(con: duckdb.DuckDBPyConnection, quarter: str,
                        unit: str | None = None) -> list[dict]:
-    """Values of the submissions in use that were left out, with why."""
-    return _rows(con, """
-        select unit_name, indicator_id, indicator_name, row_number, raw_value, reasons
+    """Values of the submissions in use that were left out, summarised per unit and cause:
+    how many rows, and the first few as examples (20,000 rejected rows are one line of a
+    brief, not 389 pages). Each entry: unit_name, cause, rows, examples (indicator_id,
+    indicator_name, row_number, raw_value, reasons)."""
+    from plantrack.issues.registry import REGISTRY
+
+    groups = _rows(con, f"""
+        select unit_name, coalesce(reason_codes[1], '') as code, count(*) as rows,
+               list({{'indicator_id': indicator_id, 'indicator_name': indicator_name,
+                      'row_number': row_number, 'raw_value': raw_value, 'reasons': reasons}}
+                    order by row_number)[1:{QUARANTINE_EXAMPLES}] as examples,
+               arg_min(reasons, row_number) as first_reasons
         from mart_quarantined_values
         where quarter = ? and (?::varchar is null or unit = ?)
-        order by unit_ordinal, row_number
+        group by unit, unit_name, unit_ordinal, code
+        order by unit_ordinal, min(row_number)
     """, [quarter, unit, unit])
+    for g in groups:
+        check = REGISTRY.get(g.pop("code"))
+        first = g.pop("first_reasons")
+        g["cause"] = check.cause if check else first
+    return groups
 
 
 def refused_files(con: duckdb.DuckDBPyConnection, quarter: str,
@@ -196,14 +214,18 @@ def refused_files(con: duckdb.DuckDBPyConnection, quarter: str,
     """, [quarter, unit, unit])
 
 
+ISSUES_LISTED = 40  # in a unit's brief; the fix-it workbook lists them all
+
+
 def submission_issues(con: duckdb.DuckDBPyConnection, quarter: str, unit: str) -> list[dict]:
     """What the latest run found in the unit's submission in use: errors first, by cell."""
     return _rows(con, """
-        select severity, sheet, cell, indicator_id, message, hint
+        select severity, sheet, cell, indicator_id, message, hint, count(*) over () as total
         from mart_submission_issues
         where quarter = ? and unit = ?
         order by severity, sheet, length(cell), cell
-    """, [quarter, unit])
+        limit ?
+    """, [quarter, unit, ISSUES_LISTED])
 
 
 def units_with_targets(con: duckdb.DuckDBPyConnection, year: int | None = None) -> list[dict]:

@@ -21,8 +21,12 @@ no unit receives another's data.
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import json
 import shutil
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from plantrack.catalog import Catalog
@@ -79,16 +83,91 @@ class PublishResult:
 
 
 def publish(summary_outputs: dict[str, list[str]], out_dir: Path, outbox_dir: Path,
-            catalog: Catalog, smtp: Smtp, quarter: Quarter) -> PublishResult:
+            catalog: Catalog, smtp: Smtp, quarter: Quarter,
+            send_log: Path | None = None) -> PublishResult:
     """Copy the run's briefs and fix-it workbooks into the outbox; mail them when configured."""
+    return mail_outbox(to_outbox(summary_outputs, out_dir, outbox_dir, catalog, smtp),
+                       catalog, smtp, quarter, send_log)
+
+
+def to_outbox(summary_outputs: dict[str, list[str]], out_dir: Path, outbox_dir: Path,
+              catalog: Catalog, smtp: Smtp) -> PublishResult:
+    """The outbox copies alone (the run does this while it holds the warehouse)."""
     publications = [copy_to_outbox(kind, Path(p), out_dir, outbox_dir, catalog)
                     for kind in PUBLISHED_KINDS for p in summary_outputs.get(kind, [])]
-    result = PublishResult(outbox_dir, publications, mail_enabled=smtp.enabled)
+    return PublishResult(outbox_dir, publications, mail_enabled=smtp.enabled)
+
+
+def mail_outbox(result: PublishResult, catalog: Catalog, smtp: Smtp, quarter: Quarter,
+                send_log: Path | None = None) -> PublishResult:
+    """Mail the outbox copies when SMTP is configured; with a ``send_log``, a message whose
+    recipient already got exactly these attachments is not sent again (a quarter run again
+    mails only what changed)."""
     if not smtp.enabled:
         return result
-    mails, result.not_mailed = mails_for(publications, catalog, smtp, quarter)
-    result.deliveries = send_all(smtp, mails)
+    mails, result.not_mailed = mails_for(result.publications, catalog, smtp, quarter)
+    if send_log is not None:
+        log = SendLog(send_log)
+        mails, unchanged = log.unsent(mails)
+        result.not_mailed += unchanged
+        result.deliveries = send_all(smtp, mails)
+        log.record(mails, result.deliveries)
+    else:
+        result.deliveries = send_all(smtp, mails)
     return result
+
+
+class SendLog:
+    """What was mailed to whom: one JSON line per delivered message and recipient, keyed by
+    the recipient and the sha256 of the attachments' bytes (``$PLANTRACK_HOME/mail/sent.jsonl``)."""
+
+    def __init__(self, path: Path):
+        self.path = path
+
+    @staticmethod
+    def key(recipient: str, mail: Mail) -> str:
+        digest = hashlib.sha256()
+        for attachment in mail.attachments:
+            digest.update(hashlib.sha256(attachment.read_bytes()).digest())
+        return f"{recipient.lower()} {digest.hexdigest()}"
+
+    def _sent(self) -> dict[str, str]:
+        if not self.path.exists():
+            return {}
+        sent = {}
+        for line in self.path.read_text(encoding="utf-8").splitlines():
+            try:
+                entry = json.loads(line)
+                sent[entry["key"]] = entry["sent_at"]
+            except (ValueError, KeyError, TypeError):
+                continue  # a line cut short by a crash: that message is sent again
+        return sent
+
+    def unsent(self, mails: list[Mail]) -> tuple[list[Mail], list[str]]:
+        """The mails with only the recipients who have not had these attachments, and a
+        Chinese note for each recipient left out."""
+        sent = self._sent()
+        todo, notes = [], []
+        for mail in mails:
+            fresh = tuple(r for r in mail.to if self.key(r, mail) not in sent)
+            for r in mail.to:
+                if r not in fresh:
+                    notes.append(f"{mail.subject} 未重发给 {r}：附件与 {sent[self.key(r, mail)]} "
+                                 "已发送的完全相同")
+            if fresh:
+                todo.append(dataclasses.replace(mail, to=fresh))
+        return todo, notes
+
+    def record(self, mails: list[Mail], deliveries: list[Delivery]) -> None:
+        ok = {(d.recipient, d.subject) for d in deliveries if d.ok}
+        now = datetime.now().astimezone().isoformat(timespec="seconds")
+        lines = [json.dumps({"key": self.key(r, m), "recipient": r, "subject": m.subject,
+                             "sent_at": now}, ensure_ascii=False)
+                 for m in mails for r in m.to if (r, m.subject) in ok]
+        if lines:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with self.path.open("a", encoding="utf-8") as fh:
+                fh.write("\n".join(lines) + "\n")
 
 
 def copy_to_outbox(kind: str, source: Path, out_dir: Path, outbox_dir: Path,

@@ -154,6 +154,7 @@ class QualityReport:
     unidentified: list[dict] = field(default_factory=list)  # files no unit could be found for
     problems: list[ProblemCount] = field(default_factory=list)
     data_docs_href: str = ""
+    ignored: list[dict] = field(default_factory=list)  # inbox entries not read (inbox.Ignored)
 
     @property
     def counts(self) -> dict[str, int]:
@@ -258,10 +259,12 @@ def render_quality_page(report: QualityReport) -> str:
 
 
 def write_quality_page(report: QualityReport, target: Path) -> Path:
-    """Write the run's data-quality page (self-contained HTML) to ``target``."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(render_quality_page(report), encoding="utf-8")
-    return target
+    """Write the run's data-quality page (self-contained HTML) to ``target``: under a
+    temporary name first, so a failed write (disk full) keeps the last good page."""
+    from plantrack.atomic import write_text_atomically
+    from plantrack.report.render import without_bidi_controls
+
+    return write_text_atomically(target, without_bidi_controls(render_quality_page(report)))
 
 
 def fixit_href(unit: str, folder: str = "fixit") -> str:

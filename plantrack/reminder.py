@@ -17,7 +17,9 @@ from pathlib import Path
 
 import duckdb
 
+from plantrack.atomic import write_text_atomically
 from plantrack.catalog import Catalog, Unit
+from plantrack.inbox import display_name
 from plantrack.landing import sha256_file
 from plantrack.mail import Delivery, Mail, send_all
 from plantrack.periods import Quarter
@@ -165,7 +167,7 @@ def unit_reminders(units: list[Unit], latest: dict[str, LatestSubmission],
     for unit in units:
         sub = latest.get(unit.code)
         if unit.code in waiting:
-            result.append(UnitReminder(unit, PENDING, waiting[unit.code].name))
+            result.append(UnitReminder(unit, PENDING, display_name(waiting[unit.code].name)))
         elif sub is None:
             result.append(UnitReminder(unit, MISSING))
         elif not sub.readable:
@@ -233,8 +235,7 @@ def reminder_mails(catalog: Catalog, quarter: Quarter, reminders: list[UnitRemin
 def write_reminder(out_dir: Path, text: str, day: date) -> Path:
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / f"reminder_{day.isoformat()}.txt"
-    path.write_text(text, encoding="utf-8")
-    return path
+    return write_text_atomically(path, text)
 
 
 def _when(moment: datetime) -> str:
@@ -250,7 +251,7 @@ def write_reminder_list(catalog: Catalog, quarter: Quarter, warehouse: Path, inb
     latest, landed = read_warehouse(warehouse, quarter)
     pending = pending_files(inbox, landed, catalog.units)
     reminders = unit_reminders(catalog.reporting_units(), latest, pending)
-    unidentified = [path.name for path, unit in pending if unit is None]
+    unidentified = [display_name(path.name) for path, unit in pending if unit is None]
     text = reminder_text(catalog, quarter, reminders, unidentified, deadline, now)
     path = write_reminder(out_dir, text, now.date())
     return ReminderResult(quarter.code, path, reminders, unidentified)

@@ -15,6 +15,7 @@ timezone), ``[warehouse]`` (lock_wait_seconds). The plans (one per year, see
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -136,11 +137,62 @@ class Settings:
         return self.out / quarter
 
 
+class SettingsError(ValueError):
+    """A setting plantrack cannot use: which file and key, what was found, what is expected
+    (Chinese, for the operator; the CLI prints it without a traceback)."""
+
+    def __init__(self, source: Path | str, key: str, found: object, expected: str):
+        self.source, self.key, self.found, self.expected = str(source), key, found, expected
+        super().__init__(f"配置有误：{source} 中的 {key} 为“{found}”，应为{expected}")
+
+
 def _read_toml(path: Path) -> dict:
     if not path.exists():
         return {}
-    with path.open("rb") as fh:
-        return tomllib.load(fh)
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise SettingsError(path, "（整个文件）", f"无法解析：{exc}",
+                            "合法的 TOML 格式（检查引号、括号和等号，如 port = 25）") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SettingsError(path, "（整个文件）", f"无法读取：{exc}", "可读取的 UTF-8 文本文件") from exc
+
+
+def _number(source, key: str, value, kind=float, expected: str = "一个数字"):
+    """``value`` as ``kind``, or a SettingsError naming ``key`` and what it should be."""
+    if isinstance(value, bool):
+        raise SettingsError(source, key, value, expected)
+    try:
+        return kind(value)
+    except (TypeError, ValueError) as exc:
+        raise SettingsError(source, key, value, expected) from exc
+
+
+CRON_FIELDS = (("分", 0, 59), ("时", 0, 23), ("日", 1, 31), ("月", 1, 12), ("星期", 0, 7))
+_CRON_NAMES = {**{m: i for i, m in enumerate(
+    ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], 1)},
+    **{d: i for i, d in enumerate(["sun", "mon", "tue", "wed", "thu", "fri", "sat"])}}
+_CRON_PART = re.compile(r"^(\*|(\w+)(?:-(\w+))?)(?:/(\d+))?$")
+
+
+def cron_problem(text: object) -> str | None:
+    """Why ``text`` is not a five-field cron expression (分 时 日 月 星期), or None."""
+    fields = str(text).split() if isinstance(text, str) else []
+    if len(fields) != len(CRON_FIELDS):
+        return "应有 5 个以空格分隔的字段（分 时 日 月 星期）"
+    for value, (name, low, high) in zip(fields, CRON_FIELDS, strict=True):
+        for part in value.split(","):
+            m = _CRON_PART.match(part.lower())
+            if not m or (m.group(4) is not None and int(m.group(4)) == 0):
+                return f"“{name}”字段“{value}”写法不对"
+            for bound in (m.group(2), m.group(3)):
+                if bound is None:
+                    continue
+                number = _CRON_NAMES.get(bound) if not bound.isdigit() else int(bound)
+                if number is None or not low <= number <= high:
+                    return f"“{name}”字段“{value}”超出 {low}–{high}"
+    return None
 
 
 def load_settings(env: dict[str, str] | None = None) -> Settings:
@@ -151,15 +203,15 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
     data = _read_toml(config_path)
 
     status = data.get("status", {})
-    thresholds = Thresholds(
-        behind=float(status.get("behind", Thresholds.behind)),
-        severely_behind=float(status.get("severely_behind", Thresholds.severely_behind)),
-        approx_tolerance=float(status.get("approx_tolerance", Thresholds.approx_tolerance)),
-    )
-    return Settings(home=home, thresholds=thresholds, smtp=_smtp(data.get("smtp", {}), env),
-                    schedule=_schedule(data.get("schedule", {})),
-                    lock_wait_seconds=float(env.get("PLANTRACK_LOCK_WAIT_SECONDS")
-                                            or data.get("warehouse", {}).get("lock_wait_seconds", 600)),
+    thresholds = Thresholds(**{
+        key: _number(config_path, f"[status] {key}", status.get(key, getattr(Thresholds, key)))
+        for key in ("behind", "severely_behind", "approx_tolerance")})
+    lock_wait = env.get("PLANTRACK_LOCK_WAIT_SECONDS") or data.get("warehouse", {}).get(
+        "lock_wait_seconds", 600)
+    return Settings(home=home, thresholds=thresholds,
+                    smtp=_smtp(data.get("smtp", {}), env, config_path),
+                    schedule=_schedule(data.get("schedule", {}), config_path),
+                    lock_wait_seconds=_number(config_path, "[warehouse] lock_wait_seconds", lock_wait),
                     **_locations(data.get("paths", {}), env))
 
 
@@ -182,12 +234,18 @@ def _locations(data: dict, env: dict[str, str]) -> dict[str, Path]:
     return found
 
 
-def _smtp(data: dict, env: dict[str, str]) -> Smtp:
+def _smtp(data: dict, env: dict[str, str], source: Path | str = "plantrack.toml") -> Smtp:
     """[smtp] in the TOML file; PLANTRACK_SMTP_HOST/PORT/USER/PASSWORD override it."""
     use_ssl = bool(data.get("use_ssl", False))
+    port_from = ("环境变量", "PLANTRACK_SMTP_PORT") if "PLANTRACK_SMTP_PORT" in env else (
+        source, "[smtp] port")
+    port = _number(*port_from, env.get("PLANTRACK_SMTP_PORT", data.get("port", 465 if use_ssl else 25)),
+                   int, "1–65535 之间的整数端口号（如 25、465、587）")
+    if not 0 < port < 65536:
+        raise SettingsError(*port_from, port, "1–65535 之间的整数端口号（如 25、465、587）")
     return Smtp(
         host=env.get("PLANTRACK_SMTP_HOST", data.get("host", "")),
-        port=int(env.get("PLANTRACK_SMTP_PORT", data.get("port", 465 if use_ssl else 25))),
+        port=port,
         username=env.get("PLANTRACK_SMTP_USER", data.get("username", "")),
         password=env.get("PLANTRACK_SMTP_PASSWORD", data.get("password", "")),
         use_tls=bool(data.get("use_tls", False)) and not use_ssl,
@@ -198,7 +256,19 @@ def _smtp(data: dict, env: dict[str, str]) -> Smtp:
     )
 
 
-def _schedule(data: dict) -> Schedule:
+def _schedule(data: dict, source: Path | str = "plantrack.toml") -> Schedule:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    zone = data.get("timezone", Schedule.timezone)
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError, TypeError) as exc:
+        raise SettingsError(source, "[schedule] timezone", zone,
+                            "IANA 时区名称，如 Asia/Shanghai") from exc
+    for key in ("quarterly_cron", "reminder_cron"):
+        if key in data and (problem := cron_problem(data[key])):
+            raise SettingsError(source, f"[schedule] {key}", data[key],
+                                f"cron 表达式“分 时 日 月 星期”，如 0 6 10 1,4,7,10 *（{problem}）")
     return Schedule(
         quarterly_cron=data.get("quarterly_cron", Schedule.quarterly_cron),
         reminder_cron=data.get("reminder_cron", Schedule.reminder_cron),

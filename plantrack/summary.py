@@ -37,7 +37,7 @@ def rejection_message(summary: RunSummary, catalog: Catalog) -> str:
              "files accepted"]
     if rejected:
         names = sorted({catalog.units[f.unit].name if f.unit in catalog.units
-                        else f.received.path.name for f in rejected})
+                        else f.received.name for f in rejected})
         parts.append(f"rejected: {', '.join(names)}")
     missing = units_without_submission(catalog, summary.files)
     if missing:

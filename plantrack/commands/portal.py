@@ -45,13 +45,14 @@ def cmd_portal(args) -> int:
     from plantrack.portal.quarters import build_calendar
 
     settings = load_settings()
-    catalog = load_catalog(settings)
     quarter = parse_quarter_arg(args.quarter) if args.quarter else None
     now = datetime.now(UTC)
     calendar = build_calendar(settings.schedule, now, quarter)
-    for window in calendar.open_windows(now)[:1]:
-        if problem := catalog.outside_plan(window.quarter):
-            raise CliError(f"{problem}（报送期内的季度是 {window.quarter.code}；可用 --quarter 指定）")
+    try:  # the plan of the quarter open for submission; none ready: say why, serve nothing
+        catalog = load_catalog(settings, calendar.main(now).quarter)
+    except CliError as exc:
+        open_quarter = calendar.main(now).quarter.code
+        raise CliError(f"{exc}（报送期内的季度是 {open_quarter}；可用 --quarter 指定）") from exc
     if args.max_upload_mb < 1:
         raise CliError("--max-upload-mb 至少为 1")
     main = calendar.main(now)

@@ -6,26 +6,29 @@ import time
 from pathlib import Path
 
 from plantrack.cli import (
+    EXIT_ERRORS,
     EXIT_OK,
     CliError,
     load_catalog,
     parse_quarter_arg,
     progress,
 )
+from plantrack.processes import contain_children
 from plantrack.settings import configure_prefect, load_settings
 
 ORDER = 10
 
 
-def run_flow(settings, quarter, inbox: Path | None, out: Path | None):
+def run_flow(settings, quarter, inbox: Path | None, out: Path | None, demo: bool = False):
     """Run the quarterly flow in Prefect's embedded mode; return (message, run summary dict)."""
     configure_prefect(settings)
+    contain_children()  # Prefect's server and the render pool end with this command
     from flows.quarterly import quarterly_run
     from plantrack import live
 
     with live.showing(live.wanted()):  # a bar on a terminal only: never in logs or pipes
         state = quarterly_run(quarter=quarter.code, inbox=str(inbox) if inbox else None,
-                              out=str(out) if out else None, return_state=True)
+                              out=str(out) if out else None, trust_mtimes=demo, return_state=True)
     if not state.is_completed():
         raise CliError(f"季度流程未能完成（{state.name}）：{state.message}", code=1)
     return state.message, state.result()
@@ -38,6 +41,15 @@ def print_run_summary(message: str, d: dict, started: float) -> None:
           f"警告 {d['issues']['warnings']} 条；滞后指标 {len(d['indicators_behind'])} 项。")
     for r in d["files_rejected"]:
         print(f"  未采用：{r['file']}（{r['unit'] or '未识别单位'}）— {r['reason']}")
+    for r in d.get("files_ignored", []):
+        print(f"  {'已拒绝' if r['refused'] else '未读取'}：{r['file']} — {r['reason']}")
+    mail = d.get("mail") or {}
+    if mail.get("mail_enabled"):
+        print(f"邮件：发送 {len(mail['sent'])} 封，失败 {len(mail['failed'])} 封")
+        for f in mail["failed"]:
+            print(f"  发送失败：{f['recipient']}（{f['subject']}）— {f['error']}")
+        for note in mail["not_mailed"]:
+            print(f"  未发送：{note}")
     print("输出：")
     for kind, paths in d["outputs"].items():
         for p in paths:
@@ -56,6 +68,15 @@ def cmd_run(args) -> int:
     progress(f"运行 {quarter.label} 季度流程：收件箱 {inbox}")
     message, summary = run_flow(settings, quarter, inbox, Path(args.out) if args.out else None)
     print_run_summary(message, summary, started)
+    return exit_code(summary)
+
+
+def exit_code(summary: dict) -> int:
+    """1 when mail was to go out and every message failed (the operator must act), else 0."""
+    mail = summary.get("mail") or {}
+    if mail.get("failed") and not mail.get("sent"):
+        progress("plantrack: 所有邮件均发送失败，原因见上（简报和问题标注工作簿已放入发件箱）")
+        return EXIT_ERRORS
     return EXIT_OK
 
 
@@ -82,7 +103,7 @@ def _demo_quarter(settings, catalog, quarter, resubmission: bool = False) -> dic
     for m in mistakes:
         progress(f"      - {catalog.units[m.unit].name}：{m.description}")
     progress("[2/2] 运行季度流程（Prefect 本地模式；首次运行需准备字体，约需一分钟）…")
-    message, summary = run_flow(settings, quarter, inbox, None)
+    message, summary = run_flow(settings, quarter, inbox, None, demo=True)  # its files' times
     print_run_summary(message, summary, started)
     return summary
 

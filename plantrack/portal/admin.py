@@ -31,8 +31,12 @@ class AdminPages:
             quarter = parse_quarter(code)
         except ValueError:
             raise HTTPException(404, "无法识别的报告期。") from None
-        if self.catalog.outside_plan(quarter):
-            raise HTTPException(404, self.catalog.outside_plan(quarter))
+        from plantrack.plans import PlanError
+
+        try:
+            self.plan(quarter)
+        except PlanError as exc:
+            raise HTTPException(404, str(exc)) from None
         return Window(quarter, None)
 
     async def admin_page(self, request: Request, notice: str = "", status: int = 200) -> Response:

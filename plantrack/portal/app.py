@@ -67,6 +67,7 @@ class Portal(AccountPages, StewardPages, AdminPages):
                  clock: Callable[[], datetime] = utc_now,
                  limit: auth.LoginLimit | None = None):
         self.settings, self.catalog, self.calendar = settings, catalog, calendar
+        self.plans: dict = {}  # year → its ready plan, looked up once
         self.max_upload_bytes = max_upload_bytes
         self.clock = clock
         self.limit = limit or auth.LoginLimit()
@@ -88,6 +89,14 @@ class Portal(AccountPages, StewardPages, AdminPages):
         for stale in self.scratch.glob(".upload-*.part"):  # a server stopped mid-upload
             stale.unlink(missing_ok=True)
 
+    def plan(self, quarter: Quarter):
+        """The ready plan that judges ``quarter`` (its year's); PlanError when there is none."""
+        from plantrack.plans import ready_plan
+
+        if quarter.year not in self.plans:
+            self.plans[quarter.year] = ready_plan(self.settings, quarter.year)
+        return self.plans[quarter.year]
+
     # -- start-up --------------------------------------------------------------------
 
     def warm(self) -> float:
@@ -97,10 +106,12 @@ class Portal(AccountPages, StewardPages, AdminPages):
 
         started = time.perf_counter()
         window = self.calendar.main(self.clock())
-        unit = next(u for u in self.catalog.reporting_units() if self.catalog.indicators_for(u.code))
+        plan = self.plan(window.quarter)
+        catalog = plan.catalog
+        unit = next(u for u in catalog.reporting_units() if catalog.indicators_for(u.code))
         with tempfile.TemporaryDirectory(dir=self.scratch) as folder:
-            path = write_template(self.catalog, unit, window.quarter, Path(folder) / "warm.xlsx")
-            make_verdict(check_file(path, self.catalog, window.quarter, self.settings.suites_dir))
+            path = write_template(catalog, unit, window.quarter, Path(folder) / "warm.xlsx")
+            make_verdict(check_file(path, catalog, window.quarter, plan.suites_dir))
         for name in self.env.list_templates():
             self.env.get_template(name)
         return time.perf_counter() - started

@@ -139,7 +139,8 @@ class StewardPages:
         from plantrack.validate import check_file
 
         with self.checks:
-            return make_verdict(check_file(path, self.catalog, quarter, self.settings.suites_dir,
+            plan = self.plan(quarter)
+            return make_verdict(check_file(path, plan.catalog, quarter, plan.suites_dir,
                                            display_name=display_name))
 
     async def upload_page(self, request: Request) -> Response:

@@ -20,6 +20,7 @@ from urllib.parse import unquote, urlparse
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from plantrack.atomic import replacing, write_text_atomically
 from plantrack.fonts import FALLBACK_FAMILY, FAMILY, FontFile, font_face_css, prepared_fonts
 from plantrack.report.briefs import STATUS_CLASS, Brief
 from plantrack.report.charts import COLORS
@@ -55,12 +56,21 @@ def template_environment() -> Environment:
     return env
 
 
+# Bidirectional controls (LRE … RLO, PDF, LRI … PDI, the marks): a steward's U+202E would
+# turn the rest of a line of the brief around. Briefs are left-to-right Chinese.
+BIDI_CONTROLS = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def without_bidi_controls(text: str) -> str:
+    return BIDI_CONTROLS.sub("", text)
+
+
 def render_html(brief: Brief, fonts: list[FontFile], created: date) -> str:
-    return template_environment().get_template(brief.template).render(
+    return without_bidi_controls(template_environment().get_template(brief.template).render(
         brief=brief, font_faces=font_face_css(fonts), created=created.isoformat(),
         font_stack=f"'{FAMILY}', '{FALLBACK_FAMILY}', sans-serif", colors=COLORS,
         status_class=STATUS_CLASS,
-    )
+    ))
 
 
 # -- PDF -----------------------------------------------------------------------
@@ -106,10 +116,10 @@ def write_pdf(html: str, target: Path, fonts: list[FontFile], created: date) -> 
     try:
         fetcher = _bundled_only_fetcher([TEMPLATES_DIR] + [f.path.parent for f in fonts])
         doc = HTML(string=html, base_url=str(TEMPLATES_DIR) + "/", url_fetcher=fetcher)
-        target.parent.mkdir(parents=True, exist_ok=True)
         # Fixed identifier and metadata dates (in the HTML head): same inputs, same bytes.
-        doc.write_pdf(target, font_config=FontConfiguration(),
-                      pdf_identifier=created.isoformat().encode())
+        with replacing(target) as tmp:  # the last good PDF stays until this one is whole
+            doc.write_pdf(tmp, font_config=FontConfiguration(),
+                          pdf_identifier=created.isoformat().encode())
     finally:
         wlog.removeHandler(collector)
     return collector.messages
@@ -119,10 +129,15 @@ _NOTDEF = re.compile(r"\.notdef glyph rendered .*\(U\+([0-9A-F]{4,6})\)")
 
 
 def _without_unprintable(html: str, messages: list[str]) -> tuple[str, list[str]]:
-    """Replace characters no font can show (an emoji in a steward's note) with 〓."""
-    missing = {chr(int(m.group(1), 16)) for msg in messages if (m := _NOTDEF.search(msg))}
-    if not missing or len(missing) != len(messages):
+    """Replace characters no font can show (an emoji in a steward's note) with 〓.
+
+    WeasyPrint logs one message per glyph drawn, so the same emoji typed twice gives two
+    messages for one character: what matters is that every message is a missing glyph.
+    """
+    found = [_NOTDEF.search(msg) for msg in messages]
+    if not found or not all(found):
         return html, []
+    missing = {chr(int(m.group(1), 16)) for m in found}
     for ch in missing:
         html = html.replace(ch, MISSING_GLYPH)
     return html, sorted(missing)
@@ -141,14 +156,19 @@ def render_brief(brief: Brief, target: Path, font_cache: Path, created: date,
     stamp = _stamp_path(target)
     stamp.unlink(missing_ok=True)
     messages = write_pdf(source, target, fonts, created)
-    html, replaced = _without_unprintable(source, messages)
+    html, replaced = source, []
+    for _ in range(3):  # a replacement can show a glyph shaped together with its neighbour
+        html, more = _without_unprintable(html, messages)
+        if not more:
+            break
+        replaced += more
+        messages = write_pdf(html, target, fonts, created)
     if replaced:
         log.warning("%s: 无法显示的字符已替换为%s：%s", target.name, MISSING_GLYPH, "".join(replaced))
-        messages = write_pdf(html, target, fonts, created)
-    target.with_suffix(".html").write_text(html, encoding="utf-8")
+    write_text_atomically(target.with_suffix(".html"), html)
     if messages:
         raise RenderError(f"{target.name}: PDF rendering reported problems:\n" + "\n".join(messages))
-    stamp.write_text(_html_digest(source), encoding="ascii")
+    write_text_atomically(stamp, _html_digest(source), encoding="ascii")
     return target
 
 

@@ -9,7 +9,8 @@ with held as (
         q.indicator_id,
         q.row_number,
         q.raw_value,
-        q.reasons
+        q.reasons,
+        q.reason_codes
     from stg_quarantine_rows as q
     join int_latest_submissions as s using (submission_id)
 ),
@@ -23,7 +24,8 @@ final as (
         d.name as indicator_name,
         h.row_number,
         h.raw_value,
-        h.reasons
+        h.reasons,
+        h.reason_codes
     from held as h
     left join dim_unit as u
         on u.plan_year = cast(substr(h.quarter, 1, 4) as integer) and u.unit = h.unit

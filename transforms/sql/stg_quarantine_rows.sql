@@ -13,7 +13,8 @@ final as (
         indicator_id,
         row_number,
         raw_value,
-        reasons
+        reasons,
+        reason_codes
     from source
 )
 select * from final;

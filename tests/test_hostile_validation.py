@@ -1,0 +1,56 @@
+"""Hostile combinations of mistakes in one file: each check still runs and says its piece.
+
+GX miscounted the unit-of-measure pair rule when the same file also had a row of an
+indicator the rule does not know (``missing_count`` below zero), could not run it
+(``TypeError: Object of type int32 is not JSON serializable`` while formatting its
+error) and so a wrong unit of measure passed.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from plantrack.periods import Quarter
+from plantrack.validate import check_file
+from tests.fixtures.validation.make_fixtures import filled, wrong_unit_of_measure
+
+Q2 = Quarter(2021, 2)
+
+
+def _issues(verdict) -> list[tuple]:
+    return sorted((i.code, str(i.severity), i.cell, i.indicator_id)
+                  for i in verdict.validation.issues)
+
+
+def test_uom_mismatch_is_found_beside_an_unknown_indicator_row(catalog, settings, tmp_path,
+                                                                 caplog):
+    path = tmp_path / "uom_and_unknown.xlsx"
+    sheet = filled(catalog, "huancui", Q2, path)
+    wrong_unit_of_measure(sheet)  # I05-3-1 in 万元, the plan counts 亿元
+    row = sheet.last_row() + 1
+    for col, value in enumerate(("I99-9-9", "不存在的指标", "家", None, 3), start=1):
+        sheet.data.cell(row=row, column=col, value=value)
+    sheet.wb.save(path)
+
+    with caplog.at_level(logging.WARNING, logger="plantrack.validate"):
+        verdict = check_file(path, catalog, Q2, settings.suites_dir)
+
+    assert not [r for r in caplog.records if "could not run" in r.getMessage()]
+    assert _issues(verdict) == [
+        ("unknown_indicator", "error", f"A{row}", "I99-9-9"),
+        ("uom_mismatch", "error", "C9", "I05-3-1"),
+    ]
+    uom = next(i for i in verdict.validation.issues if i.code == "uom_mismatch")
+    assert "万元" in uom.message and "亿元" in uom.message
+
+
+def test_unknown_indicator_in_the_right_unit_adds_no_uom_issue(catalog, settings, tmp_path):
+    path = tmp_path / "unknown_only.xlsx"
+    sheet = filled(catalog, "huancui", Q2, path)
+    row = sheet.last_row() + 1
+    for col, value in enumerate(("I99-9-9", "不存在的指标", "万元", None, 3), start=1):
+        sheet.data.cell(row=row, column=col, value=value)
+    sheet.wb.save(path)
+
+    assert _issues(check_file(path, catalog, Q2, settings.suites_dir)) == [
+        ("unknown_indicator", "error", f"A{row}", "I99-9-9")]
