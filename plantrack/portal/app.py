@@ -34,6 +34,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from plantrack.catalog import Catalog, Unit
+from plantrack.periods import Quarter
 from plantrack.portal import auth
 from plantrack.portal.accounts import AccountPages
 from plantrack.portal.admin import AdminPages
