@@ -252,6 +252,7 @@ def decode_csv(data: bytes, name: str) -> tuple[str, str]:
             return _checked(data.decode(encoding), encoding, name)
         except UnicodeDecodeError:
             continue
+    _checked(data.decode("cp1252", errors="replace"), "cp1252", name)  # Western: Chinese lost?
     raise UnreadableFile("无法识别 CSV 文件的编码（不是 UTF-8 或 GBK）", code="encoding", file=name,
                          found="未知编码", expected="UTF-8 或 GBK 编码的 CSV",
                          hint=CSV_ENCODING_HINT)
