@@ -126,10 +126,15 @@ class _CalamineBook(Book):
         self.data, self.file_format, self.limits = data, file_format, limits
         self.external_links = bool(facts and facts.external_links)
         self._ods: dict[str, ods.OdsSheet] | None = None
+        # calamine reads every sheet of an .ods or .xls when it opens one: all are checked first
         if file_format == "ods":
             self._ods = self._read_ods()
-        elif file_format == "xls" and xls_encrypted(data):
-            raise _encrypted(name)
+            for sheet in self._ods:
+                self._check_extent(sheet)
+        elif file_format == "xls":
+            if xls_encrypted(data):
+                raise _encrypted(name)
+            self._xls_extents()
         try:
             self.reader = fastexcel.read_excel(data)
             self.sheet_names = list(self.reader.sheet_names)
@@ -165,8 +170,6 @@ class _CalamineBook(Book):
                     raise found.too_large
             elif self.file_format == "xlsx":
                 self._xlsx_extent(sheet)
-            elif self.file_format == "xls":
-                self._xls_extent(sheet)
         except TooLarge as exc:
             raise too_large(exc, self.name, sheet, self.limits) from None
         except UnsafeXml as exc:
@@ -182,16 +185,20 @@ class _CalamineBook(Book):
         with parts.archive.open(path) as stream:
             xlsx_extent(stream, self.limits, safe_parser)
 
-    def _xls_extent(self, sheet: str) -> None:
+    def _xls_extents(self) -> None:
         import xlrd
 
         try:
             book = xlrd.open_workbook(file_contents=self.data, on_demand=True,
                                       logfile=io.StringIO())
-            start = book._sh_abs_posn[book._sheet_names.index(sheet)]
+            sheets = list(zip(book._sheet_names, book._sh_abs_posn, strict=True))
         except Exception:  # calamine reads what xlrd cannot: then calamine decides
             return
-        xls_extent(book.mem, start, self.limits)
+        for sheet, start in sheets:
+            try:
+                xls_extent(book.mem, start, self.limits)
+            except TooLarge as exc:
+                raise too_large(exc, self.name, sheet, self.limits) from None
 
     @cached_property
     def _xlsx(self) -> XlsxParts | None:
