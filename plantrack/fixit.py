@@ -1,17 +1,23 @@
 """Fix-it workbooks: the steward's own file back, with every problem marked and explained.
 
-A copy of the unit's workbook (its values untouched) where each problem cell is
-filled red (error: the row was not accepted) or yellow (warning: accepted,
-please check) and carries a comment saying what was found, what was expected
+The unit's workbook where each problem cell is filled red (error: the row was
+not accepted) or orange (warning: accepted, please check; the template's input
+cells are pale yellow) and carries a comment saying what was found, what was expected
 and how to fix it; plus a first sheet, 问题清单, listing every problem with a
 link to its cell, problems of one cause grouped (“E列37个单元格为文本型数字”).
 The steward corrects the cells, saves, and sends the same file back.
 
+With the catalog, the workbook is the unit's own template for the quarter
+(widths, input colours, drop-downs, validation, protection, the hidden
+identity) carrying her values as read, whatever format she sent
+(``fixit_template``); her extra sheets and columns are kept by value.
+Without it, it is a copy of her file.
+
 Nothing in a fix-it workbook can run: formulas of the original are replaced by
-the values Excel last computed (the values plantrack read and checked),
-external links and macros are dropped, and every text plantrack writes that
-starts like a formula (= + - @) is stored as text with Excel's quote prefix.
-.xls, .csv and other formats are copied value by value into a new .xlsx.
+the values last computed (the values plantrack read and checked), external
+links and macros are dropped, and every text plantrack writes that starts
+like a formula (= + - @) is stored as text with the quote prefix.
+.xls, .ods, .csv and other formats are copied value by value into a new .xlsx.
 """
 
 from __future__ import annotations
@@ -29,31 +35,28 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.hyperlink import Hyperlink
 
+from plantrack.catalog import Catalog
+from plantrack.fixit_template import put_text, refill
 from plantrack.issues import SEVERITY_LABEL, Issue, Severity
+from plantrack.periods import Quarter
 from plantrack.template import DATA_SHEET
 from plantrack.validate import CHECKS, cell_position
 
 LIST_SHEET = "问题清单"
-ERROR_FILL = PatternFill("solid", fgColor="FFC7CE")  # Excel's own "bad" red
-WARNING_FILL = PatternFill("solid", fgColor="FFEB9C")  # and its "neutral" yellow
+ERROR_COLOR, WARNING_COLOR = "FF8080", "F4B084"  # red and orange, never the input yellow
+ERROR_FILL = PatternFill("solid", fgColor=ERROR_COLOR)
+WARNING_FILL = PatternFill("solid", fgColor=WARNING_COLOR)
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 LIST_HEADERS = ("序号", "级别", "工作表", "位置", "指标/任务", "问题", "填写内容", "应为", "修改方法")
 LIST_WIDTHS = (7, 7, 10, 14, 12, 48, 24, 24, 52)
 _PLAIN_NUMBER = re.compile(r"^-?(0|[1-9]\d*)(\.\d+)?$")
 GUIDE = (
     "点击“位置”可跳转到对应单元格。问题单元格已标色：红色为错误（该行数据未被采用，必须修改），"
-    "黄色为警告（数据已采用，请核实）；鼠标移到单元格上可查看批注。改正后保存本文件并重新报送即可，"
-    "本工作表不影响读取。如工作表受保护，请在“审阅”选项卡中点击“撤销工作表保护”（无密码）。"
+    "橙色为警告（数据已采用，请核实）；浅黄色是本来就需要填写的单元格。鼠标移到单元格上可查看批注。"
+    "可用 Excel、WPS 或 LibreOffice 修改，改正后保存本文件（.xlsx，也可另存为 .xls 或 .ods）并重新报送即可，"
+    "本工作表不影响读取。如需修改受保护的单元格，请撤销工作表保护（无密码）：Excel/WPS 在“审阅”选项卡，"
+    "LibreOffice 在“工具 → 保护工作表”。"
 )
-
-
-def put_text(cell, text: str) -> None:
-    """Write ``text`` so that Excel shows it and never evaluates it."""
-    cell.value = text
-    cell.data_type = "s"  # openpyxl turns a str starting with = into a formula; undo that
-    if text.startswith(FORMULA_STARTS):
-        cell.quotePrefix = True  # Excel's leading apostrophe: stays text when edited
 
 
 def put(cell, value) -> None:
@@ -281,12 +284,16 @@ def _list_sheet(wb: Workbook, issues: list[Issue], file_name: str) -> None:
 
 
 def write_fixit(original_path: Path, issues: list[Issue], target_path: Path,
-                file_name: str | None = None) -> Path:
+                file_name: str | None = None, *, catalog: Catalog | None = None,
+                quarter: Quarter | None = None, unit: str | None = None) -> Path:
     """Write the fix-it workbook for one submission to ``target_path`` (always .xlsx).
 
     ``file_name``: the name the steward sent, when ``original_path`` is the archived copy.
+    With ``catalog`` (and the ``unit`` and ``quarter``, or those the file names itself),
+    the workbook is the unit's template for the quarter carrying her values as read
+    (``fixit_template``); without it, or when her file cannot be read, a copy of her file.
     """
-    wb = open_copy(original_path)
+    wb, issues = _fixit_book(original_path, issues, file_name, catalog, quarter, unit)
     for ws in wb.worksheets:
         ws.sheet_view.tabSelected = False  # only 问题清单 opens selected
     for (sheet, cell), found in _located(issues, wb).items():
@@ -297,3 +304,23 @@ def write_fixit(original_path: Path, issues: list[Issue], target_path: Path,
     wb.save(tmp)
     tmp.replace(target_path)  # a reader never sees half a workbook
     return target_path
+
+
+def _fixit_book(path: Path, issues: list[Issue], file_name: str | None,
+                catalog: Catalog | None, quarter: Quarter | None,
+                unit: str | None) -> tuple[Workbook, list[Issue]]:
+    if catalog is not None:
+        from plantrack.reader import read_submission
+        from plantrack.reader.errors import UnreadableFile
+
+        if unit is None or quarter is None:
+            try:
+                ident = read_submission(path, catalog.units, display_name=file_name).identity
+                unit, quarter = unit or ident.unit, quarter or ident.quarter
+            except UnreadableFile:
+                pass
+        if unit in catalog.units and quarter is not None:
+            done = refill(path, catalog, catalog.units[unit], quarter, file_name)
+            if done is not None:
+                return done.workbook, [done.relocate(i) for i in issues]
+    return open_copy(path), issues

@@ -293,14 +293,19 @@ def latest_outcomes(outcomes: list[FileOutcome]) -> dict[str, FileOutcome]:
             if o.unit and o.validation is not None}
 
 
-def write_fixits(outcomes: list[FileOutcome], folder: Path) -> dict[str, Path]:
-    """<folder>/<unit>.xlsx for each unit whose latest file has issues (stale ones removed)."""
+def write_fixits(outcomes: list[FileOutcome], folder: Path, catalog: Catalog | None = None,
+                 quarter: Quarter | None = None) -> dict[str, Path]:
+    """<folder>/<unit>.xlsx for each unit whose latest file has issues (stale ones removed).
+
+    With the catalog, each is the unit's template for the quarter carrying her values.
+    """
     written = {}
     for unit, o in latest_outcomes(outcomes).items():
         target = folder / f"{unit}.xlsx"
         if o.issues:
             written[unit] = write_fixit(o.received.archived_path, o.issues, target,
-                                        file_name=o.received.name)
+                                        file_name=o.received.name, catalog=catalog,
+                                        quarter=quarter, unit=unit)
         else:
             target.unlink(missing_ok=True)
     return written
@@ -315,7 +320,7 @@ def write_quality_outputs(con, catalog: Catalog, quarter: Quarter, run_id: str,
     Data Docs cover each unit's latest file, the verdicts that count this quarter:
     GX renders ~0.1 s per validation, too slow to redo for every file of a large run.
     """
-    fixits = write_fixits(outcomes, out_dir / "fixit")
+    fixits = write_fixits(outcomes, out_dir / "fixit", catalog, quarter)
     docs: list[Path] = []
     try:  # Data Docs are for engineers: never fail the run for them
         docs = [build_data_docs({o.received.submission_id[:16]: o.validation

@@ -33,7 +33,8 @@ MILESTONE_HEADER_ROW = 3
 _THIN = Side(style="thin", color="999999")
 _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 _HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
-_INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")
+INPUT_COLOR = "FFF2CC"  # the pale yellow of cells to fill in; the fix-it's marks differ from it
+_INPUT_FILL = PatternFill("solid", fgColor=INPUT_COLOR)
 _UNLOCKED = Protection(locked=False)
 
 HELP_TEXT = (
@@ -46,8 +47,11 @@ HELP_TEXT = (
     "（按年度目标和进度安排，截至本季度末应完成的数）的，请在“说明”中写明原因和下一步措施。",
     "5. “重点任务”表中的“进展状态”请从下拉列表中选择：未启动、推进中、已完成；"
     "标记为“已完成”的任务请在“进展说明”和“佐证材料”中写明完成情况和佐证材料名称。",
-    "6. 填好后按原文件名保存为 .xlsx，报送至{issuer}。如校验未通过，系统会返回标注了问题单元格的工作簿，"
-    "按批注修改后重新报送即可。",
+    "6. 可用 Excel、WPS 或 LibreOffice 填写。填好后按原文件名保存，报送至{issuer}；"
+    "建议保存为 .xlsx，也可保存为 .xls、.ods 或 CSV（.csv，UTF-8 或 GBK 编码；CSV 只保存“填报”表）。"
+    "保存时不要设置打开密码。",
+    "7. 如校验未通过，系统会返回一份“问题工作簿”（.xlsx）：红色单元格为错误，必须修改；"
+    "橙色单元格为警告，请核实；鼠标移到单元格上可查看批注。按批注修改后保存并重新报送即可。",
 )
 
 
@@ -61,6 +65,15 @@ def write_template(catalog: Catalog, unit: Unit, quarter: Quarter, path: Path,
 
     ``generated_at`` (UTC) pins the identity timestamp, for reproducible fixtures.
     """
+    wb = build_template(catalog, unit, quarter, generated_at)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(path)
+    return path
+
+
+def build_template(catalog: Catalog, unit: Unit, quarter: Quarter,
+                   generated_at: datetime | None = None) -> Workbook:
+    """The unit's blank workbook for ``quarter``, not saved (the fix-it workbook starts from it)."""
     generated_at = generated_at or datetime.now(UTC)
     wb = Workbook()
     _data_sheet(wb.active, catalog, unit, quarter)
@@ -70,9 +83,19 @@ def write_template(catalog: Catalog, unit: Unit, quarter: Quarter, path: Path,
     wb.properties.title = f"{catalog.title} {quarter.label} {unit.name}"
     wb.properties.creator = "plantrack"
     wb.properties.created = generated_at.replace(tzinfo=None)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(path)
-    return path
+    return wb
+
+
+def data_rows(catalog: Catalog, unit: Unit) -> dict[str, int]:
+    """Indicator id → its row on 填报 in the unit's template."""
+    return {ind.id: row for row, ind in enumerate(catalog.indicators_for(unit.code),
+                                                  start=DATA_HEADER_ROW + 1)}
+
+
+def milestone_rows(catalog: Catalog, unit: Unit) -> dict[str, int]:
+    """Task id → its row on 重点任务 in the unit's template."""
+    return {ms.id: row for row, ms in enumerate(catalog.milestones_for(unit.code),
+                                                start=MILESTONE_HEADER_ROW + 1)}
 
 
 def _title(ws, text: str, width: int) -> None:

@@ -18,8 +18,9 @@ from tests.conftest import SUITES_2021
 from tests.fixtures.validation.make_fixtures import MALICIOUS
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "validation"
+SUBMISSIONS = FIXTURES.parent / "submissions"
 Q2 = Quarter(2021, 2)
-RED, YELLOW = "FFC7CE", "FFEB9C"
+RED, ORANGE, INPUT_YELLOW = "FF8080", "F4B084", "FFF2CC"
 
 
 def fixit_for(catalog, source: Path, target_dir: Path):
@@ -95,9 +96,9 @@ def test_formula_like_text_is_written_as_text_that_stays_text(malicious):
     assert wb["填报"]["E13"].value == MALICIOUS  # the steward's own text, still only text
 
 
-def test_a_warning_cell_is_yellow(catalog, tmp_path):
+def test_a_warning_cell_is_orange(catalog, tmp_path):
     _, _, wb = fixit_for(catalog, FIXTURES / "number_as_text.xlsx", tmp_path)
-    assert fill(wb["填报"]["E19"]) == YELLOW
+    assert fill(wb["填报"]["E19"]) == ORANGE
     assert list_rows(wb)[0][1] == "警告"
 
 
@@ -122,7 +123,7 @@ def test_problems_of_one_cause_are_grouped_errors_first_whole_file_first(tmp_pat
     ws = wb[LIST_SHEET]
     assert ws["D8"].hyperlink.location == "'填报'!E5"  # the group links to its first cell
     assert ws["D6"].hyperlink is None  # a missing row has no cell to go to
-    assert [fill(wb["填报"][c]) for c in ("E5", "E6", "E7", "E8")] == [YELLOW] * 3 + [RED]
+    assert [fill(wb["填报"][c]) for c in ("E5", "E6", "E7", "E8")] == [ORANGE] * 3 + [RED]
 
 
 def test_a_cell_with_several_problems_is_red_when_any_is_an_error(tmp_path):
@@ -192,3 +193,101 @@ def test_formula_like_text_from_a_csv_is_copied_as_text(catalog, tmp_path):
     assert cell.value == "@SUM(1+1)*cmd|' /C calc'!A0" and cell.data_type == "s" and cell.quotePrefix
     assert isinstance(wb["填报"]["E5"].value, int)  # plain numbers are numbers again
     assert "<f>" not in sheet_xml(path, "填报") and "<f>" not in sheet_xml(path, LIST_SHEET)
+
+
+# -- built from the unit's template, whatever format she sent ---------------------------
+
+def template_fixit(catalog, source: Path, target_dir: Path):
+    verdict = check_file(source, catalog, Q2, load_settings({}).suites_dir)
+    path = write_fixit(source, verdict.issues, target_dir / f"{source.stem}_fixit.xlsx",
+                       catalog=catalog, quarter=Q2, unit="huancui")
+    return verdict, path, load_workbook(path)
+
+
+def test_the_warning_orange_is_not_the_input_yellow():
+    from plantrack.fixit import ERROR_COLOR, WARNING_COLOR
+    from plantrack.template import INPUT_COLOR
+
+    assert len({ERROR_COLOR, WARNING_COLOR, INPUT_COLOR}) == 3
+    red, orange, yellow = (tuple(int(c[i:i + 2], 16) for i in (0, 2, 4))
+                           for c in (ERROR_COLOR, WARNING_COLOR, INPUT_COLOR))
+    assert sum(abs(a - b) for a, b in zip(orange, yellow, strict=True)) > 100  # clearly distinct
+
+
+@pytest.mark.parametrize("name", ["value_not_number.xls", "value_not_number_gbk.csv",
+                                  "value_not_number.xlsx"])
+def test_a_fixit_from_any_format_is_the_template_with_her_values(catalog, tmp_path, name):
+    from plantrack.template import write_template
+
+    _, path, wb = template_fixit(catalog, FIXTURES / name, tmp_path)
+    template = load_workbook(write_template(catalog, catalog.units["huancui"], Q2,
+                                            tmp_path / "template.xlsx"))
+    assert wb.sheetnames == [LIST_SHEET, *template.sheetnames]
+    ws, blank = wb["填报"], template["填报"]
+    assert ws.protection.sheet and wb["重点任务"].protection.sheet
+    assert wb["_plantrack"].sheet_state == "veryHidden"
+    assert len(ws.data_validations.dataValidation) == len(blank.data_validations.dataValidation)
+    assert len(wb["重点任务"].data_validations.dataValidation) == 1  # the status drop-down
+    assert ws.column_dimensions["B"].width == blank.column_dimensions["B"].width
+    assert fill(ws["E5"]) == INPUT_YELLOW and not ws["E5"].protection.locked
+    assert ws["E14"].value == "待统计" and fill(ws["E14"]) == RED
+    assert ws["E5"].value == 1 and isinstance(ws["E5"].value, int)  # a number, not text
+    for column in "ABCDGH":  # the template's own columns are the template's
+        assert [c.value for c in ws[column]] == [c.value for c in blank[column]]
+
+
+def test_a_percent_read_from_an_ods_keeps_its_percent_format(catalog, tmp_path):
+    from tests.fixtures.libreoffice.make_fixtures import HERE as LIBREOFFICE
+
+    source = LIBREOFFICE / "bureau.ods"
+    verdict = check_file(source, catalog, Q2, load_settings({}).suites_dir)
+    path = write_fixit(source, verdict.issues, tmp_path / "bureau.xlsx", catalog=catalog,
+                       quarter=Q2, unit="bureau")
+    ws = load_workbook(path)["填报"]
+    percent = {ws.cell(row=r, column=1).value: (ws.cell(row=r, column=5).value,
+                                               ws.cell(row=r, column=5).number_format)
+               for r in range(5, ws.max_row + 1) if "%" in ws.cell(row=r, column=5).number_format}
+    assert percent == {"I05-1-4": (0.06, "0%"), "I10-1-3": (0.023, "0.0%")}
+    again = check_file(path, catalog, Q2, load_settings({}).suites_dir)
+    read = {r["indicator_id"]: r["actual_value"] for r in again.submission.rows.iter_rows(named=True)}
+    assert (read["I05-1-4"], read["I10-1-3"]) == (6.0, 2.3)
+
+
+def test_her_extra_sheet_and_column_are_kept_and_issues_follow_moved_cells(catalog, tmp_path):
+    from tests.fixtures.libreoffice.make_fixtures import HERE as LIBREOFFICE
+
+    verdict, path, wb = template_fixit(catalog, LIBREOFFICE / "huancui.ods", tmp_path)
+    assert wb.sheetnames[-1] == "我的统计"
+    mine = wb["我的统计"]
+    assert (mine["A1"].value, mine["B2"].value, mine["B3"].value) == ("自用统计", 42, 0.035)
+    ws = wb["填报"]
+    assert [ws[f"I{r}"].value for r in (4, 5, 6)] == ["自填备注", "已核对", 17]
+    assert not ws["I5"].protection.locked  # her own column stays editable
+    listed = {r[3] for r in list_rows(wb)}
+    for issue in verdict.issues:
+        if issue.cell:
+            assert issue.cell in listed or any(issue.cell in (w or "") for w in listed)
+
+
+def test_shifted_table_issues_point_at_the_template_cells(catalog, tmp_path):
+    source = SUBMISSIONS / "extra_title_and_blank_rows.xlsx"
+    issues = [make_issue("number_as_text", Severity.WARNING, file=source.name, sheet="填报",
+                         cell="E14", indicator_id="I05-3-1", found="x", expected="1")]
+    path = write_fixit(source, issues, tmp_path / "f.xlsx", catalog=catalog, quarter=Q2,
+                       unit="huancui")
+    wb = load_workbook(path)
+    # her E14 (two rows were inserted above the fourth indicator) is the template's E9
+    assert fill(wb["填报"]["E9"]) == ORANGE and wb["填报"]["E9"].comment is not None
+    assert wb[LIST_SHEET]["D6"].hyperlink.location == "'填报'!E9"
+
+
+def test_the_help_texts_name_every_format_and_client(tmp_path):
+    from plantrack.fixit import GUIDE
+    from plantrack.reader.errors import DEFAULT_HINT, ENCRYPTED_HINT
+    from plantrack.template import HELP_TEXT
+
+    for text in ("".join(HELP_TEXT), GUIDE, DEFAULT_HINT):
+        for word in ("Excel", "WPS", "LibreOffice", ".xlsx", ".xls", ".ods"):
+            assert word in text, (word, text[:40])
+    assert ".csv" in "".join(HELP_TEXT) and ".csv" in DEFAULT_HINT
+    assert all(word in ENCRYPTED_HINT for word in ("Excel", "WPS", "LibreOffice"))

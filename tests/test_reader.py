@@ -194,6 +194,7 @@ def test_an_xls_resaved_from_excel(read, catalog):
 
 
 @pytest.mark.parametrize(("name", "encoding"), [
+    ("csv_utf16_without_bom.csv", "utf-16-le"),  # Excel's “Unicode text” minus its BOM
     ("csv_utf8.csv", "utf-8"),
     ("csv_utf8_bom.csv", "utf-8-sig"),
     ("csv_gbk.csv", "gb18030"),
@@ -283,6 +284,10 @@ def test_every_non_empty_cell_is_kept_with_its_address(read):
     ("zip_bomb.xlsx", "zip_bomb", "压缩炸弹", ""),
     ("zip_bomb_lying_sizes.xlsx", "corrupt", "与声明的大小或校验值不符", ""),
     ("no_header_row.xlsx", "no_header", "找不到表头行", "填报"),
+    ("csv_nul_bytes.csv", "not_a_spreadsheet", "8 个空字节（NUL，第一个在第 201 字节处）", ""),
+    ("csv_chinese_lost.csv", "chinese_lost", "中文已丢失，请另存为 UTF-8 或 GBK 编码", ""),
+    ("doctype_entities.xlsx", "unsafe_xml", "DOCTYPE/ENTITY 声明", "填报"),
+    ("xml_spreadsheet_2003.xls", "not_a_spreadsheet", "Excel 2003 XML 表格", ""),
 ])
 def test_unreadable_files_get_one_clear_message(read, name, code, words, sheet):
     with pytest.raises(UnreadableFile) as caught:

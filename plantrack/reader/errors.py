@@ -4,8 +4,16 @@ from __future__ import annotations
 
 from plantrack.issues import Issue, Severity
 
-DEFAULT_HINT = "请用 Excel 打开该文件确认内容完整，另存为 .xlsx（Excel 工作簿）后重新报送。"
-EXPECTED_FILE = "Excel 工作簿（.xlsx/.xls）或 CSV 文件"
+DEFAULT_HINT = ("请用 Excel、WPS 或 LibreOffice 打开该文件确认内容完整，"
+                "另存为 .xlsx（Excel 工作簿）后重新报送（.xls、.ods、.csv 也可以）。")
+EXPECTED_FILE = "电子表格文件（.xlsx/.xls/.ods）或 CSV 文件（.csv）"
+NOT_A_SPREADSHEET_HINT = (
+    "请确认报送的是填好的报表本身：用 Excel、WPS 或 LibreOffice 打开它，"
+    "另存为 .xlsx（或 .xls、.ods、.csv）后重新报送；不要只改文件扩展名。")
+ENCRYPTED_HINT = (
+    "请去掉打开密码后保存，再重新报送：Excel 中“文件 → 信息 → 保护工作簿 → 用密码进行加密”里清空密码；"
+    "WPS 中“文件 → 文档加密 → 密码加密”里清空打开密码；"
+    "LibreOffice 中“文件 → 另存为”时取消勾选“使用密码保存”。")
 
 # Every code an UnreadableFile carries; it becomes the code of the file's one issue.
 UNREADABLE_CODES = frozenset({
@@ -16,6 +24,8 @@ UNREADABLE_CODES = frozenset({
     "encrypted",  # a password to open
     "not_a_spreadsheet",  # a PDF, a picture, a Word file … under a spreadsheet's name
     "encoding",  # a CSV in none of the encodings a steward's Excel writes
+    "chinese_lost",  # a CSV saved in an encoding without Chinese: every character is "?"
+    "sheet_too_large",  # cells beyond the row, column or cell limits (a stray cell at XFD1048576)
     "unsafe_xml",  # a DTD or entity declaration inside the .xlsx
     "no_header", "no_data_sheet",  # no indicator table to read
     "unexpected",  # a failure no rule foresaw

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+import struct
 import zipfile
 from pathlib import PurePosixPath
 from xml.parsers import expat
@@ -30,6 +31,11 @@ def _local(name: str) -> str:
 
 def _parse_xml(data: bytes, start, end=None, text=None) -> None:
     """Parse with expat, refusing any DTD: no entity can expand or fetch anything."""
+    safe_parser(start, end, text).Parse(data, True)
+
+
+def safe_parser(start, end=None, text=None) -> expat.XMLParserType:
+    """An expat parser (namespaces as 'uri local') that refuses any DTD or entity."""
     parser = expat.ParserCreate(namespace_separator=" ")
 
     def refuse(*args):
@@ -43,7 +49,7 @@ def _parse_xml(data: bytes, start, end=None, text=None) -> None:
         parser.EndElementHandler = end
     if text is not None:
         parser.CharacterDataHandler = text
-    parser.Parse(data, True)
+    return parser
 
 
 class XlsxParts:
@@ -188,7 +194,7 @@ def xls_percent_cells(data: bytes, sheet: str, cells: set[str]) -> set[str]:
         return set()
     found = set()
     for ref in cells:
-        row, col = _split_ref(ref)
+        row, col = split_ref(ref)
         try:
             xf = book.xf_list[ws.cell_xf_index(row - 1, col)]
             fmt = book.format_map[xf.format_key].format_str
@@ -199,7 +205,40 @@ def xls_percent_cells(data: bytes, sheet: str, cells: set[str]) -> set[str]:
     return found
 
 
-def _split_ref(ref: str) -> tuple[int, int]:
+def xls_encrypted(data: bytes) -> bool:
+    """An .xls saved with a password: a FILEPASS record among the workbook globals.
+
+    Calamine and xlrd both call such a file broken, or read garbage; the record
+    comes right after the first BOF, so a few records are read at most.
+    """
+    import io
+
+    from xlrd import compdoc
+
+    try:
+        doc = compdoc.CompDoc(data, logfile=io.StringIO())
+        for stream in ("Workbook", "Book"):
+            mem, base, size = doc.locate_named_stream(stream)
+            if mem is not None:
+                break
+        else:
+            return False
+    except Exception:  # not an OLE file calamine could read either: it will say so
+        return False
+    pos, end = base, base + size
+    for _ in range(200):  # FILEPASS follows BOF within the first records
+        if pos + 4 > end:
+            return False
+        kind, length = struct.unpack_from("<HH", mem, pos)
+        if kind == 0x002F:  # FILEPASS
+            return True
+        if kind == 0x000A:  # EOF of the globals
+            return False
+        pos += 4 + length
+    return False
+
+
+def split_ref(ref: str) -> tuple[int, int]:
     """'E12' → (12, 4): 1-based row, 0-based column."""
     m = re.match(r"^([A-Z]+)(\d+)$", ref)
     if not m:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 import fastexcel
 
+from plantrack.reader.extent import Extent, grow
 from transforms.cleaning import number_text
 
 # a plain decimal in a spreadsheet cell is a number; anything else is text read by rules
@@ -52,6 +53,25 @@ class Grid:
             return self.special[(row, col)][0]
         text = self.text(row, col)
         return "number" if self.numeric_text and text and PLAIN_DECIMAL_RE.match(text) else "text"
+
+    def put(self, row: int, col: int, text: str, kind: str | None, value: float | None) -> None:
+        """Set a cell's text (adding the cell if the text view had none); ``kind`` None: by its text."""
+        if self.text(row, col) is None:
+            self.at_row.append(row)
+            self.at_col.append(col)
+            self.texts.append(text)
+            cells = self._index.setdefault(row, {})
+            if not cells:
+                self.rows = sorted([*self.rows, (row, cells)])
+            cells[col] = text
+        else:
+            self._index[row][col] = text
+            for k, (r, c) in enumerate(zip(self.at_row, self.at_col, strict=True)):
+                if (r, c) == (row, col):
+                    self.texts[k] = text
+                    break
+        if kind is not None:
+            self.special[(row, col)] = (kind, value)
 
     def add(self, row: int, col: int, text: str, kind: str, value: float | None) -> None:
         """A cell that is not in the sheet's text view (an error, a formula without result)."""
@@ -130,12 +150,14 @@ def _exact_numbers(reader, sheet: str, columns: list[int], cells: dict, grid: Gr
                 grid.special[(i, col)] = ("number", number)
 
 
-def csv_grid(text: str, sheet: str) -> Grid:
+def csv_grid(text: str, sheet: str, limits=None) -> Grid:
     """A CSV as one sheet: record n is row n, field k is column k (A1-style addresses).
 
     Every field of a CSV is text; a number in it is read by the same rules as text
-    typed into a spreadsheet cell.
+    typed into a spreadsheet cell. Reading stops at the first field past the
+    ``limits`` (rows, columns, cells): TooLarge.
     """
+    extent = Extent()
     sample = text[:8192]
     delimiter = ","
     first_lines = [line for line in sample.splitlines()[:20] if line.strip()]
@@ -147,6 +169,8 @@ def csv_grid(text: str, sheet: str) -> Grid:
                                start=1):
         cells = {k: v for k, v in enumerate(record) if v.strip()}
         if cells:
+            if limits is not None:
+                grow(extent, n, max(cells) + 1, len(cells), limits)
             grid.rows.append((n, cells))
             for k, v in cells.items():
                 grid.at_row.append(n)

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import codecs
 import io
+import re
 import struct
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from plantrack.reader.errors import UnreadableFile
+from plantrack.reader.errors import ENCRYPTED_HINT, UnreadableFile
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,10 @@ class ReadLimits:
     max_ratio: int = 200  # per member, for members above ratio_from_bytes
     ratio_from_bytes: int = 2**20
     max_members: int = 10_000
+    # a sheet's occupied cells, checked before calamine allocates a slot per position
+    max_rows: int = 10_000
+    max_columns: int = 200
+    max_cells: int = 200_000
 
 
 DEFAULT_LIMITS = ReadLimits()
@@ -198,8 +203,10 @@ def describe_bytes(data: bytes) -> str:
     lowered = head.lstrip().lower()
     if lowered.startswith((b"<!doctype html", b"<html", b"<table")) or b"<html" in lowered:
         return "网页（HTML）"
-    if lowered.startswith(b"<?xml"):
-        return "XML 文本"
+    if b"urn:schemas-microsoft-com:office:spreadsheet" in lowered or b"excel.sheet" in lowered:
+        return "Excel 2003 XML 表格（XML Spreadsheet）"
+    if lowered.startswith((b"<?xml", b"<!doctype")):
+        return "含 DOCTYPE 声明的 XML 文本" if b"<!doctype" in lowered else "XML 文本"
     if b"\x00" in head:
         return "无法识别的二进制数据"
     return "纯文本"
@@ -209,8 +216,8 @@ def ole_kind(data: bytes, name: str) -> str:
     if _utf16("EncryptedPackage") in data or _utf16("EncryptionInfo") in data:
         raise UnreadableFile(
             "文件设置了打开密码（已加密），无法读取", code="encrypted", file=name,
-            found="加密的工作簿", expected="未设置密码的 Excel 工作簿",
-            hint="请在 Excel 中“文件 → 信息 → 保护工作簿 → 用密码进行加密”里清空密码，保存后重新报送。")
+            found="加密的工作簿", expected="未设置打开密码的工作簿（.xlsx/.xls/.ods）",
+            hint=ENCRYPTED_HINT)
     if _utf16("Workbook") in data:
         return "xls"
     if _utf16("WordDocument") in data:
@@ -224,21 +231,79 @@ def ole_kind(data: bytes, name: str) -> str:
 
 
 def decode_csv(data: bytes, name: str) -> tuple[str, str]:
-    """The text of a CSV and the encoding it was written in."""
+    """The text of a CSV and the encoding it was written in.
+
+    UTF-8 (with or without BOM), GBK/GB18030 and UTF-16 (with a BOM, or without
+    one when the NUL bytes of its ASCII characters say which byte order) are
+    read; a CSV whose Chinese became "?" is refused with its own reason.
+    """
     boms = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
             (codecs.BOM_UTF16_BE, "utf-16"))
     for bom, encoding in boms:
         if data.startswith(bom):
-            return data.decode(encoding), encoding
+            return _checked(data.decode(encoding), encoding, name)
     if b"\x00" in data[:4096]:
-        what = describe_bytes(data)
-        raise UnreadableFile(f"文件扩展名是 .csv，但内容是{what}", code="not_a_spreadsheet",
-                             file=name, found=what)
+        found = _utf16_without_bom(data)
+        if found is not None:
+            return _checked(*found, name)
+        raise _nul_bytes(data, name)
     for encoding in ("utf-8", "gb18030"):
         try:
-            return data.decode(encoding), encoding
+            return _checked(data.decode(encoding), encoding, name)
         except UnicodeDecodeError:
             continue
+    _checked(data.decode("cp1252", errors="replace"), "cp1252", name)  # Western: Chinese lost?
     raise UnreadableFile("无法识别 CSV 文件的编码（不是 UTF-8 或 GBK）", code="encoding", file=name,
                          found="未知编码", expected="UTF-8 或 GBK 编码的 CSV",
-                         hint="请用 Excel 打开后另存为 .xlsx 重新报送。")
+                         hint=CSV_ENCODING_HINT)
+
+
+CSV_ENCODING_HINT = (
+    "请用 Excel、WPS 或 LibreOffice 打开原始表格，另存为 .xlsx 重新报送；如需 CSV，"
+    "请另存为“CSV UTF-8（逗号分隔）”，LibreOffice 中在“字符集”里选择 Unicode (UTF-8) 或 简体中文 (GBK)。")
+_CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef]")
+_LOST_FIELD = re.compile(r"^[\s\d.,:;()\[\]（）\-_/]*\?{2,}[?\s\d.,:;()\[\]（）\-_/]*$")
+
+
+def _checked(text: str, encoding: str, name: str) -> tuple[str, str]:
+    """Refuse a CSV whose Chinese was written as "?" (saved in an encoding without Chinese)."""
+    if _CJK.search(text[:65536]) is None:
+        lines = text[:65536].splitlines()[:50]
+        fields = [f.strip().strip('"') for line in lines for f in re.split(r"[,\t;]", line)]
+        lost = [f for f in fields if _LOST_FIELD.match(f)]
+        if len(lost) >= 2:
+            shown = "，".join(dict.fromkeys(lost[:4]))
+            raise UnreadableFile(
+                "CSV 文件中的中文已丢失，请另存为 UTF-8 或 GBK 编码（文件是用不含中文的编码保存的，"
+                "每个汉字都变成了“?”）", code="chinese_lost", file=name,
+                found=f"{len(lost)} 处只有问号的内容，如：{shown}",
+                expected="UTF-8 或 GBK 编码、中文完整的 CSV", hint=CSV_ENCODING_HINT)
+    return text, encoding
+
+
+def _utf16_without_bom(data: bytes) -> tuple[str, str] | None:
+    """UTF-16 text without a BOM: the NUL high bytes of its commas and digits give the order."""
+    sample = data[:4096]
+    even, odd = sample[0::2], sample[1::2]
+    for encoding, zeros, others in (("utf-16-le", odd, even), ("utf-16-be", even, odd)):
+        if zeros and zeros.count(0) >= 0.3 * len(zeros) and others.count(0) <= 0.02 * len(others):
+            try:
+                text = data.decode(encoding)
+            except UnicodeDecodeError:
+                return None
+            return (text, encoding) if "\x00" not in text else None
+    return None
+
+
+def _nul_bytes(data: bytes, name: str) -> UnreadableFile:
+    what = describe_bytes(data)
+    if what not in ("无法识别的二进制数据", "纯文本"):
+        return UnreadableFile(f"文件扩展名是 .csv，但内容是{what}", code="not_a_spreadsheet",
+                              file=name, found=what)
+    count, first = data.count(b"\x00"), data.find(b"\x00")
+    return UnreadableFile(
+        f"文件扩展名是 .csv，但内容含有 {count} 个空字节（NUL，第一个在第 {first + 1} 字节处），"
+        "不是纯文本表格：可能是工作簿或其他二进制文件被改成了 .csv", code="not_a_spreadsheet",
+        file=name, found=f"{count} 个 NUL 空字节", expected="纯文本 CSV（UTF-8 或 GBK 编码）",
+        hint="如果这是 Excel/WPS/LibreOffice 工作簿，请把扩展名改回 .xlsx、.xls 或 .ods；"
+             "否则请在表格软件中另存为 .xlsx 或 UTF-8 编码的 .csv 后重新报送。")

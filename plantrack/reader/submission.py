@@ -4,7 +4,7 @@
 填报 (or the first sheet that has one) and the task table on 重点任务, and
 reads each value cell once: its kind, the number read from it and why it could
 not be read. A number shown with a percent format (0.023 shown as 2.30%) in a
-% row is read as the percentage a person sees (2.3); a bare 0.023 in a General
+% or 个百分点 row is read as the percentage a person sees (2.3); a bare 0.023 in a General
 cell, or in a CSV, is kept as 0.023: the reader does not guess from magnitudes.
 """
 
@@ -44,6 +44,9 @@ from transforms.cleaning import (
 )
 
 log = logging.getLogger(__name__)
+
+# rows where a number shown with a percent format (0.06 shown 6%) is read as shown (6)
+PERCENT_UNITS = ("%", "个百分点")
 
 STAGED_SCHEMA = {
     "sheet": pl.String, "row_number": pl.Int32, "indicator_id": pl.String,
@@ -202,7 +205,7 @@ def _data_table(book: Book, grid: Grid, header: Header, indicator_units: Mapping
     col = header.columns["actual"]
     percent = book.percent_cells(grid.sheet, {
         r.cell("actual") for r in table
-        if units[r.row_number] == "%" and grid.kind(r.row_number, col) == "number"})
+        if units[r.row_number] in PERCENT_UNITS and grid.kind(r.row_number, col) == "number"})
     empty = {r.cell("actual") for r in table if r.values.get("actual") is None}
     formulas = book.formulas_without_value(grid.sheet, empty) if empty else {}
     cells = sheet_cells(grid, header, table, units)
