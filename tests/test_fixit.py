@@ -198,7 +198,7 @@ def test_formula_like_text_from_a_csv_is_copied_as_text(catalog, tmp_path):
 # -- built from the unit's template, whatever format she sent ---------------------------
 
 def template_fixit(catalog, source: Path, target_dir: Path):
-    verdict = check_file(source, catalog, Q2, load_settings({}).suites_dir)
+    verdict = check_file(source, catalog, Q2, SUITES_2021)
     path = write_fixit(source, verdict.issues, target_dir / f"{source.stem}_fixit.xlsx",
                        catalog=catalog, quarter=Q2, unit="huancui")
     return verdict, path, load_workbook(path)
@@ -240,7 +240,7 @@ def test_a_percent_read_from_an_ods_keeps_its_percent_format(catalog, tmp_path):
     from tests.fixtures.libreoffice.make_fixtures import HERE as LIBREOFFICE
 
     source = LIBREOFFICE / "bureau.ods"
-    verdict = check_file(source, catalog, Q2, load_settings({}).suites_dir)
+    verdict = check_file(source, catalog, Q2, SUITES_2021)
     path = write_fixit(source, verdict.issues, tmp_path / "bureau.xlsx", catalog=catalog,
                        quarter=Q2, unit="bureau")
     ws = load_workbook(path)["填报"]
@@ -248,7 +248,7 @@ def test_a_percent_read_from_an_ods_keeps_its_percent_format(catalog, tmp_path):
                                                ws.cell(row=r, column=5).number_format)
                for r in range(5, ws.max_row + 1) if "%" in ws.cell(row=r, column=5).number_format}
     assert percent == {"I05-1-4": (0.06, "0%"), "I10-1-3": (0.023, "0.0%")}
-    again = check_file(path, catalog, Q2, load_settings({}).suites_dir)
+    again = check_file(path, catalog, Q2, SUITES_2021)
     read = {r["indicator_id"]: r["actual_value"] for r in again.submission.rows.iter_rows(named=True)}
     assert (read["I05-1-4"], read["I10-1-3"]) == (6.0, 2.3)
 
