@@ -17,6 +17,7 @@ from plantrack.demo import make_demo_submissions
 from plantrack.inbox import display_name, name_bytes_hex, scan_inbox
 from plantrack.periods import Quarter
 from plantrack.reminder import write_reminder_list
+from tests.conftest import SUITES_2021
 from warehouse.db import connect
 
 Q2 = Quarter(2021, 2)
@@ -70,7 +71,7 @@ def test_a_gbk_name_is_shown_decoded_and_kept_as_bytes():
 
 def test_every_unit_loads_the_secret_never_reaches_the_archive(hostile_inbox, settings, catalog,
                                                                tmp_path):
-    outcomes = [pipeline.ingest_file(p, catalog, Q2, settings.archive, settings.suites_dir)
+    outcomes = [pipeline.ingest_file(p, catalog, Q2, settings.archive, SUITES_2021)
                 for p in pipeline.discover(hostile_inbox)]
     con = connect(settings.warehouse_path)
     checked = pipeline.load(con, "hostile-run", Q2, catalog, outcomes, settings)

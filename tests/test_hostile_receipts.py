@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 
 from plantrack import pipeline
 from plantrack.periods import Quarter
+from tests.conftest import SUITES_2021
 from tests.test_landing import submission_file
 from warehouse.db import connect
 
@@ -21,7 +22,7 @@ LONG_AGO = datetime(2021, 6, 1, 9, 0)  # before the quarter even ended
 
 
 def _run(settings, catalog, inbox, run_id):
-    outcomes = [pipeline.ingest_file(p, catalog, Q2, settings.archive, settings.suites_dir)
+    outcomes = [pipeline.ingest_file(p, catalog, Q2, settings.archive, SUITES_2021)
                 for p in pipeline.discover(inbox)]
     con = connect(settings.warehouse_path)
     try:
@@ -85,7 +86,7 @@ def test_the_same_bytes_twice_in_one_inbox_are_listed_once_as_a_duplicate(settin
     inbox.mkdir()
     original = submission_file(catalog, inbox, "环翠区.xlsx", {"I04-2-2": 5})
     shutil.copyfile(original, inbox / "环翠区(1).xlsx")
-    outcomes = [pipeline.ingest_file(p, catalog, Q2, settings.archive, settings.suites_dir)
+    outcomes = [pipeline.ingest_file(p, catalog, Q2, settings.archive, SUITES_2021)
                 for p in pipeline.discover(inbox)]
     kept, duplicates = pipeline.distinct_contents(outcomes)
     assert [o.received.name for o in kept] == ["环翠区(1).xlsx"]
@@ -98,7 +99,7 @@ def test_only_the_demo_vouches_for_its_mtimes(settings, catalog, tmp_path):
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     submission_file(catalog, inbox, "环翠区.xlsx", {"I04-2-2": 5}, received=LONG_AGO)
-    outcomes = [pipeline.ingest_file(p, catalog, Q2, settings.archive, settings.suites_dir)
+    outcomes = [pipeline.ingest_file(p, catalog, Q2, settings.archive, SUITES_2021)
                 for p in pipeline.discover(inbox)]
     con = connect(settings.warehouse_path)
     pipeline.load(con, "demo-run", Q2, catalog, outcomes, settings, trust_mtimes=True)

@@ -12,6 +12,7 @@ import logging
 
 from plantrack.periods import Quarter
 from plantrack.validate import check_file
+from tests.conftest import SUITES_2021
 from tests.fixtures.validation.make_fixtures import filled, wrong_unit_of_measure
 
 Q2 = Quarter(2021, 2)
@@ -33,7 +34,7 @@ def test_uom_mismatch_is_found_beside_an_unknown_indicator_row(catalog, settings
     sheet.wb.save(path)
 
     with caplog.at_level(logging.WARNING, logger="plantrack.validate"):
-        verdict = check_file(path, catalog, Q2, settings.suites_dir)
+        verdict = check_file(path, catalog, Q2, SUITES_2021)
 
     assert not [r for r in caplog.records if "could not run" in r.getMessage()]
     assert _issues(verdict) == [
@@ -52,5 +53,5 @@ def test_unknown_indicator_in_the_right_unit_adds_no_uom_issue(catalog, settings
         sheet.data.cell(row=row, column=col, value=value)
     sheet.wb.save(path)
 
-    assert _issues(check_file(path, catalog, Q2, settings.suites_dir)) == [
+    assert _issues(check_file(path, catalog, Q2, SUITES_2021)) == [
         ("unknown_indicator", "error", f"A{row}", "I99-9-9")]

@@ -26,7 +26,7 @@ from plantrack.portal.quarters import build_calendar
 from plantrack.portal.uploads import deliver_to_inbox, inbox_name, shown_name
 from plantrack.settings import load_settings
 from plantrack.validate import check_file
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, SUITES_2021
 from tests.fixtures.validation.make_fixtures import STATUS, filled
 
 Q2 = Quarter(2021, 2)
@@ -205,7 +205,7 @@ def test_a_workbook_with_planted_mistakes_shows_each_cell_with_its_message(app, 
     page = client.get(answer.headers["location"])
     html = page.text
     assert "未通过：发现错误 3 处" in html
-    expected = check_file(tmp_path / "环翠区二季度.xlsx", catalog, Q2, portal.settings.suites_dir)
+    expected = check_file(tmp_path / "环翠区二季度.xlsx", catalog, Q2, SUITES_2021)
     assert sorted((i.sheet, i.cell, i.code) for i in expected.issues) == sorted(PLANTED)
     for issue in expected.issues:
         assert f"{issue.sheet}!{issue.cell}</a>" in html
@@ -243,7 +243,7 @@ def test_a_corrected_file_is_valid_and_its_submission_lands_in_the_inbox(app, po
     assert delivered.read_bytes() == (tmp_path / "改好了.xlsx").read_bytes()
     assert delivered.stat().st_mtime == clock.now.timestamp()  # the run's received_at
     assert delivered.name.startswith("2021Q2_huancui_环翠区_网上报送_")
-    run_verdict = check_file(delivered, catalog, Q2, portal.settings.suites_dir)
+    run_verdict = check_file(delivered, catalog, Q2, SUITES_2021)
     assert run_verdict.validation.unit == "huancui" and not run_verdict.issues
 
     again = client.post(f"/uploads/{upload_id}/submit", data={"csrf_token": csrf_of(page.text)},

@@ -18,6 +18,7 @@ from plantrack.periods import Quarter
 from plantrack.settings import load_settings
 from plantrack.validate import check_file, check_files
 from plantrack.validate.stacked import stackable
+from tests.conftest import SUITES_2021
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 Q2 = Quarter(2021, 2)
@@ -49,14 +50,14 @@ def settings():
 def test_the_committed_suites_all_stack(settings):
     from plantrack.validate.gx import suite_data
 
-    assert all(stackable(suite_data(p)) for p in settings.suites_dir.glob("*.json"))
+    assert all(stackable(suite_data(p)) for p in SUITES_2021.glob("*.json"))
 
 
 def test_files_judged_together_get_the_verdicts_they_get_alone(settings, tmp_path):
     catalog = catalog_from_settings(settings)
     files = _files(tmp_path, catalog)
-    alone = [check_file(p, catalog, Q2, settings.suites_dir) for p in files]
-    together = check_files([(p, p.name) for p in files], catalog, Q2, settings.suites_dir)
+    alone = [check_file(p, catalog, Q2, SUITES_2021) for p in files]
+    together = check_files([(p, p.name) for p in files], catalog, Q2, SUITES_2021)
     assert len(together) == len(files)
     for path, one, many in zip(files, alone, together, strict=True):
         assert _summary(many) == _summary(one), path.name
