@@ -63,7 +63,7 @@ def test_an_unreadable_file_exits_2_with_the_reason(home, capsys, tmp_path):
     code, out, _ = check(capsys, str(path), "--json")
     assert code == 2
     [issue] = json.loads(out)
-    assert issue["code"] == "unreadable" and "PDF" in issue["message"]
+    assert issue["code"] == "not_a_spreadsheet" and "PDF" in issue["message"]
     code, out, _ = check(capsys, str(path))
     assert code == 2 and "结论：无法读取" in out and "PDF" in out
 

@@ -182,7 +182,7 @@ def test_an_unreadable_file_is_one_error_naming_the_file(catalog, tmp_path):
     v = check_file(path, catalog, Q2, load_settings({}).suites_dir)
     assert v.validation is None and v.submission is None
     assert [(i.code, i.file, i.unit) for i in v.issues] == [
-        ("unreadable", "2021Q2_环翠区.xlsx", "huancui")]
+        ("not_a_spreadsheet", "2021Q2_环翠区.xlsx", "huancui")]
 
 
 def test_the_fixtures_are_what_make_fixtures_writes(tmp_path):
