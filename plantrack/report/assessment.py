@@ -28,6 +28,7 @@ from plantrack.report.formatting import (
 )
 
 ASSESSMENT_TEMPLATE = "annual_brief.html"
+MAX_REASONS = 3  # units named beside a missed city target (largest shortfall first); the rest counted
 NOTE_CHARS = 60  # a unit's 说明 beside a missed target is shortened beyond this, with …
 RESULT_CLASS = {"力争": "stretch", "确保": "done", "未完成": "severe", "不考核": "nodata"}
 RANKING_RULE = ("排名规则：先比较完成的指标占本单位考核指标的比例，比例相同时比较平均完成度"
@@ -94,7 +95,8 @@ def _decorate(r: dict, history: list[dict]) -> dict:
     r["reasons"] = [{"unit": m["unit_name"], "note": shorten(m["note"]),
                      "gap": ("未报送或数据待核" if m["actual"] is None
                              else f"差{format_number(m['shortfall'], r['uom'])}")}
-                    for m in r.get("missed_by") or []]
+                    for m in (r.get("missed_by") or [])[:MAX_REASONS]]
+    r["more_units"] = max(len(r.get("missed_by") or []) - MAX_REASONS, 0)
     r["own_note"] = shorten(r.get("note"))
     return r
 
