@@ -69,6 +69,11 @@ _TYPES = (
               "请在 Excel 中“文件 → 信息 → 保护工作簿 → 用密码进行加密”里清空密码，保存后重新报送。"),
     IssueType("encoding", ERROR, "无法识别 CSV 文件的编码", _UNREADABLE,
               "请用 Excel 打开后另存为 .xlsx 重新报送。"),
+    IssueType("chinese_lost", ERROR, "CSV 文件中的中文已丢失", _UNREADABLE,
+              "请用 Excel、WPS 或 LibreOffice 打开原始报表，另存为 .xlsx，"
+              "或另存为 UTF-8 或 GBK 编码的 CSV 后重新报送。"),
+    IssueType("sheet_too_large", ERROR, "工作表的行列超出上限", _UNREADABLE,
+              "请删除表格下方和右侧多余的行列（包括远处误填的单元格）后保存，再重新报送。"),
     IssueType("unsafe_xml", ERROR, "含有不允许的 XML 声明", _UNREADABLE, _RESAVE),
     IssueType("unexpected", ERROR, "读取时出现意外错误", _UNREADABLE, _RESAVE),
     IssueType("no_header", ERROR, "找不到表头行", _UNREADABLE, _USE_TEMPLATE),
@@ -208,7 +213,7 @@ REGISTRY: MappingProxyType = _register(_TYPES)  # code → IssueType, in the ord
 # the codes of a file that cannot be read at all (``UnreadableFile.code``)
 UNREADABLE_CODES = ("unreadable", "missing", "empty", "too_large", "corrupt", "zip_bomb",
                     "not_a_spreadsheet", "encrypted", "encoding", "unsafe_xml", "unexpected",
-                    "no_header", "no_data_sheet")
+                    "no_header", "no_data_sheet", "chinese_lost", "sheet_too_large")
 
 
 def issue_type(code: str, severity: Severity | None = None) -> IssueType:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from plantrack.issues import UNREADABLE_CODES as REGISTERED_UNREADABLE
 from plantrack.issues import Issue, Severity
 
 DEFAULT_HINT = ("请用 Excel、WPS 或 LibreOffice 打开该文件确认内容完整，"
@@ -15,21 +16,9 @@ ENCRYPTED_HINT = (
     "WPS 中“文件 → 文档加密 → 密码加密”里清空打开密码；"
     "LibreOffice 中“文件 → 另存为”时取消勾选“使用密码保存”。")
 
-# Every code an UnreadableFile carries; it becomes the code of the file's one issue.
-UNREADABLE_CODES = frozenset({
-    "unreadable",  # the default, when no reason below applies
-    "missing",  # no such file, or not a regular file
-    "empty", "too_large",  # the size guards
-    "zip_bomb", "corrupt",  # the zip guards, a broken workbook or CSV
-    "encrypted",  # a password to open
-    "not_a_spreadsheet",  # a PDF, a picture, a Word file … under a spreadsheet's name
-    "encoding",  # a CSV in none of the encodings a steward's Excel writes
-    "chinese_lost",  # a CSV saved in an encoding without Chinese: every character is "?"
-    "sheet_too_large",  # cells beyond the row, column or cell limits (a stray cell at XFD1048576)
-    "unsafe_xml",  # a DTD or entity declaration inside the .xlsx
-    "no_header", "no_data_sheet",  # no indicator table to read
-    "unexpected",  # a failure no rule foresaw
-})
+# Every code an UnreadableFile carries (registered in plantrack.issues with its title and
+# hint); it becomes the code of the file's one issue.
+UNREADABLE_CODES = frozenset(REGISTERED_UNREADABLE)
 
 
 class UnreadableFile(Exception):
