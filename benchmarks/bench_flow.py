@@ -90,16 +90,20 @@ def run_direct(files: list[Path], home: Path, catalog, quarter) -> dict[str, flo
 
     settings = load_settings({"PLANTRACK_HOME": str(home)})
     t0 = time.perf_counter()
-    outcomes = [pipeline.ingest_file(p, catalog, quarter, settings.archive,
-                                    plan_for_year(settings, quarter.year).suites_dir)
-                for p in files]
+    outcomes = [
+        pipeline.ingest_file(
+            p, catalog, quarter, settings.archive, plan_for_year(settings, quarter.year).suites_dir
+        )
+        for p in files
+    ]
     t1 = time.perf_counter()
     con = connect(settings.warehouse_path)
     try:
         pipeline.load(con, pipeline.new_run_id(quarter), quarter, catalog, outcomes, settings)
         t2 = time.perf_counter()
-        pipeline.render_briefs(con, catalog, quarter, settings.quarter_out(quarter.code),
-                               catalog.issuer, settings.font_cache)
+        pipeline.render_briefs(
+            con, catalog, quarter, settings.quarter_out(quarter.code), catalog.issuer, settings.font_cache
+        )
         t3 = time.perf_counter()
     finally:
         con.close()
@@ -127,7 +131,9 @@ def task_states(flow_run_id) -> str:
         while True:  # the API returns at most 200 at a time
             page = client.read_task_runs(
                 flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id])),
-                limit=200, offset=len(runs))
+                limit=200,
+                offset=len(runs),
+            )
             runs += page
             if len(page) < 200:
                 break
@@ -135,7 +141,8 @@ def task_states(flow_run_id) -> str:
     tasks = sorted({task for task, _ in counts})
     return "; ".join(
         f"{task}: " + ", ".join(f"{n} {state}" for (t, state), n in sorted(counts.items()) if t == task)
-        for task in tasks)
+        for task in tasks
+    )
 
 
 def code_fingerprint() -> str:
@@ -166,12 +173,16 @@ def warm_up(files: list[Path], scratch: Path, catalog, quarter) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--files", type=int, default=1000, help="number of submissions (1000)")
-    parser.add_argument("--cache", type=Path,
-                        default=Path(tempfile.gettempdir()) / "plantrack-bench-flow-files",
-                        help="folder for the generated submissions (reused between runs)")
+    parser.add_argument(
+        "--cache",
+        type=Path,
+        default=Path(tempfile.gettempdir()) / "plantrack-bench-flow-files",
+        help="folder for the generated submissions (reused between runs)",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the work folders afterwards")
-    parser.add_argument("--skip-direct", action="store_true",
-                        help="time only the flow (no direct stage calls)")
+    parser.add_argument(
+        "--skip-direct", action="store_true", help="time only the flow (no direct stage calls)"
+    )
     parser.add_argument("--json-out", type=Path, help="also write the figures to this JSON file")
     args = parser.parse_args()
     if args.files < 2:
@@ -216,26 +227,43 @@ def main() -> int:
     print(f"\nquarterly flow, {args.files} files, {QUARTER}, {os.cpu_count()} CPUs ({message})")
     print(f"{'':<42}{'seconds':>9}{'ratio':>9}")
     print(f"{'stage functions called directly':<42}{direct:>9.1f}{1:>9.2f}  (baseline)")
-    print(f"{'  of which ingest / load / render':<42}"
-          f"{stages['ingest']:>9.1f} / {stages['load']:.1f} / {stages['render']:.1f}")
+    print(
+        f"{'  of which ingest / load / render':<42}"
+        f"{stages['ingest']:>9.1f} / {stages['load']:.1f} / {stages['render']:.1f}"
+    )
     print(f"{'flow, full run':<42}{full:>9.1f}{full / direct:>9.2f}  flow / direct")
-    print(f"{'flow, again after 1 file changed':<42}{rerun:>9.1f}{rerun / full:>9.2f}"
-          f"  rerun / full run (target <= {TARGET_RERUN_SHARE:.2f})")
+    print(
+        f"{'flow, again after 1 file changed':<42}{rerun:>9.1f}{rerun / full:>9.2f}"
+        f"  rerun / full run (target <= {TARGET_RERUN_SHARE:.2f})"
+    )
     print(f"\ntasks of the full run:  {full_tasks}\ntasks of the rerun:     {rerun_tasks}")
     if code_changed:
-        print("\nWARNING: the source tree or catalog changed while the benchmark ran, which may "
-              "invalidate the ingest cache: the rerun figure may not measure caching. Run it "
-              "again on a tree nobody edits.")
+        print(
+            "\nWARNING: the source tree or catalog changed while the benchmark ran, which may "
+            "invalidate the ingest cache: the rerun figure may not measure caching. Run it "
+            "again on a tree nobody edits."
+        )
     ok = rerun / full <= TARGET_RERUN_SHARE
-    print(f"\nrerun after one change: {rerun / full:.1%} of the full run: {'met' if ok else 'MISSED'}; "
-          f"flow overhead over direct calls: {(full - direct) / direct:+.0%}")
+    print(
+        f"\nrerun after one change: {rerun / full:.1%} of the full run: {'met' if ok else 'MISSED'}; "
+        f"flow overhead over direct calls: {(full - direct) / direct:+.0%}"
+    )
     if args.keep:
         print(f"work folders kept in {work}")
     if args.json_out:
         import json
 
-        args.json_out.write_text(json.dumps({"files": args.files, "direct": stages, "full": full,
-                                             "rerun": rerun, "rerun_share": rerun / full}))
+        args.json_out.write_text(
+            json.dumps(
+                {
+                    "files": args.files,
+                    "direct": stages,
+                    "full": full,
+                    "rerun": rerun,
+                    "rerun_share": rerun / full,
+                }
+            )
+        )
     return 0 if ok else 1
 
 

@@ -61,8 +61,11 @@ def generate(cache: Path, count: int) -> list[Path]:
         ws = wb[DATA_SHEET]
         for i, ind in enumerate(catalog.indicators_for(unit.code)):
             value = rng.uniform(0, 2 * (ind.target or 10))
-            ws.cell(row=DATA_HEADER_ROW + 1 + i, column=5,
-                    value=round(value, 2) if ind.unit in ("亿元", "%") else round(value))
+            ws.cell(
+                row=DATA_HEADER_ROW + 1 + i,
+                column=5,
+                value=round(value, 2) if ind.unit in ("亿元", "%") else round(value),
+            )
         wb.save(tmp)
         tmp.replace(path)
         if (n + 1) % 100 == 0:
@@ -102,8 +105,7 @@ def land(paths: list[Path], work: Path) -> tuple[float, float, int]:
         for path in paths:
             data = path.read_bytes()  # read once: the bytes archived are the bytes read
             received = receive(path, work / "archive", data)  # archived by land_raw_many
-            submission = read_submission(path, catalog.units, indicator_units=indicator_units,
-                                         data=data)
+            submission = read_submission(path, catalog.units, indicator_units=indicator_units, data=data)
             yield Landing(received, submission, QUARTER, data=data)
 
     start, cpu = time.perf_counter(), cpu_seconds()
@@ -125,14 +127,23 @@ def worker(cache: Path, count: int) -> dict:
     with tempfile.TemporaryDirectory(prefix="plantrack-bench-") as tmp:
         landing, landing_cpu, cells = land(paths, Path(tmp))
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
-    return {"n": count, "bare_s": bare, "landing_s": landing, "bare_cpu_s": bare_cpu,
-            "landing_cpu_s": landing_cpu, "cells": cells, "peak_mib": peak}
+    return {
+        "n": count,
+        "bare_s": bare,
+        "landing_s": landing,
+        "bare_cpu_s": bare_cpu,
+        "landing_cpu_s": landing_cpu,
+        "cells": cells,
+        "peak_mib": peak,
+    }
 
 
 def run_size(cache: Path, count: int) -> dict:
     out = subprocess.run(
         [sys.executable, __file__, "--worker", str(count), "--cache", str(cache)],
-        check=True, capture_output=True, text=True,
+        check=True,
+        capture_output=True,
+        text=True,
     )
     return json.loads(out.stdout)
 
@@ -141,16 +152,21 @@ def report(result: dict) -> str:
     ratio = result["landing_s"] / result["bare_s"]
     cpu_ratio = result["landing_cpu_s"] / result["bare_cpu_s"]
     rows_per_s = result["cells"] / result["landing_s"]
-    return (f"{result['n']:>6} {result['bare_s']:>9.3f} {result['landing_s']:>10.3f} "
-            f"{ratio:>6.2f}x {cpu_ratio:>8.2f}x {result['cells']:>9} {rows_per_s:>12,.0f} "
-            f"{result['peak_mib']:>9.0f}")
+    return (
+        f"{result['n']:>6} {result['bare_s']:>9.3f} {result['landing_s']:>10.3f} "
+        f"{ratio:>6.2f}x {cpu_ratio:>8.2f}x {result['cells']:>9} {rows_per_s:>12,.0f} "
+        f"{result['peak_mib']:>9.0f}"
+    )
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="10,100,1000", help="comma-separated N (default 10,100,1000)")
-    parser.add_argument("--cache", default=str(Path(tempfile.gettempdir()) / "plantrack-bench-files"),
-                        help="folder for the generated submissions (reused between runs)")
+    parser.add_argument(
+        "--cache",
+        default=str(Path(tempfile.gettempdir()) / "plantrack-bench-files"),
+        help="folder for the generated submissions (reused between runs)",
+    )
     parser.add_argument("--worker", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     cache = Path(args.cache)
@@ -160,17 +176,21 @@ def main() -> int:
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     print(f"generating up to {max(sizes)} submissions in {cache} (cached) …", file=sys.stderr)
     generate(cache, max(sizes))
-    print(f"{'N':>6} {'bare (s)':>9} {'landing(s)':>10} {'ratio':>7} {'cpu ratio':>9} "
-          f"{'raw cells':>9} {'rows/s':>12} {'peak MiB':>9}")
+    print(
+        f"{'N':>6} {'bare (s)':>9} {'landing(s)':>10} {'ratio':>7} {'cpu ratio':>9} "
+        f"{'raw cells':>9} {'rows/s':>12} {'peak MiB':>9}"
+    )
     results = [run_size(cache, n) for n in sizes]
     for result in results:
         print(report(result), flush=True)
     largest = results[-1]
     ratio = largest["landing_s"] / largest["bare_s"]
     ok = ratio <= TARGET_RATIO and largest["peak_mib"] < TARGET_MEMORY_MIB
-    print(f"\nN={largest['n']}: landing/bare = {ratio:.2f}x (target <= {TARGET_RATIO:g}x), "
-          f"peak memory {largest['peak_mib']:.0f} MiB (target < {TARGET_MEMORY_MIB} MiB): "
-          f"{'met' if ok else 'MISSED'}")
+    print(
+        f"\nN={largest['n']}: landing/bare = {ratio:.2f}x (target <= {TARGET_RATIO:g}x), "
+        f"peak memory {largest['peak_mib']:.0f} MiB (target < {TARGET_MEMORY_MIB} MiB): "
+        f"{'met' if ok else 'MISSED'}"
+    )
     return 0 if ok else 1
 
 

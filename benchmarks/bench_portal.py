@@ -66,9 +66,13 @@ def start_server(home: Path, port: int) -> subprocess.Popen:
     env = {**os.environ, "PLANTRACK_HOME": str(home), "PLANTRACK_PORTAL_URL": f"http://127.0.0.1:{port}"}
     log = (home / "portal.log").open("wb")
     started = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "plantrack.cli", "portal", "--port", str(port),
-                             "--quarter", "2021Q2"], cwd=REPO, env=env, stdout=log,
-                            stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "plantrack.cli", "portal", "--port", str(port), "--quarter", "2021Q2"],
+        cwd=REPO,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     while True:
         try:
             if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
@@ -84,14 +88,33 @@ def start_server(home: Path, port: int) -> subprocess.Popen:
 
 def log_in(base: str, home: Path) -> httpx.Client:
     env = {**os.environ, "PLANTRACK_HOME": str(home), "PLANTRACK_PORTAL_URL": base}
-    link = subprocess.run([sys.executable, "-m", "plantrack.cli", "portal", "user", "add", "--unit",
-                           "huancui", "--name", "基准测试"], cwd=REPO, env=env, capture_output=True,
-                          text=True, check=True).stdout.strip().splitlines()[-1]
+    link = (
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "plantrack.cli",
+                "portal",
+                "user",
+                "add",
+                "--unit",
+                "huancui",
+                "--name",
+                "基准测试",
+            ],
+            cwd=REPO,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        .stdout.strip()
+        .splitlines()[-1]
+    )
     client = httpx.Client(base_url=base, timeout=60)
     page = client.get(link.removeprefix(base))
     token = re.search(r'name="csrf_token" value="([0-9a-f]+)"', page.text).group(1)
-    client.post(link.removeprefix(base), data={"csrf_token": token, "password": PASSWORD,
-                                              "repeat": PASSWORD})
+    client.post(link.removeprefix(base), data={"csrf_token": token, "password": PASSWORD, "repeat": PASSWORD})
     return client
 
 
@@ -99,8 +122,12 @@ def portal_verdict(client: httpx.Client, path: Path) -> float:
     token = re.search(r'name="csrf_token" value="([0-9a-f]+)"', client.get("/q/2021Q2").text).group(1)
     data = path.read_bytes()
     started = time.perf_counter()
-    answer = client.post("/q/2021Q2/upload", data={"csrf_token": token},
-                         files={"file": (path.name, data)}, follow_redirects=True)
+    answer = client.post(
+        "/q/2021Q2/upload",
+        data={"csrf_token": token},
+        files={"file": (path.name, data)},
+        follow_redirects=True,
+    )
     seconds = time.perf_counter() - started
     if answer.status_code != 200 or 'id="verdict"' not in answer.text:
         raise SystemExit(f"upload failed: {answer.status_code}\n{answer.text[:500]}")
@@ -143,8 +170,9 @@ def main() -> int:
                 portal_verdict(client, path)
                 in_process(path)
             print(f"\n{args.rounds} rounds per file; seconds: median p90 max")
-            print(f"{'file':<12} {'portal (upload + verdict page)':<30} "
-                  f"{'check_file in-process':<24} overhead")
+            print(
+                f"{'file':<12} {'portal (upload + verdict page)':<30} {'check_file in-process':<24} overhead"
+            )
             medians = []
             for label, path in files.items():
                 served = [portal_verdict(client, path) for _ in range(args.rounds)]
@@ -156,8 +184,10 @@ def main() -> int:
             proc.terminate()
             proc.wait(timeout=20)
     worst = max(medians)
-    print(f"\ntarget: verdict on screen <= {TARGET_SECONDS:.1f} s on a warm server "
-          f"(median); worst median {worst:.3f} s: {'met' if worst <= TARGET_SECONDS else 'NOT met'}")
+    print(
+        f"\ntarget: verdict on screen <= {TARGET_SECONDS:.1f} s on a warm server "
+        f"(median); worst median {worst:.3f} s: {'met' if worst <= TARGET_SECONDS else 'NOT met'}"
+    )
     return 0 if worst <= TARGET_SECONDS else 1
 
 

@@ -43,8 +43,11 @@ def build_warehouse(path: Path, catalog: Catalog, quarter: Quarter) -> Path:
 
 def plain_html(html: str) -> str:
     """The same brief for plain WeasyPrint: the system CJK font by name, no prepared subset."""
-    return (html.replace(f"'{FAMILY}', ", "").replace(f"{FAMILY}, ", "")
-            .replace("@font-face", "@font-face-unused"))
+    return (
+        html.replace(f"'{FAMILY}', ", "")
+        .replace(f"{FAMILY}, ", "")
+        .replace("@font-face", "@font-face-unused")
+    )
 
 
 def render_plain(html: str, target: Path) -> float:
@@ -87,16 +90,20 @@ def timed(fn, *args) -> tuple[float, float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--warehouse", type=Path)
     parser.add_argument("--quarter", default="2021Q2")
     parser.add_argument("--workers", type=int, default=report.available_cores())
     args = parser.parse_args()
 
     settings = load_settings()
-    print("load average before: " + " ".join(f"{x:.2f}" for x in os.getloadavg())
-          + " (other processes on the machine slow the wall-clock figures)")
+    print(
+        "load average before: "
+        + " ".join(f"{x:.2f}" for x in os.getloadavg())
+        + " (other processes on the machine slow the wall-clock figures)"
+    )
     catalog = catalog_from_settings(settings)
     quarter = parse_quarter(args.quarter)
     work = Path(tempfile.mkdtemp(prefix="bench_render_"))
@@ -108,8 +115,14 @@ def main() -> None:
 
     con = duckdb.connect(str(path), read_only=True)
     started = time.perf_counter()
-    jobs = [report.RenderJob("city", report.city_brief(con, catalog, quarter, catalog.issuer),
-                             work / "serial" / "city.pdf", report.report_date(quarter))]
+    jobs = [
+        report.RenderJob(
+            "city",
+            report.city_brief(con, catalog, quarter, catalog.issuer),
+            work / "serial" / "city.pdf",
+            report.report_date(quarter),
+        )
+    ]
     jobs += report.unit_jobs(con, catalog, quarter, work / "serial", catalog.issuer)
     con.close()
     print(f"view models for {len(jobs)} briefs built in {time.perf_counter() - started:.2f} s")
@@ -134,29 +147,43 @@ def main() -> None:
     ft_ours, _ = timed(report.write_pdf, html["city"], work / "ft_city.pdf", fonts, jobs[0].created)
     ft_plain = render_plain(plain_html(html["city"]), work / "ft_plain_city.pdf")
     fonttools_subsetting(False)
-    print(f"\nwhere WeasyPrint subsets with fontTools (no HarfBuzz subsetter): city brief "
-          f"{ft_ours:.2f} s, plain {ft_plain:.2f} s, speed-up {ft_plain / ft_ours:.1f}×")
+    print(
+        f"\nwhere WeasyPrint subsets with fontTools (no HarfBuzz subsetter): city brief "
+        f"{ft_ours:.2f} s, plain {ft_plain:.2f} s, speed-up {ft_plain / ft_ours:.1f}×"
+    )
     sizes = [(work / "serial" / "city.pdf").stat().st_size, (work / "plain_city.pdf").stat().st_size]
-    print(f"city PDF size: {sizes[0] / 1024:.0f} KiB with the prepared subset, "
-          f"{sizes[1] / 1024:.0f} KiB with the system font")
+    print(
+        f"city PDF size: {sizes[0] / 1024:.0f} KiB with the prepared subset, "
+        f"{sizes[1] / 1024:.0f} KiB with the system font"
+    )
 
     started = time.perf_counter()
-    parallel_jobs = [report.RenderJob(j.scope, j.brief, work / "parallel" / j.target.name, j.created)
-                     for j in jobs]
+    parallel_jobs = [
+        report.RenderJob(j.scope, j.brief, work / "parallel" / j.target.name, j.created) for j in jobs
+    ]
     results = report.render_jobs(parallel_jobs, settings.font_cache, workers=args.workers)
     wall = time.perf_counter() - started
     cpu = sum(r.cpu_seconds for r in results)
     serial_total = sum(w for w, _ in ours.values())
-    print(f"\nparallel, {args.workers} worker processes on {report.available_cores()} cores "
-          f"(busy processes get {cores_available(args.workers):.2f} cores right now)")
-    print(f"{len(results)} briefs in {wall:.2f} s wall ({wall / len(results):.2f} s per brief); "
-          f"worker CPU {cpu:.2f} s; CPU / wall = {cpu / wall:.2f}; "
-          f"speed-up over serial {serial_total / wall:.2f}×")
-    same = all((work / "serial" / r.path.name).read_bytes() == r.path.read_bytes() for r in results
-               if (work / "serial" / r.path.name).exists())
+    print(
+        f"\nparallel, {args.workers} worker processes on {report.available_cores()} cores "
+        f"(busy processes get {cores_available(args.workers):.2f} cores right now)"
+    )
+    print(
+        f"{len(results)} briefs in {wall:.2f} s wall ({wall / len(results):.2f} s per brief); "
+        f"worker CPU {cpu:.2f} s; CPU / wall = {cpu / wall:.2f}; "
+        f"speed-up over serial {serial_total / wall:.2f}×"
+    )
+    same = all(
+        (work / "serial" / r.path.name).read_bytes() == r.path.read_bytes()
+        for r in results
+        if (work / "serial" / r.path.name).exists()
+    )
     print(f"parallel PDFs byte-identical to serial ones: {same}")
-    print(f"target: ≤ 1.5 s per brief warm — {'met' if ours_mean <= 1.5 else 'NOT met'} "
-          f"(mean {ours_mean:.2f} s, city {ours['city'][0]:.2f} s)")
+    print(
+        f"target: ≤ 1.5 s per brief warm — {'met' if ours_mean <= 1.5 else 'NOT met'} "
+        f"(mean {ours_mean:.2f} s, city {ours['city'][0]:.2f} s)"
+    )
     print("load average after: " + " ".join(f"{x:.2f}" for x in os.getloadavg()))
     print(f"outputs in {work}")
 

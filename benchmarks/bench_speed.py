@@ -45,15 +45,16 @@ def child(args: list[str], env: dict | None = None) -> tuple[float, int, subproc
     RUSAGE_CHILDREN keeps the maximum over all children waited for so far, so each
     measurement runs in its own intermediate process that reports its child's peak.
     """
-    probe = ("import resource, subprocess, sys, time, json\n"
-             "t = time.perf_counter(); p = subprocess.run([sys.executable, *sys.argv[1:]])\n"
-             "print(json.dumps([time.perf_counter() - t,"
-             " resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, p.returncode]),"
-             " file=open(__import__('os').environ['BENCH_OUT'], 'w'))\n")
+    probe = (
+        "import resource, subprocess, sys, time, json\n"
+        "t = time.perf_counter(); p = subprocess.run([sys.executable, *sys.argv[1:]])\n"
+        "print(json.dumps([time.perf_counter() - t,"
+        " resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, p.returncode]),"
+        " file=open(__import__('os').environ['BENCH_OUT'], 'w'))\n"
+    )
     out = Path(tempfile.mkstemp(prefix="plantrack-bench-")[1])
     run_env = {**os.environ, **(env or {}), "BENCH_OUT": str(out), "PYTHONPATH": str(REPO)}
-    done = subprocess.run([PY, "-c", probe, *args], env=run_env, capture_output=True, text=True,
-                          cwd=REPO)
+    done = subprocess.run([PY, "-c", probe, *args], env=run_env, capture_output=True, text=True, cwd=REPO)
     wall, rss_kib, _ = json.loads(out.read_text())
     out.unlink()
     return wall, rss_kib // 1024, done
@@ -88,8 +89,9 @@ def bench_demo(work: Path) -> list[dict]:
         wall, rss, done = child(["-c", STAGE_DRIVER, str(report), "demo"], env)
         if done.returncode:
             raise SystemExit(f"demo failed: {done.stderr[-2000:]}")
-        rows.append({"label": label, "wall": wall, "rss": rss,
-                     "stages": json.loads(report.read_text())["stages"]})
+        rows.append(
+            {"label": label, "wall": wall, "rss": rss, "stages": json.loads(report.read_text())["stages"]}
+        )
     return rows
 
 
@@ -113,8 +115,14 @@ def bench_check() -> dict:
         start = time.perf_counter()
         check_file(CHECK_FILE, catalog, None, suites_dir)
         warm.append(time.perf_counter() - start)
-    return {"cold": cold, "cold_rss": cold_rss, "gx_import": gx, "gx_rss": gx_rss,
-            "help": help_wall, "warm": statistics.median(warm)}
+    return {
+        "cold": cold,
+        "cold_rss": cold_rss,
+        "gx_import": gx,
+        "gx_rss": gx_rss,
+        "help": help_wall,
+        "warm": statistics.median(warm),
+    }
 
 
 VALIDATION_DRIVER = """
@@ -169,8 +177,18 @@ def bench_validation(files: list[Path], work: Path, one_by_one: bool) -> dict:
 
 def bench_flow(n: int, cache: Path, work: Path) -> dict:
     report = work / "flow.json"
-    wall, rss, done = child([str(REPO / "benchmarks" / "bench_flow.py"), "--files", str(n),
-                             "--cache", str(cache), "--skip-direct", "--json-out", str(report)])
+    wall, rss, done = child(
+        [
+            str(REPO / "benchmarks" / "bench_flow.py"),
+            "--files",
+            str(n),
+            "--cache",
+            str(cache),
+            "--skip-direct",
+            "--json-out",
+            str(report),
+        ]
+    )
     if not report.exists():
         raise SystemExit(f"flow benchmark failed: {done.stdout[-2000:]}{done.stderr[-2000:]}")
     return {**json.loads(report.read_text()), "rss": rss, "wall": wall}
@@ -184,11 +202,15 @@ def load_average() -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--files", type=int, default=1000, help="submissions for validation and flow")
-    parser.add_argument("--cache", type=Path,
-                        default=Path(tempfile.gettempdir()) / "plantrack-bench-flow-files",
-                        help="folder of generated submissions (shared with bench_flow.py)")
-    parser.add_argument("--skip", default="", help="comma-separated parts to skip: demo,check,"
-                                                   "validation,one-by-one,flow")
+    parser.add_argument(
+        "--cache",
+        type=Path,
+        default=Path(tempfile.gettempdir()) / "plantrack-bench-flow-files",
+        help="folder of generated submissions (shared with bench_flow.py)",
+    )
+    parser.add_argument(
+        "--skip", default="", help="comma-separated parts to skip: demo,check,validation,one-by-one,flow"
+    )
     args = parser.parse_args()
     skip = set(filter(None, args.skip.split(",")))
     work = Path(tempfile.mkdtemp(prefix="plantrack-bench-speed-"))
@@ -209,8 +231,9 @@ def main() -> int:
 
         catalog = catalog_from_settings(load_settings({}))
         print(f"preparing {args.files} submissions in {args.cache} …", file=sys.stderr)
-        files = bench_flow.cached_submissions(args.cache, args.files, catalog,
-                                              parse_quarter(bench_flow.QUARTER))
+        files = bench_flow.cached_submissions(
+            args.cache, args.files, catalog, parse_quarter(bench_flow.QUARTER)
+        )
     if "validation" not in skip:
         print("validation …", file=sys.stderr)
         out["validation"] = bench_validation(files, work, "one-by-one" not in skip)
@@ -236,15 +259,19 @@ def print_report(out: dict) -> None:
     if v := out.get("validation"):
         n = v["files"]
         print(f"\n{n} files, milliseconds per file (ratio to the bare read), peak {v['rss']} MiB")
-        for key, label in (("bare", "bare calamine read of the data sheet"),
-                           ("reader", "read_submission (all sheets, every cell)"),
-                           ("one_by_one", "validation one file at a time (before)"),
-                           ("stacked", f"validation in batches of {BATCH} (now)")):
+        for key, label in (
+            ("bare", "bare calamine read of the data sheet"),
+            ("reader", "read_submission (all sheets, every cell)"),
+            ("one_by_one", "validation one file at a time (before)"),
+            ("stacked", f"validation in batches of {BATCH} (now)"),
+        ):
             if v.get(key) is not None:
                 print(f"  {label:<50}{1000 * v[key] / n:>9.2f}  ({v[key] / v['bare']:.1f}x)")
     if f := out.get("flow"):
-        print(f"\nquarterly flow, {f['files']} files: full run {f['full']:.1f} s, rerun after one "
-              f"changed file {f['rerun']:.1f} s ({f['rerun_share']:.1%}), peak {f['rss']} MiB")
+        print(
+            f"\nquarterly flow, {f['files']} files: full run {f['full']:.1f} s, rerun after one "
+            f"changed file {f['rerun']:.1f} s ({f['rerun_share']:.1%}), peak {f['rss']} MiB"
+        )
 
 
 if __name__ == "__main__":

@@ -45,16 +45,20 @@ class DeploymentSpec:
 def deployment_specs(schedule: Schedule) -> list[DeploymentSpec]:
     return [
         DeploymentSpec(
-            name="quarterly", flow_name="plantrack-quarterly",
+            name="quarterly",
+            flow_name="plantrack-quarterly",
             entrypoint="flows.quarterly:quarterly_run",
-            cron=schedule.quarterly_cron, timezone=schedule.timezone,
+            cron=schedule.quarterly_cron,
+            timezone=schedule.timezone,
             description="季度流程：收取、校验、入库、计算进度、生成并发布简报（报告期为刚结束的季度）",
             concurrency_limit=1,  # one writer: a second scheduled run waits its turn
         ),
         DeploymentSpec(
-            name="reminder", flow_name="plantrack-reminder",
+            name="reminder",
+            flow_name="plantrack-reminder",
             entrypoint="flows.reminder:reminder_run",
-            cron=schedule.reminder_cron, timezone=schedule.timezone,
+            cron=schedule.reminder_cron,
+            timezone=schedule.timezone,
             description="报送提醒：列出尚未报送或数据有误的单位，写入文件并按配置发邮件",
         ),
     ]
@@ -62,13 +66,18 @@ def deployment_specs(schedule: Schedule) -> list[DeploymentSpec]:
 
 def build_deployments(schedule: Schedule) -> list[RunnerDeployment]:
     """Prefect deployments for ``prefect.serve`` (flows imported here, not at module import)."""
-    return [_load_flow(spec.entrypoint).to_deployment(
-                name=spec.name, schedules=[Cron(spec.cron, timezone=spec.timezone)],
-                parameters=spec.parameters, description=spec.description,
-                concurrency_limit=spec.concurrency_limit,
-                # a module path works from any working directory the runner starts in
-                entrypoint_type=EntrypointType.MODULE_PATH)
-            for spec in deployment_specs(schedule)]
+    return [
+        _load_flow(spec.entrypoint).to_deployment(
+            name=spec.name,
+            schedules=[Cron(spec.cron, timezone=spec.timezone)],
+            parameters=spec.parameters,
+            description=spec.description,
+            concurrency_limit=spec.concurrency_limit,
+            # a module path works from any working directory the runner starts in
+            entrypoint_type=EntrypointType.MODULE_PATH,
+        )
+        for spec in deployment_specs(schedule)
+    ]
 
 
 def _load_flow(entrypoint: str):

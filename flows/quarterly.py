@@ -71,64 +71,96 @@ def _ingest_run_name() -> str:
     return f"ingest-{display_name(Path(params['paths'][0]).name)}+{params['batch_size']}"
 
 
-@task(retries=2, retry_delay_seconds=2, cache_key_fn=_batch_cache_key, persist_result=True,
-      result_serializer="pickle", task_run_name=_ingest_run_name)
-def ingest(paths: list[Path], batch_size: int, catalog: Catalog, quarter: Quarter,
-           settings: Settings, fingerprint: str, suites_dir: Path) -> list[pipeline.FileOutcome]:
+@task(
+    retries=2,
+    retry_delay_seconds=2,
+    cache_key_fn=_batch_cache_key,
+    persist_result=True,
+    result_serializer="pickle",
+    task_run_name=_ingest_run_name,
+)
+def ingest(
+    paths: list[Path],
+    batch_size: int,
+    catalog: Catalog,
+    quarter: Quarter,
+    settings: Settings,
+    fingerprint: str,
+    suites_dir: Path,
+) -> list[pipeline.FileOutcome]:
     return pipeline.ingest_batch(paths, catalog, quarter, settings.archive, suites_dir)
 
 
 @task(retries=1, retry_delay_seconds=5, cache_policy=NO_CACHE)
-def load_and_transform(run_id: str, quarter: Quarter, catalog: Catalog,
-                       outcomes: list[pipeline.FileOutcome], settings: Settings,
-                       trust_mtimes: bool = False) -> list[pipeline.FileOutcome]:
+def load_and_transform(
+    run_id: str,
+    quarter: Quarter,
+    catalog: Catalog,
+    outcomes: list[pipeline.FileOutcome],
+    settings: Settings,
+    trust_mtimes: bool = False,
+) -> list[pipeline.FileOutcome]:
     with connect(settings.warehouse_path) as con:
         return pipeline.load(con, run_id, quarter, catalog, outcomes, settings, trust_mtimes)
 
 
 @task(cache_policy=NO_CACHE)
-def render(quarter: Quarter, catalog: Catalog, out_dir: Path,
-           settings: Settings) -> dict[str, list[str]]:
+def render(quarter: Quarter, catalog: Catalog, out_dir: Path, settings: Settings) -> dict[str, list[str]]:
     with connect(settings.warehouse_path, read_only=True) as con:
-        briefs = pipeline.render_briefs(con, catalog, quarter, out_dir, catalog.issuer,
-                                        settings.font_cache)
+        briefs = pipeline.render_briefs(con, catalog, quarter, out_dir, catalog.issuer, settings.font_cache)
     return {kind: [str(p) for p in paths] for kind, paths in briefs.items()}
 
 
 @task(cache_policy=NO_CACHE)
-def quality(run_id: str, outcomes: list[pipeline.FileOutcome], quarter: Quarter,
-            catalog: Catalog, out_dir: Path, settings: Settings,
-            suites_dir: Path, ignored: list[Ignored]) -> dict[str, list[str]]:
+def quality(
+    run_id: str,
+    outcomes: list[pipeline.FileOutcome],
+    quarter: Quarter,
+    catalog: Catalog,
+    out_dir: Path,
+    settings: Settings,
+    suites_dir: Path,
+    ignored: list[Ignored],
+) -> dict[str, list[str]]:
     with connect(settings.warehouse_path) as con:
-        return pipeline.write_quality_outputs(con, catalog, quarter, run_id, outcomes, out_dir,
-                                              suites_dir, ignored)
+        return pipeline.write_quality_outputs(
+            con, catalog, quarter, run_id, outcomes, out_dir, suites_dir, ignored
+        )
 
 
 @task(cache_policy=NO_CACHE)
-def outbox(summary: pipeline.RunSummary, quarter: Quarter, catalog: Catalog, out_dir: Path,
-           settings: Settings) -> PublishResult:
+def outbox(
+    summary: pipeline.RunSummary, quarter: Quarter, catalog: Catalog, out_dir: Path, settings: Settings
+) -> PublishResult:
     """Briefs and fix-it workbooks to the quarter's outbox."""
-    return to_outbox(summary.outputs, out_dir, settings.home / "outbox" / quarter.code,
-                     catalog, settings.smtp)
+    return to_outbox(
+        summary.outputs, out_dir, settings.home / "outbox" / quarter.code, catalog, settings.smtp
+    )
 
 
 @task(cache_policy=NO_CACHE)
-def deliver(copied: PublishResult, quarter: Quarter, catalog: Catalog,
-            settings: Settings) -> PublishResult:
+def deliver(copied: PublishResult, quarter: Quarter, catalog: Catalog, settings: Settings) -> PublishResult:
     """Mail what changed since it was last mailed (never retried: no resends); run without
     the warehouse lock, so a hanging mail server never holds up the next run."""
-    return mail_outbox(copied, catalog, settings.smtp, quarter,
-                       settings.home / "mail" / "sent.jsonl")
+    return mail_outbox(copied, catalog, settings.smtp, quarter, settings.home / "mail" / "sent.jsonl")
 
 
 @task(cache_policy=NO_CACHE)
-def finish(summary: pipeline.RunSummary, catalog: Catalog, out_dir: Path, settings: Settings,
-           delivered: PublishResult) -> tuple[pipeline.RunSummary, str]:
+def finish(
+    summary: pipeline.RunSummary,
+    catalog: Catalog,
+    out_dir: Path,
+    settings: Settings,
+    delivered: PublishResult,
+) -> tuple[pipeline.RunSummary, str]:
     """Record the run's outcome in the warehouse, the run summary file and a Prefect artifact."""
     with connect(settings.warehouse_path) as con:
         summary, message = pipeline.finish(con, summary, catalog, delivered, out_dir)
-    create_markdown_artifact(markdown=run_markdown(summary, message, delivered),
-                             key=f"quarterly-run-{summary.quarter.lower()}", description=message)
+    create_markdown_artifact(
+        markdown=run_markdown(summary, message, delivered),
+        key=f"quarterly-run-{summary.quarter.lower()}",
+        description=message,
+    )
     return summary, message
 
 
@@ -147,10 +179,14 @@ def batch_size_for(n_files: int, workers: int = 2) -> int:
     return max(1, min(MAX_BATCH, math.ceil(n_files / workers)))
 
 
-@flow(name="plantrack-quarterly", log_prints=True,
-      task_runner=ThreadPoolTaskRunner(max_workers=ingest_threads()))
-def quarterly_run(quarter: str = "", inbox: str | None = None, out: str | None = None,
-                  trust_mtimes: bool = False):
+@flow(
+    name="plantrack-quarterly",
+    log_prints=True,
+    task_runner=ThreadPoolTaskRunner(max_workers=ingest_threads()),
+)
+def quarterly_run(
+    quarter: str = "", inbox: str | None = None, out: str | None = None, trust_mtimes: bool = False
+):
     """``quarter`` empty: the quarter that has just ended (scheduled runs pass "").
     ``trust_mtimes``: receipt times from the files' mtimes (the demo's inbox only; a real
     inbox's receipt time is when plantrack first saw each file)."""
@@ -177,9 +213,15 @@ def quarterly_run(quarter: str = "", inbox: str | None = None, out: str | None =
             logger.info("%s: %d files in %s, %d batches", q.code, len(files), inbox_dir, len(groups))
             fingerprint = ingest_fingerprint(settings, q)
             live.stage("收取与校验（文件）", total=len(files))
-            futures = ingest.map(groups, batch_size=[len(g) for g in groups], catalog=catalog,
-                                 quarter=q, settings=settings, fingerprint=fingerprint,
-                                 suites_dir=unmapped(plan.suites_dir))
+            futures = ingest.map(
+                groups,
+                batch_size=[len(g) for g in groups],
+                catalog=catalog,
+                quarter=q,
+                settings=settings,
+                fingerprint=fingerprint,
+                suites_dir=unmapped(plan.suites_dir),
+            )
             outcomes_read = []
             for done in futures:
                 outcomes_read += done.result()
@@ -195,15 +237,18 @@ def quarterly_run(quarter: str = "", inbox: str | None = None, out: str | None =
             live.stage("生成简报")
             briefs = render(q, catalog, out_dir, settings)
             live.stage("修改提示表与数据质量页")
-            checked = quality(run_id, quote(outcomes), q, catalog, out_dir, settings,
-                              plan.suites_dir, scan.ignored)
-            summary = pipeline.RunSummary(run_id, q.code, outcomes, {**briefs, **checked},
-                                          ignored=scan.ignored)
+            checked = quality(
+                run_id, quote(outcomes), q, catalog, out_dir, settings, plan.suites_dir, scan.ignored
+            )
+            summary = pipeline.RunSummary(
+                run_id, q.code, outcomes, {**briefs, **checked}, ignored=scan.ignored
+            )
             live.stage("发布")
             copied = outbox(quote(summary), q, catalog, out_dir, settings)
         delivered = deliver(copied, q, catalog, settings)
-        summary = dataclasses.replace(summary.with_outputs(**pipeline.published(delivered)),
-                                      mail=delivered.to_dict())
+        summary = dataclasses.replace(
+            summary.with_outputs(**pipeline.published(delivered)), mail=delivered.to_dict()
+        )
         with writer_lock(settings.warehouse_path, wait_seconds=lock_wait_seconds(settings)):
             summary, message = finish(quote(summary), catalog, out_dir, settings, delivered)
             live.stage_done()
@@ -212,8 +257,10 @@ def quarterly_run(quarter: str = "", inbox: str | None = None, out: str | None =
     except Exception as exc:  # after the load: the run is recorded as failed, not left running
         if run_id is not None:
             try:
-                with writer_lock(settings.warehouse_path, wait_seconds=lock_wait_seconds(settings)), \
-                        connect(settings.warehouse_path) as con:
+                with (
+                    writer_lock(settings.warehouse_path, wait_seconds=lock_wait_seconds(settings)),
+                    connect(settings.warehouse_path) as con,
+                ):
                     pipeline.fail_run(con, run_id, f"{type(exc).__name__}: {exc}")
             except Exception:  # the next run's load marks it failed (pipeline.fail_stale_runs)
                 logger.exception("%s: could not record the run as failed", run_id)

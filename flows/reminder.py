@@ -38,9 +38,14 @@ def reminder_run(quarter: str = "", inbox: str | None = None):
     deadline = next_runs(settings.schedule.quarterly_cron, zone, now)[0]
 
     result = reminder.write_reminder_list(
-        catalog, q, settings.warehouse_path,
+        catalog,
+        q,
+        settings.warehouse_path,
         Path(inbox) if inbox else settings.quarter_inbox(q.code),
-        settings.quarter_out(q.code), deadline, now)
+        settings.quarter_out(q.code),
+        deadline,
+        now,
+    )
     if settings.smtp.enabled:
         result = reminder.mail_reminders(result, catalog, q, settings.smtp, deadline)
 

@@ -17,8 +17,19 @@ from pathlib import Path
 
 QUALIFIERS = ("min", "approx", "range", "exact", "max", "increase_by", "share")
 INDICATOR_KEYS = (
-    "id", "section", "item", "subtask", "text", "name", "unit", "target",
-    "qualifier", "cumulative", "additive", "pacing", "units",
+    "id",
+    "section",
+    "item",
+    "subtask",
+    "text",
+    "name",
+    "unit",
+    "target",
+    "qualifier",
+    "cumulative",
+    "additive",
+    "pacing",
+    "units",
 )
 QUARTERS = (1, 2, 3, 4)
 
@@ -174,15 +185,25 @@ class Catalog:
         for m in self.milestones:
             d = asdict(m)
             d["units"] = list(m.units)
-            rows.append({
-                "kind": "milestone", **d, "unit": None, "target": None, "stretch": None,
-                "range_max": None, "qualifier": None, "cumulative": None, "additive": None,
-                "pacing": None,
-            })
+            rows.append(
+                {
+                    "kind": "milestone",
+                    **d,
+                    "unit": None,
+                    "target": None,
+                    "stretch": None,
+                    "range_max": None,
+                    "qualifier": None,
+                    "cumulative": None,
+                    "additive": None,
+                    "pacing": None,
+                }
+            )
         return rows
 
 
 # -- loading ---------------------------------------------------------------
+
 
 def _read_toml(path: Path) -> dict:
     try:
@@ -197,8 +218,9 @@ def _read_toml(path: Path) -> dict:
 def load_units(path: Path) -> tuple[dict[str, Unit], dict[str, list[str]]]:
     data = _read_toml(path)
     units = {
-        u["code"]: Unit(code=u["code"], name=u["name"], office=u.get("office", u["name"]),
-                        kind=u.get("kind", "district"))
+        u["code"]: Unit(
+            code=u["code"], name=u["name"], office=u.get("office", u["name"]), kind=u.get("kind", "district")
+        )
         for u in data.get("unit", [])
     }
     groups = {k: list(v) for k, v in data.get("groups", {}).items()}
@@ -206,8 +228,7 @@ def load_units(path: Path) -> tuple[dict[str, Unit], dict[str, list[str]]]:
 
 
 def _expand_units(
-    names: list[str], units: dict[str, Unit], groups: dict[str, list[str]],
-    where: str, problems: list[str],
+    names: list[str], units: dict[str, Unit], groups: dict[str, list[str]], where: str, problems: list[str]
 ) -> tuple[str, ...]:
     out: list[str] = []
     for name in names:
@@ -239,12 +260,21 @@ def _indicator(raw: dict, units, groups, pacing, problems: list[str]) -> Indicat
     if raw["pacing"] not in pacing:
         problems.append(f"{where}：未定义的进度曲线“{raw['pacing']}”")
     return Indicator(
-        id=raw["id"], section=int(raw["section"]), item=int(raw["item"]),
-        subtask=int(raw["subtask"]), text=raw["text"], name=raw["name"], unit=raw["unit"],
-        target=float(raw["target"]), qualifier=raw["qualifier"],
-        cumulative=bool(raw["cumulative"]), additive=bool(raw["additive"]),
-        pacing=raw["pacing"], units=_expand_units(raw["units"], units, groups, where, problems),
-        stretch=_number(raw.get("stretch")), range_max=_number(raw.get("range_max")),
+        id=raw["id"],
+        section=int(raw["section"]),
+        item=int(raw["item"]),
+        subtask=int(raw["subtask"]),
+        text=raw["text"],
+        name=raw["name"],
+        unit=raw["unit"],
+        target=float(raw["target"]),
+        qualifier=raw["qualifier"],
+        cumulative=bool(raw["cumulative"]),
+        additive=bool(raw["additive"]),
+        pacing=raw["pacing"],
+        units=_expand_units(raw["units"], units, groups, where, problems),
+        stretch=_number(raw.get("stretch")),
+        range_max=_number(raw.get("range_max")),
         continues=str(raw.get("continues", "")),
     )
 
@@ -312,16 +342,25 @@ def _baselines(path: Path, cat: Catalog, problems: list[str]) -> list[Baseline]:
             problems.append(f"{path.name} 第{n}行：未知指标“{row.get('indicator_id')}”")
             continue
         try:
-            out.append(Baseline(row["indicator_id"], row.get("unit") or "city",
-                                float(row["value"]), int(row["year"]), row.get("note", "")))
+            out.append(
+                Baseline(
+                    row["indicator_id"],
+                    row.get("unit") or "city",
+                    float(row["value"]),
+                    int(row["year"]),
+                    row.get("note", ""),
+                )
+            )
         except (KeyError, ValueError):
             problems.append(f"{path.name} 第{n}行：基数值或年份不是数字")
     return out
 
 
 def load_catalog(
-    catalog_path: Path, units_path: Path,
-    allocation_path: Path | None = None, baselines_path: Path | None = None,
+    catalog_path: Path,
+    units_path: Path,
+    allocation_path: Path | None = None,
+    baselines_path: Path | None = None,
 ) -> Catalog:
     """Load and cross-check the catalog files; raise CatalogError listing every problem."""
     data = _read_toml(catalog_path)
@@ -332,13 +371,18 @@ def load_catalog(
         if profile and len(profile) != 4:
             problems.append(f"进度曲线 {key} 应有4个季度的值")
     indicators = [
-        ind for raw in data.get("indicator", [])
+        ind
+        for raw in data.get("indicator", [])
         if (ind := _indicator(raw, units, groups, pacing, problems)) is not None
     ]
     milestones = [
         Milestone(
-            id=m["id"], section=int(m["section"]), item=int(m["item"]),
-            subtask=int(m.get("subtask", 0)), text=m["text"], name=m["name"],
+            id=m["id"],
+            section=int(m["section"]),
+            item=int(m["item"]),
+            subtask=int(m.get("subtask", 0)),
+            text=m["text"],
+            name=m["name"],
             units=_expand_units(m.get("units", []), units, groups, f"任务 {m['id']}", problems),
         )
         for m in data.get("milestone", [])
@@ -346,12 +390,17 @@ def load_catalog(
     ids = [e.id for e in (*indicators, *milestones)]
     problems += [f"编号重复：{i}" for i in sorted({i for i in ids if ids.count(i) > 1})]
     cat = Catalog(
-        version=str(data.get("catalog_version", "")), year=int(data.get("year", 0)),
-        title=data.get("title", ""), issuer=data.get("issuer", ""),
+        version=str(data.get("catalog_version", "")),
+        year=int(data.get("year", 0)),
+        title=data.get("title", ""),
+        issuer=data.get("issuer", ""),
         document_number=data.get("document_number", ""),
         sections={s["number"]: s["title"] for s in data.get("section", [])},
         items={i["number"]: i["title"] for i in data.get("item", [])},
-        pacing=pacing, units=units, indicators=indicators, milestones=milestones,
+        pacing=pacing,
+        units=units,
+        indicators=indicators,
+        milestones=milestones,
     )
     if allocation_path is not None:
         cat.allocations = _allocations(allocation_path, cat, problems)

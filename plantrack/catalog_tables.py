@@ -19,8 +19,12 @@ DEFAULT_APPROX_TOLERANCE = Thresholds.approx_tolerance  # one default, in settin
 
 
 def refresh_catalog_tables(
-    con: duckdb.DuckDBPyConnection, catalog: Catalog, behind: float, severely_behind: float,
-    approx_tolerance: float = DEFAULT_APPROX_TOLERANCE, previous: Catalog | None = None,
+    con: duckdb.DuckDBPyConnection,
+    catalog: Catalog,
+    behind: float,
+    severely_behind: float,
+    approx_tolerance: float = DEFAULT_APPROX_TOLERANCE,
+    previous: Catalog | None = None,
 ) -> None:
     """Replace the catalog's year's rows of the dim_* tables, and the thresholds in force.
 
@@ -29,30 +33,80 @@ def refresh_catalog_tables(
     recorded so that briefs can show last year's figure beside this year's.
     """
     year = catalog.year
-    _replace(con, "dim_plan", [(year, catalog.title, catalog.issuer, catalog.document_number)],
-             year=year)
-    _replace(con, "dim_unit", [(year, u.code, u.name, u.office, u.kind, n)
-                               for n, u in enumerate(catalog.units.values())], year=year)
+    _replace(con, "dim_plan", [(year, catalog.title, catalog.issuer, catalog.document_number)], year=year)
+    _replace(
+        con,
+        "dim_unit",
+        [(year, u.code, u.name, u.office, u.kind, n) for n, u in enumerate(catalog.units.values())],
+        year=year,
+    )
     links = continued_indicators(catalog, previous)
-    _replace(con, "dim_indicator", [
-        (year, i.id, i.section, i.item, i.subtask, i.name, i.text, i.unit, i.target, i.stretch,
-         i.range_max, i.qualifier, i.cumulative, i.additive, i.pacing, links.get(i.id))
-        for i in catalog.indicators
-    ], year=year)
-    _replace(con, "dim_indicator_unit", [
-        (year, ind.id, unit, *catalog.unit_target(ind, unit))
-        for ind in catalog.indicators for unit in ind.units
-    ], year=year)
-    _replace(con, "dim_milestone", [(year, m.id, m.section, m.item, m.subtask, m.name, m.text, n)
-                                    for n, m in enumerate(catalog.milestones)], year=year)
-    _replace(con, "dim_milestone_unit", [(year, m.id, u) for m in catalog.milestones
-                                         for u in m.units], year=year)
-    _replace(con, "dim_pacing", [(year, k, q + 1, s) for k, prof in catalog.pacing.items()
-                                 for q, s in enumerate(prof)], year=year)
-    _replace(con, "dim_baseline", [(year, b.indicator_id, b.unit, b.value, b.year)
-                                   for b in catalog.baselines], year=year)
-    _replace(con, "param_status", [(behind, severely_behind, approx_tolerance)],
-             columns=("behind", "severely_behind", "approx_tolerance"))
+    _replace(
+        con,
+        "dim_indicator",
+        [
+            (
+                year,
+                i.id,
+                i.section,
+                i.item,
+                i.subtask,
+                i.name,
+                i.text,
+                i.unit,
+                i.target,
+                i.stretch,
+                i.range_max,
+                i.qualifier,
+                i.cumulative,
+                i.additive,
+                i.pacing,
+                links.get(i.id),
+            )
+            for i in catalog.indicators
+        ],
+        year=year,
+    )
+    _replace(
+        con,
+        "dim_indicator_unit",
+        [
+            (year, ind.id, unit, *catalog.unit_target(ind, unit))
+            for ind in catalog.indicators
+            for unit in ind.units
+        ],
+        year=year,
+    )
+    _replace(
+        con,
+        "dim_milestone",
+        [
+            (year, m.id, m.section, m.item, m.subtask, m.name, m.text, n)
+            for n, m in enumerate(catalog.milestones)
+        ],
+        year=year,
+    )
+    _replace(
+        con, "dim_milestone_unit", [(year, m.id, u) for m in catalog.milestones for u in m.units], year=year
+    )
+    _replace(
+        con,
+        "dim_pacing",
+        [(year, k, q + 1, s) for k, prof in catalog.pacing.items() for q, s in enumerate(prof)],
+        year=year,
+    )
+    _replace(
+        con,
+        "dim_baseline",
+        [(year, b.indicator_id, b.unit, b.value, b.year) for b in catalog.baselines],
+        year=year,
+    )
+    _replace(
+        con,
+        "param_status",
+        [(behind, severely_behind, approx_tolerance)],
+        columns=("behind", "severely_behind", "approx_tolerance"),
+    )
 
 
 def continued_indicators(catalog: Catalog, previous: Catalog | None) -> dict[str, str]:
@@ -70,8 +124,13 @@ def continued_indicators(catalog: Catalog, previous: Catalog | None) -> dict[str
     return links
 
 
-def _replace(con: duckdb.DuckDBPyConnection, table: str, rows: list[tuple],
-             columns: tuple[str, ...] = (), year: int | None = None) -> None:
+def _replace(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    rows: list[tuple],
+    columns: tuple[str, ...] = (),
+    year: int | None = None,
+) -> None:
     if year is None:
         con.execute(f"delete from {table}")
     else:

@@ -66,8 +66,11 @@ def parse_quarter_arg(text: str):
 
 
 def command_modules() -> list:
-    mods = [importlib.import_module(f"plantrack.commands.{m.name}")
-            for m in pkgutil.iter_modules(commands.__path__) if not m.name.startswith("_")]
+    mods = [
+        importlib.import_module(f"plantrack.commands.{m.name}")
+        for m in pkgutil.iter_modules(commands.__path__)
+        if not m.name.startswith("_")
+    ]
     return sorted(mods, key=lambda m: (getattr(m, "ORDER", 100), m.__name__))
 
 
@@ -75,7 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="plantrack",
         description="按季度跟踪年度工作要点（计划）的落实情况：收集各单位填报表、校验、入库、生成简报。"
-                    "每个季度按其所在年度的计划核对（plantrack plan list 列出已有计划）。",
+        "每个季度按其所在年度的计划核对（plantrack plan list 列出已有计划）。",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
@@ -107,8 +110,10 @@ def known_failure(exc: BaseException) -> str | None:
     if isinstance(exc, SettingsError):
         return str(exc)
     if type(exc).__module__.split(".")[0] in ("duckdb", "_duckdb"):
-        return (f"数据仓库读写出错：{exc}\n数据仓库文件可能已损坏或被截断：请从备份恢复，"
-                "或将其移走后重新运行季度流程（报送原件都在归档中，可重新导入）。")
+        return (
+            f"数据仓库读写出错：{exc}\n数据仓库文件可能已损坏或被截断：请从备份恢复，"
+            "或将其移走后重新运行季度流程（报送原件都在归档中，可重新导入）。"
+        )
     return None
 
 

@@ -47,8 +47,19 @@ TRAJECTORIES = {
     "slipping": (1.1, 0.9, 0.75, 0.9),
 }
 # Each unit's character: most of its indicators follow it, the others are drawn at random.
-CHARACTERS = ("steady", "steady", "catching_up", "behind", "ahead", "steady", "behind",
-              "catching_up", "slipping", "steady", "ahead")
+CHARACTERS = (
+    "steady",
+    "steady",
+    "catching_up",
+    "behind",
+    "ahead",
+    "steady",
+    "behind",
+    "catching_up",
+    "slipping",
+    "steady",
+    "ahead",
+)
 FORGETFUL = 6  # the unit (by position) that leaves 说明 empty however far behind it is
 
 REASONS = (
@@ -111,8 +122,7 @@ def _reason(ind: Indicator, unit: str, quarter: Quarter) -> str:
     return rng.choice(YEAR_END_REASONS if quarter.number == 4 else REASONS)
 
 
-def _fill_data_sheet(ws, catalog: Catalog, unit: str, position: int,
-                     quarter: Quarter) -> dict[str, int]:
+def _fill_data_sheet(ws, catalog: Catalog, unit: str, position: int, quarter: Quarter) -> dict[str, int]:
     rows = {}
     row = DATA_HEADER_ROW + 1
     while ws.cell(row=row, column=1).value:
@@ -165,7 +175,7 @@ def demo_units(catalog: Catalog) -> tuple[list, str]:
 
 
 def make_demo_submissions(
-    catalog: Catalog, quarter: Quarter, inbox: Path, *, resubmission: bool = False,
+    catalog: Catalog, quarter: Quarter, inbox: Path, *, resubmission: bool = False
 ) -> tuple[list[Path], list[DemoMistake]]:
     """Write one filled workbook per reporting unit (but one) into ``inbox``.
 
@@ -219,8 +229,9 @@ def _set_receipt_times(paths: list[Path], quarter: Quarter, late: Path | None) -
         os.utime(path, (when.timestamp(), when.timestamp()))
 
 
-def _typical_mistake(n: int, unit: str, wb, data_rows: dict[str, int],
-                     milestone_rows: list[int]) -> list[DemoMistake]:
+def _typical_mistake(
+    n: int, unit: str, wb, data_rows: dict[str, int], milestone_rows: list[int]
+) -> list[DemoMistake]:
     ws = wb[DATA_SHEET]
     first = next(iter(data_rows.values()), None)
     if first is None:

@@ -68,6 +68,7 @@ def put(cell, value) -> None:
 
 # -- the copy ------------------------------------------------------------------
 
+
 def open_copy(path: Path) -> Workbook:
     """The workbook as a new openpyxl Workbook: values only where a value is all that is safe."""
     suffix = path.suffix.lower()
@@ -120,8 +121,10 @@ def _csv_rows(path: Path) -> list[list]:
     text = _decode(path.read_bytes())
     lines = [line for line in text.splitlines()[:20] if line.strip()]
     delimiter = max((",", "\t", ";"), key=lambda d: sum(line.count(d) for line in lines))
-    return [[_number_or_text(v) for v in record]
-            for record in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+    return [
+        [_number_or_text(v) for v in record]
+        for record in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    ]
 
 
 def _xls_sheets(path: Path) -> dict[str, list[list]]:
@@ -155,12 +158,12 @@ def _fastexcel_sheets(path: Path) -> dict[str, list[list]]:
     sheets = {}
     for name in reader.sheet_names:
         frame = reader.load_sheet(name, header_row=None, dtypes="string").to_polars()
-        sheets[name] = [[None if v is None else _number_or_text(v) for v in row]
-                        for row in frame.iter_rows()]
+        sheets[name] = [[None if v is None else _number_or_text(v) for v in row] for row in frame.iter_rows()]
     return sheets
 
 
 # -- marking the cells --------------------------------------------------------------
+
 
 def _comment_text(issues: list[Issue]) -> str:
     parts = []
@@ -196,6 +199,7 @@ def _located(issues: Iterable[Issue], wb: Workbook) -> dict[tuple[str, str], lis
 
 # -- 问题清单 -----------------------------------------------------------------------
 
+
 @dataclass
 class Group:
     """Problems of one cause: one code, one severity, one column of one sheet."""
@@ -225,8 +229,10 @@ def group_issues(issues: list[Issue]) -> list[Group]:
     for i in issues:
         key = (i.severity != Severity.ERROR, i.code, i.sheet, cell_position(i.cell)[1])
         groups.setdefault(key, Group([])).issues.append(i)
-    return sorted(groups.values(), key=lambda g: (
-        not g.first.is_error, g.first.sheet, cell_position(g.first.cell), g.first.code))
+    return sorted(
+        groups.values(),
+        key=lambda g: (not g.first.is_error, g.first.sheet, cell_position(g.first.cell), g.first.code),
+    )
 
 
 def _link(cell, sheet: str, address: str, bold: bool = False) -> None:
@@ -235,11 +241,21 @@ def _link(cell, sheet: str, address: str, bold: bool = False) -> None:
     cell.font = Font(color="0563C1", underline="single", bold=bold)
 
 
-def _list_row(ws, row: int, number: str, issue: Issue, wb: Workbook, title: str | None = None,
-              where: str | None = None) -> None:
+def _list_row(
+    ws, row: int, number: str, issue: Issue, wb: Workbook, title: str | None = None, where: str | None = None
+) -> None:
     """One line of the list; a group's line (``title``) is bold and links to its first cell."""
-    values = (number, SEVERITY_LABEL[issue.severity], issue.sheet, where or issue.cell or "整个文件",
-              issue.indicator_id, title or issue.message, issue.found, issue.expected, issue.hint)
+    values = (
+        number,
+        SEVERITY_LABEL[issue.severity],
+        issue.sheet,
+        where or issue.cell or "整个文件",
+        issue.indicator_id,
+        title or issue.message,
+        issue.found,
+        issue.expected,
+        issue.hint,
+    )
     if title is not None:
         values = (*values[:4], "", title, "", "", issue.hint)
     for col, value in enumerate(values, start=1):
@@ -283,9 +299,16 @@ def _list_sheet(wb: Workbook, issues: list[Issue], file_name: str) -> None:
     ws.sheet_view.tabSelected = True
 
 
-def write_fixit(original_path: Path, issues: list[Issue], target_path: Path,
-                file_name: str | None = None, *, catalog: Catalog | None = None,
-                quarter: Quarter | None = None, unit: str | None = None) -> Path:
+def write_fixit(
+    original_path: Path,
+    issues: list[Issue],
+    target_path: Path,
+    file_name: str | None = None,
+    *,
+    catalog: Catalog | None = None,
+    quarter: Quarter | None = None,
+    unit: str | None = None,
+) -> Path:
     """Write the fix-it workbook for one submission to ``target_path`` (always .xlsx).
 
     ``file_name``: the name the steward sent, when ``original_path`` is the archived copy.
@@ -306,9 +329,14 @@ def write_fixit(original_path: Path, issues: list[Issue], target_path: Path,
     return target_path
 
 
-def _fixit_book(path: Path, issues: list[Issue], file_name: str | None,
-                catalog: Catalog | None, quarter: Quarter | None,
-                unit: str | None) -> tuple[Workbook, list[Issue]]:
+def _fixit_book(
+    path: Path,
+    issues: list[Issue],
+    file_name: str | None,
+    catalog: Catalog | None,
+    quarter: Quarter | None,
+    unit: str | None,
+) -> tuple[Workbook, list[Issue]]:
     if catalog is not None:
         from plantrack.reader import read_submission
         from plantrack.reader.errors import UnreadableFile

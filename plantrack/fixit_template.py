@@ -44,8 +44,7 @@ from plantrack.template import (
 )
 
 # template columns (1-based) of the reader's keys
-DATA_COLUMNS = {"indicator_id": 1, "name": 2, "uom": 3, "target": 4, "actual": 5, "note": 6,
-                "stretch": 7}
+DATA_COLUMNS = {"indicator_id": 1, "name": 2, "uom": 3, "target": 4, "actual": 5, "note": 6, "stretch": 7}
 MILESTONE_COLUMNS = {"milestone_id": 1, "task": 2, "status": 3, "note": 4, "evidence": 5}
 OWN_SHEETS = (DATA_SHEET, MILESTONE_SHEET, HELP_SHEET, IDENTITY_SHEET, "问题清单")
 _UNLOCKED = Protection(locked=False)
@@ -77,16 +76,22 @@ class Refilled:
         target = self.moved.get((issue.sheet, issue.cell))
         if target is not None:
             return dataclasses.replace(issue, sheet=target[0], cell=target[1])
-        return dataclasses.replace(issue, message=f"{issue.message}（原文件 {issue.sheet} 工作表 "
-                                   f"{issue.cell} 单元格）", cell="")
+        return dataclasses.replace(
+            issue, message=f"{issue.message}（原文件 {issue.sheet} 工作表 {issue.cell} 单元格）", cell=""
+        )
 
 
-def refill(path: Path, catalog: Catalog, unit: Unit, quarter: Quarter,
-           file_name: str | None = None) -> Refilled | None:
+def refill(
+    path: Path, catalog: Catalog, unit: Unit, quarter: Quarter, file_name: str | None = None
+) -> Refilled | None:
     """Her file read and carried into the template; None when it cannot be read at all."""
     try:
-        sub = read_submission(path, catalog.units, display_name=file_name,
-                              indicator_units={i.id: i.unit for i in catalog.indicators})
+        sub = read_submission(
+            path,
+            catalog.units,
+            display_name=file_name,
+            indicator_units={i.id: i.unit for i in catalog.indicators},
+        )
     except UnreadableFile:
         return None
     done = Refilled(build_template(catalog, unit, quarter))
@@ -96,8 +101,7 @@ def refill(path: Path, catalog: Catalog, unit: Unit, quarter: Quarter,
     return done
 
 
-def put_value(cell, kind: str | None, value: float | None, raw: str | None,
-              code: str | None = None) -> None:
+def put_value(cell, kind: str | None, value: float | None, raw: str | None, code: str | None = None) -> None:
     """One value as read: numbers as numbers, percentages with a percent format, errors as errors.
 
     A plain number read from text (every field of a CSV is text) is a number again;
@@ -140,14 +144,14 @@ def _data_values(done: Refilled, sub: Submission, catalog: Catalog, unit: Unit) 
             next_row += 1
             for col, key in ((1, "indicator_id"), (2, "name"), (3, "uom")):
                 if r[key]:
-                                    put_text(ws.cell(row=row, column=col), str(r[key]))
-        put_value(ws.cell(row=row, column=5), r["actual_kind"], r["actual_value"],
-                  r["actual_raw"], r["actual_code"])
+                    put_text(ws.cell(row=row, column=col), str(r[key]))
+        put_value(
+            ws.cell(row=row, column=5), r["actual_kind"], r["actual_value"], r["actual_raw"], r["actual_code"]
+        )
         done.moved[(her_sheet, r["actual_cell"])] = (DATA_SHEET, f"E{row}")  # even when empty
         if r["note"]:
-                    put_text(ws.cell(row=row, column=6), r["note"])
-    _map_table(done, sub, her_sheet, DATA_SHEET, rows, DATA_COLUMNS, DATA_HEADERS,
-               DATA_HEADER_ROW)
+            put_text(ws.cell(row=row, column=6), r["note"])
+    _map_table(done, sub, her_sheet, DATA_SHEET, rows, DATA_COLUMNS, DATA_HEADERS, DATA_HEADER_ROW)
 
 
 def _milestone_values(done: Refilled, sub: Submission, catalog: Catalog, unit: Unit) -> None:
@@ -162,21 +166,40 @@ def _milestone_values(done: Refilled, sub: Submission, catalog: Catalog, unit: U
                 put_text(ws.cell(row=row, column=col), m[key])
         done.moved[(m["sheet"], m["status_cell"])] = (MILESTONE_SHEET, f"C{row}")
     if sub.milestones.height:
-        _map_table(done, sub, MILESTONE_SHEET, MILESTONE_SHEET, rows, MILESTONE_COLUMNS,
-                   MILESTONE_HEADERS, MILESTONE_HEADER_ROW)
+        _map_table(
+            done,
+            sub,
+            MILESTONE_SHEET,
+            MILESTONE_SHEET,
+            rows,
+            MILESTONE_COLUMNS,
+            MILESTONE_HEADERS,
+            MILESTONE_HEADER_ROW,
+        )
 
 
-def _map_table(done: Refilled, sub: Submission, her_sheet: str, sheet: str,
-               rows: dict[str, int], columns: dict[str, int], titles: tuple[str, ...],
-               header_row: int) -> None:
+def _map_table(
+    done: Refilled,
+    sub: Submission,
+    her_sheet: str,
+    sheet: str,
+    rows: dict[str, int],
+    columns: dict[str, int],
+    titles: tuple[str, ...],
+    header_row: int,
+) -> None:
     """Remember where each of her table's cells went; copy her own extra columns."""
     ws = done.workbook[sheet]
     cells = _record_cells(sub, her_sheet)
     if cells.height == 0:
         return
     her_header = int(cells["row_number"].min()) - 1
-    header_texts = {c["column_number"]: c["raw_text"] for c in sub.cells.filter(
-        (pl.col("sheet") == her_sheet) & (pl.col("row_number") == her_header)).iter_rows(named=True)}
+    header_texts = {
+        c["column_number"]: c["raw_text"]
+        for c in sub.cells.filter(
+            (pl.col("sheet") == her_sheet) & (pl.col("row_number") == her_header)
+        ).iter_rows(named=True)
+    }
     extra: dict[int, int] = {}  # her column → template column
     for c in cells.iter_rows(named=True):
         row = rows.get(c["record_key"])

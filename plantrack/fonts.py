@@ -50,7 +50,9 @@ def _fc_list(weight: str) -> list[tuple[str, int]]:
         return []
     out = subprocess.run(
         ["fc-list", f":lang=zh:style={weight}", "--format", "%{file}|%{family}|%{index}\n"],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     ).stdout
     found = []
     for line in out.splitlines():

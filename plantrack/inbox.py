@@ -76,8 +76,7 @@ def _not_a_submission(name: str) -> str | None:
     if name.startswith(LOCK_PREFIX):
         return "Excel/WPS 打开文件时生成的临时锁定文件，不是报送文件，已忽略"
     if name.startswith(HIDDEN_PREFIX):
-        return ("隐藏文件（名称以“.”开头），不作为报送文件读取；"
-                "如确为报送文件，请去掉名称开头的“.”后重新报送")
+        return "隐藏文件（名称以“.”开头），不作为报送文件读取；如确为报送文件，请去掉名称开头的“.”后重新报送"
     if ".part" in Path(name).suffixes:
         return "尚未传送完成的文件（.part），不作为报送文件读取"
     return None
@@ -85,7 +84,7 @@ def _not_a_submission(name: str) -> str | None:
 
 def _link_reason(path: Path) -> str:
     target = "（指向的文件不存在）" if not path.exists() else ""
-    return (f"符号链接{target}：为安全起见不读取链接指向的文件，请直接报送文件本身")
+    return f"符号链接{target}：为安全起见不读取链接指向的文件，请直接报送文件本身"
 
 
 def scan_inbox(inbox: Path) -> InboxScan:
@@ -99,20 +98,23 @@ def scan_inbox(inbox: Path) -> InboxScan:
         here = Path(folder)
         for name in sorted(dirs):
             if (here / name).is_symlink():
-                ignored.append(Ignored(_relative(here / name, inbox), _link_reason(here / name),
-                                       refused=True))
+                ignored.append(
+                    Ignored(_relative(here / name, inbox), _link_reason(here / name), refused=True)
+                )
             elif reason := _not_a_submission(name):
                 ignored.append(Ignored(_relative(here / name, inbox) + "/", reason))
-        dirs[:] = sorted(d for d in dirs if not (here / d).is_symlink()
-                         and _not_a_submission(d) is None)
+        dirs[:] = sorted(d for d in dirs if not (here / d).is_symlink() and _not_a_submission(d) is None)
         for name in names:
             path = here / name
             mode = path.lstat().st_mode
             if stat.S_ISLNK(mode):
                 ignored.append(Ignored(_relative(path, inbox), _link_reason(path), refused=True))
             elif not stat.S_ISREG(mode):
-                ignored.append(Ignored(_relative(path, inbox),
-                                       "不是普通文件（管道、设备或套接字），未读取", refused=True))
+                ignored.append(
+                    Ignored(
+                        _relative(path, inbox), "不是普通文件（管道、设备或套接字），未读取", refused=True
+                    )
+                )
             elif reason := _not_a_submission(name):
                 ignored.append(Ignored(_relative(path, inbox), reason))
             else:

@@ -58,7 +58,7 @@ def _imports_in(source: bytes, package: str) -> tuple[frozenset[str], frozenset[
             required.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
             if node.level:  # relative: from . import x, from ..a import b
-                parts = package.split(".")[:len(package.split(".")) - node.level + 1]
+                parts = package.split(".")[: len(package.split(".")) - node.level + 1]
                 base = ".".join(parts + ([node.module] if node.module else []))
             else:
                 base = node.module or ""
@@ -112,8 +112,7 @@ def ingest_sources(settings: Settings, quarter: Quarter, root: Path = PROJECT_RO
             raise FileNotFoundError(f"the ingest cache key needs {path}, which is not there")
     if not plan.suites_dir.is_dir():
         raise FileNotFoundError(f"the ingest cache key needs the suites in {plan.suites_dir}")
-    return [*module_closure(INGEST_MODULES, root), *required,
-            *sorted(plan.suites_dir.glob("*.json"))]
+    return [*module_closure(INGEST_MODULES, root), *required, *sorted(plan.suites_dir.glob("*.json"))]
 
 
 def ingest_fingerprint(settings: Settings, quarter: Quarter, root: Path = PROJECT_ROOT) -> str:

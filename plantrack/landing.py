@@ -107,11 +107,11 @@ def receive(path: Path, archive_dir: Path, data: bytes) -> Received:
     """
     received_at = datetime.fromtimestamp(path.stat().st_mtime, UTC).replace(tzinfo=None)
     file_hash = hashlib.sha256(data).hexdigest()
-    return Received(path, file_hash, _archived_path(archive_dir, file_hash, path), len(data),
-                    received_at)
+    return Received(path, file_hash, _archived_path(archive_dir, file_hash, path), len(data), received_at)
 
 
 # -- receipt time: when plantrack first saw a content at a path ---------------------
+
 
 def arrival_time(path: Path) -> datetime:
     """When ``path`` got its current content on this machine, as naive UTC: its inode change
@@ -124,8 +124,9 @@ def arrival_time(path: Path) -> datetime:
         return now
 
 
-def stamp_receipts(con: duckdb.DuckDBPyConnection, received: list[Received],
-                   vouched: dict[Path, datetime] | None = None) -> list[Received]:
+def stamp_receipts(
+    con: duckdb.DuckDBPyConnection, received: list[Received], vouched: dict[Path, datetime] | None = None
+) -> list[Received]:
     """Each file with its receipt time and key from the inbox ledger (``inbox_sightings``),
     recording the sightings not there yet. Callers own the transaction.
 
@@ -142,18 +143,30 @@ def stamp_receipts(con: duckdb.DuckDBPyConnection, received: list[Received],
     if not received:
         return []
     sources = [r.source for r in received]
-    last_at_path = {row[0]: row[1:] for row in con.execute(
-        "select source_path, arg_max(file_hash, recorded_at), arg_max(first_seen_at, recorded_at), "
-        "arg_max(receipt_key, recorded_at) from inbox_sightings "
-        "where source_path in (select unnest(?::varchar[])) group by source_path",
-        [sources]).fetchall()}
+    last_at_path = {
+        row[0]: row[1:]
+        for row in con.execute(
+            "select source_path, arg_max(file_hash, recorded_at), arg_max(first_seen_at, recorded_at), "
+            "arg_max(receipt_key, recorded_at) from inbox_sightings "
+            "where source_path in (select unnest(?::varchar[])) group by source_path",
+            [sources],
+        ).fetchall()
+    }
     hashes = [r.file_hash for r in received]
-    sighted = {row[0] for row in con.execute(
-        "select distinct file_hash from inbox_sightings where file_hash in "
-        "(select unnest(?::varchar[]))", [hashes]).fetchall()}
-    landed = dict(con.execute(
-        "select file_hash, min(received_at) from raw_submissions where submission_id = file_hash "
-        "and file_hash in (select unnest(?::varchar[])) group by file_hash", [hashes]).fetchall())
+    sighted = {
+        row[0]
+        for row in con.execute(
+            "select distinct file_hash from inbox_sightings where file_hash in (select unnest(?::varchar[]))",
+            [hashes],
+        ).fetchall()
+    }
+    landed = dict(
+        con.execute(
+            "select file_hash, min(received_at) from raw_submissions where submission_id = file_hash "
+            "and file_hash in (select unnest(?::varchar[])) group by file_hash",
+            [hashes],
+        ).fetchall()
+    )
     stamped, new_rows = [], []
     for r in received:
         last = last_at_path.get(r.source)
@@ -194,18 +207,38 @@ def _write_atomically(target: Path, data: bytes) -> None:
 
 
 RAW_CELL_COLUMNS = (
-    "file_hash", "sheet", "row_number", "column_letter", "column_number", "cell", "header",
-    "record_key", "raw_text", "value_kind", "parsed_value", "parse_code",
+    "file_hash",
+    "sheet",
+    "row_number",
+    "column_letter",
+    "column_number",
+    "cell",
+    "header",
+    "record_key",
+    "raw_text",
+    "value_kind",
+    "parsed_value",
+    "parse_code",
 )
 RECEIPT_SCHEMA = {
-    "submission_id": pl.String, "file_hash": pl.String, "unit": pl.String,
-    "quarter": pl.String, "received_at": pl.Datetime("us"), "source_path": pl.String,
-    "identity_from": pl.String, "readable": pl.Boolean, "read_error": pl.String,
-    "file_format": pl.String, "encoding": pl.String,
+    "submission_id": pl.String,
+    "file_hash": pl.String,
+    "unit": pl.String,
+    "quarter": pl.String,
+    "received_at": pl.Datetime("us"),
+    "source_path": pl.String,
+    "identity_from": pl.String,
+    "readable": pl.Boolean,
+    "read_error": pl.String,
+    "file_format": pl.String,
+    "encoding": pl.String,
 }
 FILE_SCHEMA = {
-    "file_hash": pl.String, "original_name": pl.String, "archived_path": pl.String,
-    "size_bytes": pl.Int64, "original_name_hex": pl.String,
+    "file_hash": pl.String,
+    "original_name": pl.String,
+    "archived_path": pl.String,
+    "size_bytes": pl.Int64,
+    "original_name_hex": pl.String,
 }
 BATCH_FILES = 50  # files per bulk insert: bounds memory, keeps statements few, overlaps early
 
@@ -226,14 +259,28 @@ class Landing:
         ident = sub.identity if sub else None
         unit = (ident.unit if ident else None) or self.unit
         quarter = ident.quarter.code if ident and ident.quarter else self.quarter
-        return (received.submission_id, received.file_hash, unit, quarter, received.received_at,
-                received.source, ident.source if ident else None, sub is not None,
-                self.read_error, sub.file_format if sub else None, sub.encoding if sub else None)
+        return (
+            received.submission_id,
+            received.file_hash,
+            unit,
+            quarter,
+            received.received_at,
+            received.source,
+            ident.source if ident else None,
+            sub is not None,
+            self.read_error,
+            sub.file_format if sub else None,
+            sub.encoding if sub else None,
+        )
 
 
 def land_raw(
-    con: duckdb.DuckDBPyConnection, received: Received, submission: Submission | None,
-    quarter: str, unit: str | None = None, read_error: str | None = None,
+    con: duckdb.DuckDBPyConnection,
+    received: Received,
+    submission: Submission | None,
+    quarter: str,
+    unit: str | None = None,
+    read_error: str | None = None,
 ) -> bool:
     """Land one file's receipt and cells; False when this exact file was landed before.
 
@@ -242,8 +289,9 @@ def land_raw(
     return land_raw_many(con, [Landing(received, submission, quarter, unit, read_error)])[0]
 
 
-def land_raw_many(con: duckdb.DuckDBPyConnection, landings: Iterable[Landing],
-                  batch_files: int = BATCH_FILES) -> list[bool]:
+def land_raw_many(
+    con: duckdb.DuckDBPyConnection, landings: Iterable[Landing], batch_files: int = BATCH_FILES
+) -> list[bool]:
     """Land many files with one insert per table per batch; True for each file newly landed.
 
     A file already in the warehouse (same hash), or twice in the input, lands
@@ -284,9 +332,13 @@ def _land_batch(con: duckdb.DuckDBPyConnection, batch: list[Landing], seen: set[
         if item.data is not None and not item.received.archived_path.exists():
             _write_atomically(item.received.archived_path, item.data)
     ids = [item.received.submission_id for item in batch]
-    known = {row[0] for row in con.execute(
-        "select submission_id from raw_submissions where submission_id in "
-        "(select unnest(?::varchar[]))", [ids]).fetchall()}
+    known = {
+        row[0]
+        for row in con.execute(
+            "select submission_id from raw_submissions where submission_id in (select unnest(?::varchar[]))",
+            [ids],
+        ).fetchall()
+    }
     flags = []
     for item in batch:
         sid = item.received.submission_id
@@ -294,18 +346,29 @@ def _land_batch(con: duckdb.DuckDBPyConnection, batch: list[Landing], seen: set[
         seen.add(sid)
     fresh = [item for item, new in zip(batch, flags, strict=True) if new]
     if fresh:
-        _insert_frame(con, "raw_submissions",
-                      pl.DataFrame([f.receipt() for f in fresh], schema=RECEIPT_SCHEMA,
-                                   orient="row"), conflict=True)
-        files = pl.DataFrame([(f.received.file_hash, f.received.name,
-                               str(f.received.archived_path), f.received.size_bytes,
-                               name_bytes_hex(f.received.path.name))
-                              for f in fresh], schema=FILE_SCHEMA, orient="row")
+        _insert_frame(
+            con,
+            "raw_submissions",
+            pl.DataFrame([f.receipt() for f in fresh], schema=RECEIPT_SCHEMA, orient="row"),
+            conflict=True,
+        )
+        files = pl.DataFrame(
+            [
+                (
+                    f.received.file_hash,
+                    f.received.name,
+                    str(f.received.archived_path),
+                    f.received.size_bytes,
+                    name_bytes_hex(f.received.path.name),
+                )
+                for f in fresh
+            ],
+            schema=FILE_SCHEMA,
+            orient="row",
+        )
         now = datetime.now(UTC).replace(tzinfo=None)  # timestamps are UTC, like received_at
-        _insert_frame(con, "raw_files", files.with_columns(first_seen_at=pl.lit(now)),
-                      conflict=True)
-        _insert_cells(con, [f for f in _first_of_each_content(con, fresh)
-                            if f.submission is not None])
+        _insert_frame(con, "raw_files", files.with_columns(first_seen_at=pl.lit(now)), conflict=True)
+        _insert_cells(con, [f for f in _first_of_each_content(con, fresh) if f.submission is not None])
     return flags
 
 
@@ -313,9 +376,13 @@ def _first_of_each_content(con: duckdb.DuckDBPyConnection, fresh: list[Landing])
     """The landings whose content has no cells yet: a content received again (a new
     receipt of the same bytes) shares its cells, by file hash, with its first receipt."""
     hashes = [f.received.file_hash for f in fresh]
-    have = {row[0] for row in con.execute(
-        "select distinct file_hash from raw_cells where file_hash in (select unnest(?::varchar[]))",
-        [hashes]).fetchall()}
+    have = {
+        row[0]
+        for row in con.execute(
+            "select distinct file_hash from raw_cells where file_hash in (select unnest(?::varchar[]))",
+            [hashes],
+        ).fetchall()
+    }
     first = []
     for f in fresh:
         if f.received.file_hash not in have:
@@ -329,28 +396,29 @@ def _insert_cells(con: duckdb.DuckDBPyConnection, landed: list[Landing]) -> None
     parts = [(item.received.file_hash, item.submission.cell_parts()) for item in landed]
     read = [(h, p) for h, p in parts if not isinstance(p, pl.DataFrame)]
     frames = [cells_frame(read)] if read else []
-    frames += [p.with_columns(file_hash=pl.lit(h)) for h, p in parts
-               if isinstance(p, pl.DataFrame)]
+    frames += [p.with_columns(file_hash=pl.lit(h)) for h, p in parts if isinstance(p, pl.DataFrame)]
     frame = pl.concat([f.select(RAW_CELL_COLUMNS) for f in frames]) if frames else None
     if frame is not None and frame.height:
         _insert_frame(con, "raw_cells", frame)
 
 
-def _insert_frame(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame,
-                  conflict: bool = False) -> None:
+def _insert_frame(
+    con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame, conflict: bool = False
+) -> None:
     """Bulk insert through Arrow, naming the columns (tables gain columns over time)."""
     con.register("landing_frame", frame.to_arrow())
     try:
         columns = ", ".join(frame.columns)
-        con.execute(f"insert into {table} ({columns}) select {columns} from landing_frame"
-                    + (" on conflict do nothing" if conflict else ""))
+        con.execute(
+            f"insert into {table} ({columns}) select {columns} from landing_frame"
+            + (" on conflict do nothing" if conflict else "")
+        )
     finally:
         con.unregister("landing_frame")
 
 
 def load_validation(
-    con: duckdb.DuckDBPyConnection, run_id: str, received: Received, quarter: str,
-    validation: Validation,
+    con: duckdb.DuckDBPyConnection, run_id: str, received: Received, quarter: str, validation: Validation
 ) -> None:
     """Store one submission's verdict (see ``load_verdicts``)."""
     load_verdicts(con, run_id, quarter, [(received, validation)])
@@ -364,8 +432,9 @@ def insert_rows(con: duckdb.DuckDBPyConnection, table: str, rows: list[tuple]) -
     _insert_frame(con, table, pl.DataFrame(rows, schema=columns, orient="row", infer_schema_length=None))
 
 
-def load_verdicts(con: duckdb.DuckDBPyConnection, run_id: str, quarter: str,
-                  verdicts: list[tuple[Received, Validation]]) -> None:
+def load_verdicts(
+    con: duckdb.DuckDBPyConnection, run_id: str, quarter: str, verdicts: list[tuple[Received, Validation]]
+) -> None:
     """Store many submissions' verdicts with one statement per table.
 
     Issues are kept per run (check results too, in ``quality.store_validation_details``);
@@ -374,24 +443,39 @@ def load_verdicts(con: duckdb.DuckDBPyConnection, run_id: str, quarter: str,
     """
     if not verdicts:
         return
-    rows: dict[str, list[tuple]] = {t: [] for t in (
-        "submission_issues", "accepted_values", "quarantine_rows", "milestone_reports")}
+    rows: dict[str, list[tuple]] = {
+        t: [] for t in ("submission_issues", "accepted_values", "quarantine_rows", "milestone_reports")
+    }
     parsed: list[tuple] = []
     for received, v in verdicts:
         sid = received.submission_id
         rows["submission_issues"] += _issue_rows(run_id, sid, v.unit, v.issues)
         if v.accepted is not None:
             rows["accepted_values"] += [
-                (run_id, sid, v.unit, quarter, r["indicator_id"], r["actual"], r["actual_cell"],
-                 r["note"]) for r in v.accepted.iter_rows(named=True)]
+                (run_id, sid, v.unit, quarter, r["indicator_id"], r["actual"], r["actual_cell"], r["note"])
+                for r in v.accepted.iter_rows(named=True)
+            ]
         if v.quarantined is not None:
             rows["quarantine_rows"] += [
-                (run_id, sid, v.unit, quarter, r["indicator_id"], r["row_number"], r["actual_raw"],
-                 r["reasons"], r["reason_codes"]) for r in v.quarantined.iter_rows(named=True)]
+                (
+                    run_id,
+                    sid,
+                    v.unit,
+                    quarter,
+                    r["indicator_id"],
+                    r["row_number"],
+                    r["actual_raw"],
+                    r["reasons"],
+                    r["reason_codes"],
+                )
+                for r in v.quarantined.iter_rows(named=True)
+            ]
         if v.milestones is not None:
             rows["milestone_reports"] += [
-                (run_id, sid, v.unit, quarter, r["milestone_id"], r["status"], r["note"],
-                 r["status_cell"]) for r in v.milestones.iter_rows(named=True) if r["milestone_id"]]
+                (run_id, sid, v.unit, quarter, r["milestone_id"], r["status"], r["note"], r["status_cell"])
+                for r in v.milestones.iter_rows(named=True)
+                if r["milestone_id"]
+            ]
         parsed += _parsed_rows(received.file_hash, v)
     sids = [received.submission_id for received, _ in verdicts]
     for table in ("accepted_values", "quarantine_rows", "milestone_reports"):
@@ -406,8 +490,11 @@ def _parsed_rows(file_hash: str, validation: Validation) -> list[tuple]:
     for frame in (validation.accepted, validation.quarantined):
         if frame is None or not frame.height:
             continue
-        out += [(file_hash, sheet, cell, value) for sheet, cell, value in
-                frame.select("sheet", "actual_cell", "actual").iter_rows() if value is not None]
+        out += [
+            (file_hash, sheet, cell, value)
+            for sheet, cell, value in frame.select("sheet", "actual_cell", "actual").iter_rows()
+            if value is not None
+        ]
     return out
 
 
@@ -428,8 +515,24 @@ def _store_parsed_values(con, parsed: list[tuple]) -> None:
 
 
 def _issue_rows(run_id: str, sid: str, unit: str | None, issues: list[Issue]) -> list[tuple]:
-    return [(run_id, sid, unit or i.unit, i.code, str(i.severity), i.file, i.sheet, i.cell,
-             i.indicator_id, i.found, i.expected, i.message, i.hint) for i in issues]
+    return [
+        (
+            run_id,
+            sid,
+            unit or i.unit,
+            i.code,
+            str(i.severity),
+            i.file,
+            i.sheet,
+            i.cell,
+            i.indicator_id,
+            i.found,
+            i.expected,
+            i.message,
+            i.hint,
+        )
+        for i in issues
+    ]
 
 
 def _insert_issues(con, run_id: str, sid: str, unit: str | None, issues: list[Issue]) -> None:

@@ -41,8 +41,14 @@ def showing(enabled: bool) -> Iterator[None]:
         TimeElapsedColumn,
     )
 
-    bar = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
-                   MofNCompleteColumn(), TimeElapsedColumn(), console=Console(stderr=True))
+    bar = Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+    )
     with bar:
         _bar, _task = bar, None
         try:

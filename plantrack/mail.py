@@ -73,13 +73,16 @@ def build_message(mail: Mail, sender: str) -> EmailMessage:
     for path, name in zip(mail.attachments, mail.attachment_names(), strict=True):
         ctype = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         maintype, subtype = ctype.split("/", 1)
-        msg.add_attachment(path.read_bytes(), maintype=maintype, subtype=subtype,
-                           filename=name)
+        msg.add_attachment(path.read_bytes(), maintype=maintype, subtype=subtype, filename=name)
     return msg
 
 
-def send_all(smtp: Smtp, mails: Sequence[Mail], timeout: float = DEFAULT_TIMEOUT,
-             ssl_context: ssl.SSLContext | None = None) -> list[Delivery]:
+def send_all(
+    smtp: Smtp,
+    mails: Sequence[Mail],
+    timeout: float = DEFAULT_TIMEOUT,
+    ssl_context: ssl.SSLContext | None = None,
+) -> list[Delivery]:
     """Send every message over one connection; one Delivery per recipient of each message."""
     deliveries: list[Delivery] = []
     client: smtplib.SMTP | None = None
@@ -111,18 +114,21 @@ def _open(smtp: Smtp, timeout: float, ssl_context: ssl.SSLContext | None) -> smt
     where = f"{smtp.host}:{smtp.port}"
     try:
         if smtp.use_ssl:  # SMTPS: TLS from the first byte, the certificate verified
-            client = smtplib.SMTP_SSL(smtp.host, smtp.port, timeout=timeout,
-                                      context=ssl_context or ssl.create_default_context())
+            client = smtplib.SMTP_SSL(
+                smtp.host, smtp.port, timeout=timeout, context=ssl_context or ssl.create_default_context()
+            )
         else:
             client = smtplib.SMTP(smtp.host, smtp.port, timeout=timeout)
     except ssl.SSLError as exc:
         raise _ServerUnusable(
-            "tls", f"邮件服务器 {where} 的 SSL 加密连接失败：{exc}"
-                   "（请检查 [smtp] use_ssl 设置、端口和服务器证书）") from exc
+            "tls",
+            f"邮件服务器 {where} 的 SSL 加密连接失败：{exc}（请检查 [smtp] use_ssl 设置、端口和服务器证书）",
+        ) from exc
     except (OSError, smtplib.SMTPException) as exc:
         if _timed_out(exc):
-            raise _ServerUnusable("timeout", f"邮件服务器 {where} 无响应（等待超过 {timeout} 秒）："
-                                             f"{exc}") from exc
+            raise _ServerUnusable(
+                "timeout", f"邮件服务器 {where} 无响应（等待超过 {timeout} 秒）：{exc}"
+            ) from exc
         raise _ServerUnusable("connect", f"无法连接邮件服务器 {where}：{exc}") from exc
     try:
         client.ehlo()
@@ -136,8 +142,9 @@ def _open(smtp: Smtp, timeout: float, ssl_context: ssl.SSLContext | None) -> smt
     except (OSError, smtplib.SMTPException) as exc:
         client.close()
         if _timed_out(exc):
-            raise _ServerUnusable("timeout", f"邮件服务器 {where} 无响应（等待超过 {timeout} 秒）："
-                                             f"{exc}") from exc
+            raise _ServerUnusable(
+                "timeout", f"邮件服务器 {where} 无响应（等待超过 {timeout} 秒）：{exc}"
+            ) from exc
         raise _ServerUnusable("connect", f"邮件服务器 {where} 通信出错：{exc}") from exc
     except BaseException:
         _quit(client)
@@ -151,8 +158,9 @@ def _starttls(client: smtplib.SMTP, where: str, ssl_context: ssl.SSLContext | No
         client.ehlo()
     except (OSError, smtplib.SMTPException) as exc:
         raise _ServerUnusable(
-            "tls", f"邮件服务器 {where} 的 STARTTLS 加密连接失败：{exc}"
-                   "（请检查 [smtp] use_tls 设置和服务器证书）") from exc
+            "tls",
+            f"邮件服务器 {where} 的 STARTTLS 加密连接失败：{exc}（请检查 [smtp] use_tls 设置和服务器证书）",
+        ) from exc
 
 
 def _login(client: smtplib.SMTP, smtp: Smtp, where: str) -> None:
@@ -160,8 +168,10 @@ def _login(client: smtplib.SMTP, smtp: Smtp, where: str) -> None:
         client.login(smtp.username, smtp.password)
     except smtplib.SMTPAuthenticationError as exc:
         raise _ServerUnusable(
-            "auth", f"邮件服务器 {where} 拒绝登录（用户 {smtp.username}）："
-                    f"{exc.smtp_code} {_text(exc.smtp_error)}（请检查用户名和密码）") from exc
+            "auth",
+            f"邮件服务器 {where} 拒绝登录（用户 {smtp.username}）："
+            f"{exc.smtp_code} {_text(exc.smtp_error)}（请检查用户名和密码）",
+        ) from exc
     except (OSError, smtplib.SMTPException) as exc:
         raise _ServerUnusable("auth", f"登录邮件服务器 {where} 失败：{exc}") from exc
 
@@ -178,12 +188,14 @@ def _send_one(client: smtplib.SMTP, mail: Mail, sender: str) -> tuple[list[Deliv
         refused = exc.recipients
     except (TimeoutError, smtplib.SMTPServerDisconnected) as exc:
         if _timed_out(exc):
-            return _all_failed(mail, "timeout", f"邮件服务器无响应（等待超过 {client.timeout} 秒）："
-                                                f"{exc}"), True
+            return _all_failed(
+                mail, "timeout", f"邮件服务器无响应（等待超过 {client.timeout} 秒）：{exc}"
+            ), True
         return _all_failed(mail, "connect", f"邮件服务器断开了连接：{exc}"), True
     except smtplib.SMTPResponseException as exc:
-        return _all_failed(mail, "rejected", f"邮件服务器拒收该邮件：{exc.smtp_code} "
-                                             f"{_text(exc.smtp_error)}"), False
+        return _all_failed(
+            mail, "rejected", f"邮件服务器拒收该邮件：{exc.smtp_code} {_text(exc.smtp_error)}"
+        ), False
     except (OSError, smtplib.SMTPException) as exc:
         return _all_failed(mail, "connect", f"发送时出错：{exc}"), True
     return [_delivery(r, mail.subject, refused.get(r)) for r in mail.to], False
@@ -193,9 +205,13 @@ def _delivery(recipient: str, subject: str, refusal: tuple[int, bytes] | None) -
     if refusal is None:
         return Delivery(recipient, subject, True)
     code, text = refusal
-    return Delivery(recipient, subject, False, "refused",
-                    f"收件人 {recipient} 被邮件服务器拒绝：{code} {_text(text)}"
-                    "（请核对该地址是否正确）")
+    return Delivery(
+        recipient,
+        subject,
+        False,
+        "refused",
+        f"收件人 {recipient} 被邮件服务器拒绝：{code} {_text(text)}（请核对该地址是否正确）",
+    )
 
 
 def _all_failed(mail: Mail, code: str, error: str) -> list[Delivery]:
@@ -204,8 +220,9 @@ def _all_failed(mail: Mail, code: str, error: str) -> list[Delivery]:
 
 def _timed_out(exc: BaseException) -> bool:
     """A timeout, also when smtplib reports it as a lost connection ("timed out")."""
-    return (isinstance(exc, TimeoutError) or isinstance(exc.__context__, TimeoutError)
-            or "timed out" in str(exc))
+    return (
+        isinstance(exc, TimeoutError) or isinstance(exc.__context__, TimeoutError) or "timed out" in str(exc)
+    )
 
 
 def _text(raw: bytes | str) -> str:

@@ -15,8 +15,28 @@ from plantrack.catalog import Catalog, Indicator
 
 # Units of measure counted in whole units (家, 个, 项 …); the SQL macro is_count_unit.
 # The whole unit is a count word, maybe with a parenthesis (人(项), 场(次)); 个百分点 is not.
-COUNT_UNITS = ("家", "个", "项", "支", "场", "所", "人", "人次", "件", "名", "次", "座", "套", "台",
-               "篇", "部", "批", "户", "条", "处")
+COUNT_UNITS = (
+    "家",
+    "个",
+    "项",
+    "支",
+    "场",
+    "所",
+    "人",
+    "人次",
+    "件",
+    "名",
+    "次",
+    "座",
+    "套",
+    "台",
+    "篇",
+    "部",
+    "批",
+    "户",
+    "条",
+    "处",
+)
 _COUNT = re.compile("(" + "|".join(COUNT_UNITS) + ")([(（].*[)）])?")
 
 

@@ -96,6 +96,7 @@ def local_time(moment: datetime | None, tz: str = BUREAU_TIMEZONE) -> datetime |
 
 # -- the schedule's quarters ---------------------------------------------------
 
+
 def quarter_just_ended(moment: datetime, timezone: str) -> Quarter:
     """The last complete quarter at ``moment``, by the calendar of ``timezone``."""
     return Quarter.containing(moment.astimezone(ZoneInfo(timezone)).date()).preceding()

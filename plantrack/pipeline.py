@@ -112,16 +112,22 @@ class RunSummary:
             "files_received": len(self.files),
             "files_accepted": sum(f.accepted for f in self.files),
             "files_rejected": [
-                {"file": f.received.name, "unit": f.unit,
-                 "reason": "；".join(i.message for i in f.issues if i.is_error)}
+                {
+                    "file": f.received.name,
+                    "unit": f.unit,
+                    "reason": "；".join(i.message for i in f.issues if i.is_error),
+                }
                 for f in self.rejected_files
             ],
             "rows_quarantined": sum(
-                f.validation.quarantined.height for f in self.files
+                f.validation.quarantined.height
+                for f in self.files
                 if f.validation is not None and f.validation.quarantined is not None
             ),
-            "issues": {"errors": sum(f.errors for f in self.files),
-                       "warnings": sum(len(f.issues) - f.errors for f in self.files)},
+            "issues": {
+                "errors": sum(f.errors for f in self.files),
+                "warnings": sum(len(f.issues) - f.errors for f in self.files),
+            },
             "files_ignored": [i.to_dict() for i in self.ignored],
             "indicators_behind": self.behind,
             "outputs": self.outputs,
@@ -139,57 +145,69 @@ def discover(inbox: Path) -> list[Path]:
     return scan_inbox(inbox).files
 
 
-def ingest_file(path: Path, catalog: Catalog, quarter: Quarter, archive: Path,
-                suites_dir: Path) -> FileOutcome:
+def ingest_file(
+    path: Path, catalog: Catalog, quarter: Quarter, archive: Path, suites_dir: Path
+) -> FileOutcome:
     """Archive one file unchanged, read it and validate it. Never raises for bad input.
 
     The verdict is the same one ``plantrack check`` gives (``validate.check_file``).
     """
     data = read_regular_file(path)  # read once: the bytes judged are the bytes archived
     received = archive_file(path, archive, data=data)
-    verdict = check_file(received.archived_path, catalog, quarter, suites_dir,
-                         display_name=received.name)
+    verdict = check_file(received.archived_path, catalog, quarter, suites_dir, display_name=received.name)
     if verdict.unreadable is not None:
         return FileOutcome(received, verdict.unreadable.unit or None, unreadable=verdict.unreadable)
-    return FileOutcome(received, verdict.validation.unit, validation=verdict.validation,
-                       submission=verdict.submission)
+    return FileOutcome(
+        received, verdict.validation.unit, validation=verdict.validation, submission=verdict.submission
+    )
 
 
-def ingest_batch(paths: list[Path], catalog: Catalog, quarter: Quarter, archive: Path,
-                 suites_dir: Path) -> list[FileOutcome]:
+def ingest_batch(
+    paths: list[Path], catalog: Catalog, quarter: Quarter, archive: Path, suites_dir: Path
+) -> list[FileOutcome]:
     """``ingest_file`` for each path, with one validation per suite for the whole batch
     (``validate.check_files``): the same verdicts, a fraction of the GX cost."""
     received = []
     for path in paths:
         data = path.read_bytes()  # read once: the bytes judged are exactly the bytes archived
         received.append(archive_file(path, archive, data=data))
-    verdicts = check_files([(r.archived_path, p.name) for r, p in zip(received, paths, strict=True)],
-                           catalog, quarter, suites_dir)
+    verdicts = check_files(
+        [(r.archived_path, p.name) for r, p in zip(received, paths, strict=True)],
+        catalog,
+        quarter,
+        suites_dir,
+    )
     return [_outcome(r, v) for r, v in zip(received, verdicts, strict=True)]
 
 
 def _outcome(received: Received, verdict) -> FileOutcome:
     if verdict.unreadable is not None:
         return FileOutcome(received, verdict.unreadable.unit or None, unreadable=verdict.unreadable)
-    return FileOutcome(received, verdict.validation.unit, validation=verdict.validation,
-                       submission=verdict.submission)
+    return FileOutcome(
+        received, verdict.validation.unit, validation=verdict.validation, submission=verdict.submission
+    )
 
 
 def batches(items: list, size: int) -> list[list]:
-    return [items[i:i + size] for i in range(0, len(items), size)]
+    return [items[i : i + size] for i in range(0, len(items), size)]
 
 
 def batches_by_unit(paths: list[Path], size: int, catalog: Catalog) -> list[list[Path]]:
     """``batches`` of the files, those whose names suggest the same unit next to each other:
     a batch validates each unit's files in one GX run (``ingest_batch``), so fewer units
     per batch is fewer runs. Only the grouping depends on the name, never a verdict."""
-    return batches(sorted(paths, key=lambda p: (match_unit(p.stem, catalog.units) or "", str(p))),
-                   size)
+    return batches(sorted(paths, key=lambda p: (match_unit(p.stem, catalog.units) or "", str(p))), size)
 
 
-def load(con: duckdb.DuckDBPyConnection, run_id: str, quarter: Quarter, catalog: Catalog,
-         outcomes: list[FileOutcome], settings: Settings,
-         trust_mtimes: bool = False) -> list[FileOutcome]:
+def load(
+    con: duckdb.DuckDBPyConnection,
+    run_id: str,
+    quarter: Quarter,
+    catalog: Catalog,
+    outcomes: list[FileOutcome],
+    settings: Settings,
+    trust_mtimes: bool = False,
+) -> list[FileOutcome]:
     """One transaction: models, the run, raw files and cells, verdicts, catalog tables.
 
     Returns the outcomes with the run's checks added (``apply_run_checks``): those are the
@@ -202,24 +220,36 @@ def load(con: duckdb.DuckDBPyConnection, run_id: str, quarter: Quarter, catalog:
         outcomes = with_receipt_times(con, outcomes, trust_mtimes)
         checked = apply_run_checks(con, quarter, catalog, outcomes)
         fail_stale_runs(con)
-        con.execute("insert into runs values (?, ?, now(), null, 'running', null)",
-                    [run_id, quarter.code])
-        land_raw_many(con, [
-            Landing(o.received, o.submission, quarter.code, o.unit,
-                    o.unreadable.message if o.unreadable else None)
-            for o in checked
-        ])
+        con.execute("insert into runs values (?, ?, now(), null, 'running', null)", [run_id, quarter.code])
+        land_raw_many(
+            con,
+            [
+                Landing(
+                    o.received,
+                    o.submission,
+                    quarter.code,
+                    o.unit,
+                    o.unreadable.message if o.unreadable else None,
+                )
+                for o in checked
+            ],
+        )
         for o in checked:
             if o.unreadable is not None:
                 record_unreadable(con, run_id, o.received, o.unreadable)
         judged = [o for o in checked if o.validation is not None]
         load_verdicts(con, run_id, quarter.code, [(o.received, o.validation) for o in judged])
-        store_validation_details(con, run_id, quarter.code,
-                                 [(o.received.submission_id, o.validation) for o in judged])
-        refresh_catalog_tables(con, catalog, settings.thresholds.behind,
-                               settings.thresholds.severely_behind,
-                               settings.thresholds.approx_tolerance,
-                               previous=previous_catalog(settings, catalog.year))
+        store_validation_details(
+            con, run_id, quarter.code, [(o.received.submission_id, o.validation) for o in judged]
+        )
+        refresh_catalog_tables(
+            con,
+            catalog,
+            settings.thresholds.behind,
+            settings.thresholds.severely_behind,
+            settings.thresholds.approx_tolerance,
+            previous=previous_catalog(settings, catalog.year),
+        )
     return checked
 
 
@@ -231,13 +261,13 @@ def distinct_contents(outcomes: list[FileOutcome]) -> tuple[list[FileOutcome], l
     for o in outcomes:
         kept = first.setdefault(o.received.file_hash, o)
         if kept is not o:
-            duplicates.append(Ignored(o.received.name, f"与“{kept.received.name}”内容完全相同，"
-                                                         "按同一次报送计，未重复采用"))
+            duplicates.append(
+                Ignored(o.received.name, f"与“{kept.received.name}”内容完全相同，按同一次报送计，未重复采用")
+            )
     return list(first.values()), duplicates
 
 
-def with_receipt_times(con, outcomes: list[FileOutcome],
-                       trust_mtimes: bool = False) -> list[FileOutcome]:
+def with_receipt_times(con, outcomes: list[FileOutcome], trust_mtimes: bool = False) -> list[FileOutcome]:
     """The outcomes with their receipt time from when plantrack first saw each file
     (``landing.stamp_receipts``), not from its mtime, which the sender controls;
     ``trust_mtimes`` only for the demo, whose files play submissions sent days ago."""
@@ -252,26 +282,32 @@ STALE_RUN = "运行中断（进程被终止或崩溃），未完成"
 def fail_stale_runs(con) -> None:
     """Runs still 'running' when a new one loads (it holds the writer lock, so none is): they
     were killed or crashed; recorded as failed rather than running forever."""
-    con.execute("update runs set state = 'failed', finished_at = now(), "
-                "message = coalesce(message, ?) where state = 'running'", [STALE_RUN])
+    con.execute(
+        "update runs set state = 'failed', finished_at = now(), "
+        "message = coalesce(message, ?) where state = 'running'",
+        [STALE_RUN],
+    )
 
 
 def fail_run(con, run_id: str, message: str) -> None:
     """A run that failed after its load: failed in ``runs``, with why."""
-    con.execute("update runs set state = 'failed', finished_at = now(), message = ? "
-                "where run_id = ? and state = 'running'", [message, run_id])
+    con.execute(
+        "update runs set state = 'failed', finished_at = now(), message = ? "
+        "where run_id = ? and state = 'running'",
+        [message, run_id],
+    )
 
 
-def apply_run_checks(con, quarter: Quarter, catalog: Catalog,
-                     outcomes: list[FileOutcome]) -> list[FileOutcome]:
+def apply_run_checks(
+    con, quarter: Quarter, catalog: Catalog, outcomes: list[FileOutcome]
+) -> list[FileOutcome]:
     """The outcomes (in their order) with history (last quarter's accepted figures) and
     cross-file checks added to their verdicts.
 
     These depend on the warehouse and on all files of the run, so they sit outside the
     cached per-file ingest; running them again replaces rather than duplicates.
     """
-    judged = sorted((o for o in outcomes if o.validation is not None),
-                    key=lambda o: o.received.received_at)
+    judged = sorted((o for o in outcomes if o.validation is not None), key=lambda o: o.received.received_at)
     before: dict[str, dict[str, float]] = {}  # one query per unit, not per file
     with_past = []
     for o in judged:
@@ -282,19 +318,22 @@ def apply_run_checks(con, quarter: Quarter, catalog: Catalog,
             validation = with_history(validation, catalog, before[o.unit])
         with_past.append(validation)
     checked = with_cross_file_checks(with_past, catalog)
-    replaced = {id(o): dataclasses.replace(o, validation=v)
-                for o, v in zip(judged, checked, strict=True)}
+    replaced = {id(o): dataclasses.replace(o, validation=v) for o, v in zip(judged, checked, strict=True)}
     return [replaced.get(id(o), o) for o in outcomes]
 
 
 def latest_outcomes(outcomes: list[FileOutcome]) -> dict[str, FileOutcome]:
     """Each unit's most recently received, readable file of the run."""
-    return {o.unit: o for o in sorted(outcomes, key=lambda o: o.received.received_at)
-            if o.unit and o.validation is not None}
+    return {
+        o.unit: o
+        for o in sorted(outcomes, key=lambda o: o.received.received_at)
+        if o.unit and o.validation is not None
+    }
 
 
-def write_fixits(outcomes: list[FileOutcome], folder: Path, catalog: Catalog | None = None,
-                 quarter: Quarter | None = None) -> dict[str, Path]:
+def write_fixits(
+    outcomes: list[FileOutcome], folder: Path, catalog: Catalog | None = None, quarter: Quarter | None = None
+) -> dict[str, Path]:
     """<folder>/<unit>.xlsx for each unit whose latest file has issues (stale ones removed).
 
     With the catalog, each is the unit's template for the quarter carrying her values.
@@ -303,17 +342,30 @@ def write_fixits(outcomes: list[FileOutcome], folder: Path, catalog: Catalog | N
     for unit, o in latest_outcomes(outcomes).items():
         target = folder / f"{unit}.xlsx"
         if o.issues:
-            written[unit] = write_fixit(o.received.archived_path, o.issues, target,
-                                        file_name=o.received.name, catalog=catalog,
-                                        quarter=quarter, unit=unit)
+            written[unit] = write_fixit(
+                o.received.archived_path,
+                o.issues,
+                target,
+                file_name=o.received.name,
+                catalog=catalog,
+                quarter=quarter,
+                unit=unit,
+            )
         else:
             target.unlink(missing_ok=True)
     return written
 
 
-def write_quality_outputs(con, catalog: Catalog, quarter: Quarter, run_id: str,
-                          outcomes: list[FileOutcome], out_dir: Path,
-                          suites_dir: Path, ignored: list[Ignored] = ()) -> dict[str, list[str]]:
+def write_quality_outputs(
+    con,
+    catalog: Catalog,
+    quarter: Quarter,
+    run_id: str,
+    outcomes: list[FileOutcome],
+    out_dir: Path,
+    suites_dir: Path,
+    ignored: list[Ignored] = (),
+) -> dict[str, list[str]]:
     """Fix-it workbooks per unit, and the data-quality page with GX Data Docs for engineers:
     ``{"fixit": [...], "quality": [page, data docs]}``.
 
@@ -323,14 +375,25 @@ def write_quality_outputs(con, catalog: Catalog, quarter: Quarter, run_id: str,
     fixits = write_fixits(outcomes, out_dir / "fixit", catalog, quarter)
     docs: list[Path] = []
     try:  # Data Docs are for engineers: never fail the run for them
-        docs = [build_data_docs({o.received.submission_id[:16]: o.validation
-                                 for o in latest_outcomes(outcomes).values()},
-                                suites_dir, out_dir / "data_docs", run_id)]
+        docs = [
+            build_data_docs(
+                {o.received.submission_id[:16]: o.validation for o in latest_outcomes(outcomes).values()},
+                suites_dir,
+                out_dir / "data_docs",
+                run_id,
+            )
+        ]
     except Exception:
         log.exception("GX Data Docs could not be built")
-    report = quality_report(con, catalog, quarter, submission_deadline(quarter),
-                            run_id=run_id, fixit_links={u: fixit_href(u) for u in fixits},
-                            data_docs_href="data_docs/index.html" if docs else "")
+    report = quality_report(
+        con,
+        catalog,
+        quarter,
+        submission_deadline(quarter),
+        run_id=run_id,
+        fixit_links={u: fixit_href(u) for u in fixits},
+        data_docs_href="data_docs/index.html" if docs else "",
+    )
     report = dataclasses.replace(report, ignored=[i.to_dict() for i in ignored])
     page = write_quality_page(report, out_dir / "quality.html")
     return {"fixit": [str(p) for p in fixits.values()], "quality": [str(p) for p in (page, *docs)]}
@@ -345,8 +408,14 @@ def behind_indicators(con: duckdb.DuckDBPyConnection, quarter: Quarter) -> list[
     return [r[0] for r in rows]
 
 
-def render_briefs(con: duckdb.DuckDBPyConnection, catalog: Catalog, quarter: Quarter,
-                  out_dir: Path, issuer: str, font_cache: Path) -> dict[str, list[Path]]:
+def render_briefs(
+    con: duckdb.DuckDBPyConnection,
+    catalog: Catalog,
+    quarter: Quarter,
+    out_dir: Path,
+    issuer: str,
+    font_cache: Path,
+) -> dict[str, list[Path]]:
     """The city brief and one brief per unit with targets, rendered on every core."""
     paths = render_quarter_briefs(con, catalog, quarter, out_dir, issuer, font_cache)
     city = [paths.pop("city")]
@@ -360,24 +429,37 @@ def published(delivered: PublishResult) -> dict[str, list[str]]:
     return {"outbox": [str(p.outbox_path) for p in delivered.publications]}
 
 
-def finish(con: duckdb.DuckDBPyConnection, summary: RunSummary, catalog: Catalog,
-           delivered: PublishResult, out_dir: Path) -> tuple[RunSummary, str]:
+def finish(
+    con: duckdb.DuckDBPyConnection,
+    summary: RunSummary,
+    catalog: Catalog,
+    delivered: PublishResult,
+    out_dir: Path,
+) -> tuple[RunSummary, str]:
     """Record the run's outcome (its state and message in ``runs``, the run summary file);
     return the finished summary (indicators behind, the file among its outputs) and the
     one-line message of the run's final state."""
-    summary = dataclasses.replace(summary,
-                                  behind=behind_indicators(con, parse_quarter(summary.quarter)))
+    summary = dataclasses.replace(summary, behind=behind_indicators(con, parse_quarter(summary.quarter)))
     message = run_message(summary, catalog, delivered)
     path = finish_run(con, summary, run_state(summary), message, out_dir)
     return summary.with_outputs(summary=[str(path)]), message
 
 
-def finish_run(con: duckdb.DuckDBPyConnection, summary: RunSummary, state: str, message: str,
-               out_dir: Path) -> Path:
-    con.execute("update runs set finished_at = now(), state = ?, message = ? where run_id = ?",
-                [state, message, summary.run_id])
+def finish_run(
+    con: duckdb.DuckDBPyConnection, summary: RunSummary, state: str, message: str, out_dir: Path
+) -> Path:
+    con.execute(
+        "update runs set finished_at = now(), state = ?, message = ? where run_id = ?",
+        [state, message, summary.run_id],
+    )
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / f"run_{summary.run_id}.json"
-    return write_text_atomically(path, json.dumps(
-        {**summary.to_dict(), "state": state, "message": message},
-        ensure_ascii=False, indent=2, default=str))
+    return write_text_atomically(
+        path,
+        json.dumps(
+            {**summary.to_dict(), "state": state, "message": message},
+            ensure_ascii=False,
+            indent=2,
+            default=str,
+        ),
+    )

@@ -44,6 +44,7 @@ def baseline_scopes(cat: Catalog, ind: Indicator) -> list[str]:
 
 # -- writing --------------------------------------------------------------------------
 
+
 def _column_units(cat: Catalog, indicators: list[Indicator]) -> list[str]:
     used = {u for i in indicators for u in i.units}
     return [code for code in cat.units if code in used]
@@ -92,9 +93,13 @@ def write_allocation_workbook(cat: Catalog, path: Path) -> Path:
     units = _column_units(cat, indicators)
     wb = Workbook()
     headers = [*FIXED, "全市目标", *(cat.units[u].name for u in units), "各单位合计", "核对"]
-    ws = _sheet(wb, ALLOCATION_SHEET, f"《{cat.title}》目标分解表",
-                "请在黄色单元格填写各单位承担的目标（不承担的填 0）；“核对”列显示合计是否达到全市目标。",
-                headers)
+    ws = _sheet(
+        wb,
+        ALLOCATION_SHEET,
+        f"《{cat.title}》目标分解表",
+        "请在黄色单元格填写各单位承担的目标（不承担的填 0）；“核对”列显示合计是否达到全市目标。",
+        headers,
+    )
     first, last = get_column_letter(5), get_column_letter(4 + len(units))
     for n, ind in enumerate(indicators):
         row = FIRST_ROW + n
@@ -110,9 +115,12 @@ def write_allocation_workbook(cat: Catalog, path: Path) -> Path:
         total = ws.cell(row, 5 + len(units), f"=SUM({first}{row}:{last}{row})")
         total.fill = PatternFill("solid", fgColor=CHECK_FILL)
         t, d = total.coordinate, f"D{row}"
-        ws.cell(row, 6 + len(units),
-                f'=IF(COUNT({first}{row}:{last}{row})=0,"未填写",'
-                f'IF({t}>={d},"已平衡","少"&TEXT({d}-{t},"0.##")))')
+        ws.cell(
+            row,
+            6 + len(units),
+            f'=IF(COUNT({first}{row}:{last}{row})=0,"未填写",'
+            f'IF({t}>={d},"已平衡","少"&TEXT({d}-{t},"0.##")))',
+        )
     ws.protection.sheet = True
     _identity(wb, "allocation", cat.year)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -125,10 +133,14 @@ def write_baselines_workbook(cat: Catalog, found: dict[tuple[str, str], float], 
     from openpyxl import Workbook
 
     wb = Workbook()
-    ws = _sheet(wb, BASELINE_SHEET, f"《{cat.title}》年初基数表",
-                f"请在黄色单元格填写{cat.year - 1}年末的水平（存量指标）或{cat.year - 1}年的数值"
-                "（相对目标）；已按数据仓库中上年第四季度的采用数据预填。",
-                [*FIXED, "范围", "年初基数"])
+    ws = _sheet(
+        wb,
+        BASELINE_SHEET,
+        f"《{cat.title}》年初基数表",
+        f"请在黄色单元格填写{cat.year - 1}年末的水平（存量指标）或{cat.year - 1}年的数值"
+        "（相对目标）；已按数据仓库中上年第四季度的采用数据预填。",
+        [*FIXED, "范围", "年初基数"],
+    )
     row = FIRST_ROW
     for ind in baseline_indicators(cat):
         for scope in baseline_scopes(cat, ind):
@@ -145,6 +157,7 @@ def write_baselines_workbook(cat: Catalog, found: dict[tuple[str, str], float], 
 
 
 # -- reading --------------------------------------------------------------------------
+
 
 @dataclass
 class WorkbookResult:
@@ -168,8 +181,11 @@ def _grid_rows(path: Path, sheet: str, kind: str, year: int) -> tuple[dict, list
         ident = {cells.get(0, ""): cells.get(1, "") for _, cells in book.grid(IDENTITY_SHEET).rows}
     found_year = ident.get("year", "").split(".")[0]
     if ident.get("kind") != kind or found_year != str(year) or sheet not in book.sheet_names:
-        what = (f"{found_year}年计划的{KIND_TEXT.get(ident.get('kind', ''), '工作簿')}" if ident
-                else "不是由 plantrack 生成的工作簿")
+        what = (
+            f"{found_year}年计划的{KIND_TEXT.get(ident.get('kind', ''), '工作簿')}"
+            if ident
+            else "不是由 plantrack 生成的工作簿"
+        )
         return {}, [make_issue("plan_workbook_mismatch", file=path.name, found=what, expected=expected)]
     return dict(book.grid(sheet).rows), []
 
@@ -181,8 +197,9 @@ def _number(text: str | None) -> float | None:
         return None
 
 
-def _value(cells: dict, col: int, ind: Indicator, unit_name: str, where: dict,
-           issues: list[Issue], required: bool) -> float | None:
+def _value(
+    cells: dict, col: int, ind: Indicator, unit_name: str, where: dict, issues: list[Issue], required: bool
+) -> float | None:
     from openpyxl.utils import get_column_letter
 
     text = (cells.get(col) or "").strip()
@@ -190,16 +207,42 @@ def _value(cells: dict, col: int, ind: Indicator, unit_name: str, where: dict,
     details = {"unit_name": unit_name}
     if not text:
         if required:
-            issues.append(make_issue("plan_value_missing", name=ind.name, details=details, cell=cell,
-                                     indicator_id=ind.id, **where["fields"]))
+            issues.append(
+                make_issue(
+                    "plan_value_missing",
+                    name=ind.name,
+                    details=details,
+                    cell=cell,
+                    indicator_id=ind.id,
+                    **where["fields"],
+                )
+            )
         return None
     value = _number(text)
     if value is None:
-        issues.append(make_issue("plan_value_not_number", name=ind.name, details=details, cell=cell,
-                                 indicator_id=ind.id, found=text, **where["fields"]))
+        issues.append(
+            make_issue(
+                "plan_value_not_number",
+                name=ind.name,
+                details=details,
+                cell=cell,
+                indicator_id=ind.id,
+                found=text,
+                **where["fields"],
+            )
+        )
     elif value < 0:
-        issues.append(make_issue("plan_value_negative", name=ind.name, details=details, cell=cell,
-                                 indicator_id=ind.id, found=f"{value:g}", **where["fields"]))
+        issues.append(
+            make_issue(
+                "plan_value_negative",
+                name=ind.name,
+                details=details,
+                cell=cell,
+                indicator_id=ind.id,
+                found=f"{value:g}",
+                **where["fields"],
+            )
+        )
         return None
     return value
 
@@ -222,21 +265,37 @@ def read_allocation_workbook(cat: Catalog, path: Path) -> WorkbookResult:
         ind = wanted.get(ind_id)
         if ind is None:
             if ind_id:
-                result.issues.append(make_issue("plan_unknown_row", details={"row": row},
-                                                found=ind_id, **fields))
+                result.issues.append(
+                    make_issue("plan_unknown_row", details={"row": row}, found=ind_id, **fields)
+                )
             continue
         total = 0.0
         for col, unit in columns.items():
             if unit not in ind.units:
                 continue
-            value = _value(cells, col, ind, cat.units[unit].name, {"row": row, "fields": fields},
-                           result.issues, required=True)
+            value = _value(
+                cells,
+                col,
+                ind,
+                cat.units[unit].name,
+                {"row": row, "fields": fields},
+                result.issues,
+                required=True,
+            )
             if value is not None:
                 total += value
                 result.rows.append({"indicator_id": ind.id, "unit": unit, "target": value})
         if total + 1e-9 < ind.target and not any(i.indicator_id == ind.id for i in result.errors):
-            result.issues.append(make_issue("allocation_below_target", name=ind.name, indicator_id=ind.id,
-                                            found=f"{total:g}", expected=f"{ind.target:g}", **fields))
+            result.issues.append(
+                make_issue(
+                    "allocation_below_target",
+                    name=ind.name,
+                    indicator_id=ind.id,
+                    found=f"{total:g}",
+                    expected=f"{ind.target:g}",
+                    **fields,
+                )
+            )
     return result
 
 
@@ -256,26 +315,43 @@ def read_baselines_workbook(cat: Catalog, path: Path) -> WorkbookResult:
         ind = wanted.get(ind_id)
         if ind is None or scope is None:
             if ind_id:
-                result.issues.append(make_issue("plan_unknown_row", details={"row": row},
-                                                found=ind_id, **fields))
+                result.issues.append(
+                    make_issue("plan_unknown_row", details={"row": row}, found=ind_id, **fields)
+                )
             continue
-        value = _value(cells, 4, ind, cells.get(3, ""), {"row": row, "fields": fields},
-                       result.issues, required=False)
+        value = _value(
+            cells, 4, ind, cells.get(3, ""), {"row": row, "fields": fields}, result.issues, required=False
+        )
         if value is not None:
-            result.rows.append({"indicator_id": ind.id, "unit": scope, "value": value,
-                                "year": cat.year - 1, "note": f"{path.name}（人工填写）"})
+            result.rows.append(
+                {
+                    "indicator_id": ind.id,
+                    "unit": scope,
+                    "value": value,
+                    "year": cat.year - 1,
+                    "note": f"{path.name}（人工填写）",
+                }
+            )
     return result
 
 
 # -- storing --------------------------------------------------------------------------
+
 
 def store_allocation(path: Path, rows: list[dict]) -> Path:
     with path.open("w", encoding="utf-8", newline="") as fh:
         w = csv.DictWriter(fh, fieldnames=["indicator_id", "unit", "target", "stretch", "note"])
         w.writeheader()
         for r in rows:
-            w.writerow({"indicator_id": r["indicator_id"], "unit": r["unit"],
-                        "target": f"{r['target']:g}", "stretch": "", "note": r.get("note", "")})
+            w.writerow(
+                {
+                    "indicator_id": r["indicator_id"],
+                    "unit": r["unit"],
+                    "target": f"{r['target']:g}",
+                    "stretch": "",
+                    "note": r.get("note", ""),
+                }
+            )
     return path
 
 
@@ -289,8 +365,9 @@ def store_baselines(path: Path, rows: list[dict]) -> Path:
     for r in rows:
         kept[(r["indicator_id"], r["unit"])] = {**r, "value": f"{r['value']:g}"}
     with path.open("w", encoding="utf-8", newline="") as fh:
-        w = csv.DictWriter(fh, fieldnames=["indicator_id", "unit", "value", "year", "note"],
-                           extrasaction="ignore")
+        w = csv.DictWriter(
+            fh, fieldnames=["indicator_id", "unit", "value", "year", "note"], extrasaction="ignore"
+        )
         w.writeheader()
         for r in kept.values():
             w.writerow(r)
@@ -298,6 +375,7 @@ def store_baselines(path: Path, rows: list[dict]) -> Path:
 
 
 # -- start levels from the warehouse ------------------------------------------------------
+
 
 def baselines_from_warehouse(cat: Catalog, previous: Catalog | None, warehouse: Path) -> dict:
     """Each stock's and relative target's start level from last year's accepted Q4 figures.
@@ -322,10 +400,16 @@ def baselines_from_warehouse(cat: Catalog, previous: Catalog | None, warehouse: 
     if con is not None:
         try:
             if q4.code in progress.quarters_with_data(con):
-                city = {r["indicator_id"]: r["actual"] for r in progress.city_progress(con, q4.code)
-                        if r["actual"] is not None}
-                units = {(r["indicator_id"], r["unit"]): r["actual"]
-                         for r in progress.unit_progress(con, q4.code) if r["actual"] is not None}
+                city = {
+                    r["indicator_id"]: r["actual"]
+                    for r in progress.city_progress(con, q4.code)
+                    if r["actual"] is not None
+                }
+                units = {
+                    (r["indicator_id"], r["unit"]): r["actual"]
+                    for r in progress.unit_progress(con, q4.code)
+                    if r["actual"] is not None
+                }
             else:
                 reason = f"数据仓库中没有{q4.label}的数据"
         finally:
@@ -339,12 +423,32 @@ def baselines_from_warehouse(cat: Catalog, previous: Catalog | None, warehouse: 
             if last is not None:
                 value = city.get(last) if scope == "city" else units.get((last, scope))
             if value is None:
-                why = reason or (f"{cat.year - 1}年计划中没有对应的指标" if last is None
-                                 else f"{q4.label}没有已采用的{name}数据")
-                missing.append({"indicator_id": ind.id, "name": ind.name, "unit": scope,
-                                "unit_name": name, "reason": why})
+                why = reason or (
+                    f"{cat.year - 1}年计划中没有对应的指标"
+                    if last is None
+                    else f"{q4.label}没有已采用的{name}数据"
+                )
+                missing.append(
+                    {
+                        "indicator_id": ind.id,
+                        "name": ind.name,
+                        "unit": scope,
+                        "unit_name": name,
+                        "reason": why,
+                    }
+                )
                 continue
             source = f"{q4.label}已采用数据（{cat.year - 1}年指标 {last}）"
-            found.append({"indicator_id": ind.id, "name": ind.name, "unit": scope, "unit_name": name,
-                          "value": value, "year": cat.year - 1, "note": source, "source": source})
+            found.append(
+                {
+                    "indicator_id": ind.id,
+                    "name": ind.name,
+                    "unit": scope,
+                    "unit_name": name,
+                    "value": value,
+                    "year": cat.year - 1,
+                    "note": source,
+                    "source": source,
+                }
+            )
     return {"year": cat.year, "source_quarter": q4.code, "found": found, "missing": missing}

@@ -71,8 +71,7 @@ class Plan:
 
     def load(self) -> Catalog:
         """The plan's catalog with its allocation and baselines (CatalogError if it contradicts itself)."""
-        return load_catalog(self.catalog_path, self.units_path, self.allocation_path,
-                            self.baselines_path)
+        return load_catalog(self.catalog_path, self.units_path, self.allocation_path, self.baselines_path)
 
     @cached_property
     def catalog(self) -> Catalog:
@@ -81,13 +80,13 @@ class Plan:
 
 # -- finding plans ---------------------------------------------------------------
 
+
 def _plans_in(directory: Path, builtin: bool) -> dict[int, Plan]:
     found: dict[int, Plan] = {}
     if not directory.is_dir():
         return found
     for sub in sorted(directory.iterdir()):
-        if sub.is_dir() and sub.name.isdigit() and len(sub.name) == 4 \
-                and (sub / "catalog.toml").is_file():
+        if sub.is_dir() and sub.name.isdigit() and len(sub.name) == 4 and (sub / "catalog.toml").is_file():
             found[int(sub.name)] = Plan(int(sub.name), sub, builtin)
     return found
 
@@ -120,8 +119,10 @@ def new_plan_folder(settings: Settings, year: int) -> Path:
 
 def _no_plan_message(settings: Settings, year: int) -> str:
     have = "、".join(f"{y}年" for y in known_plans(settings)) or "（无）"
-    return (f"没有{year}年的计划（已有计划：{have}）。请先用 plantrack plan init 计划文本.txt "
-            f"--year {year} 建立{year}年的计划，审核通过后再运行（见 docs/plans.md）。")
+    return (
+        f"没有{year}年的计划（已有计划：{have}）。请先用 plantrack plan init 计划文本.txt "
+        f"--year {year} 建立{year}年的计划，审核通过后再运行（见 docs/plans.md）。"
+    )
 
 
 def ready_plan(settings: Settings, year: int) -> Plan:
@@ -131,8 +132,9 @@ def ready_plan(settings: Settings, year: int) -> Plan:
     if result.errors:
         listed = "\n".join(f"- {p.message}" for p in result.errors[:20])
         more = f"\n……共 {len(result.errors)} 个问题" if len(result.errors) > 20 else ""
-        raise PlanError(f"{year}年的计划尚未就绪（plantrack plan check --year {year} 列出全部问题）：\n"
-                        f"{listed}{more}")
+        raise PlanError(
+            f"{year}年的计划尚未就绪（plantrack plan check --year {year} 列出全部问题）：\n{listed}{more}"
+        )
     ensure_suites(plan, result.catalog)
     return plan
 
@@ -160,11 +162,13 @@ def default_plan(settings: Settings) -> Plan:
     for year in sorted(plans, reverse=True):
         if not check_plan(plans[year]).errors:
             return plans[year]
-    raise PlanError("没有已就绪的计划。请先用 plantrack plan init 计划文本.txt --year 年份 建立计划"
-                    "（见 docs/plans.md）。")
+    raise PlanError(
+        "没有已就绪的计划。请先用 plantrack plan init 计划文本.txt --year 年份 建立计划（见 docs/plans.md）。"
+    )
 
 
 # -- checking a plan -------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class PlanProblem:
@@ -174,8 +178,12 @@ class PlanProblem:
     entry_id: str = ""
 
     def to_dict(self) -> dict:
-        return {"severity": self.severity, "code": self.code, "entry_id": self.entry_id or None,
-                "message": self.message}
+        return {
+            "severity": self.severity,
+            "code": self.code,
+            "entry_id": self.entry_id or None,
+            "message": self.message,
+        }
 
 
 @dataclass
@@ -198,10 +206,16 @@ class PlanCheck:
         return "draft" if self.errors else "ready"
 
     def to_dict(self) -> dict:
-        return {"year": self.plan.year, "folder": str(self.plan.folder), "state": self.state,
-                "ready": not self.errors, "errors": len(self.errors),
-                "warnings": len(self.warnings), "drafts": self.drafts,
-                "problems": [p.to_dict() for p in self.problems]}
+        return {
+            "year": self.plan.year,
+            "folder": str(self.plan.folder),
+            "state": self.state,
+            "ready": not self.errors,
+            "errors": len(self.errors),
+            "warnings": len(self.warnings),
+            "drafts": self.drafts,
+            "problems": [p.to_dict() for p in self.problems],
+        }
 
 
 def _label(raw: dict) -> str:
@@ -219,16 +233,18 @@ def _entry_problems(data: dict) -> tuple[list[PlanProblem], list[str], set[str]]
             if raw.get("review") == DRAFT:
                 drafts.append(eid)
                 reason = raw.get("review_reason") or "提取结果须对照原文核对"
-                problems.append(PlanProblem("error", "draft", f"{kind} {_label(raw)} 尚未审核：{reason}",
-                                            eid))
+                problems.append(
+                    PlanProblem("error", "draft", f"{kind} {_label(raw)} 尚未审核：{reason}", eid)
+                )
             if not raw.get("units"):
                 problems.append(PlanProblem("error", "no_units", f"{kind} {_label(raw)} 没有填报单位", eid))
             if kind != "指标":
                 continue
             if not raw.get("unit"):
                 incomplete.add(eid)
-                problems.append(PlanProblem("error", "no_unit_of_measure",
-                                            f"指标 {_label(raw)} 没有计量单位", eid))
+                problems.append(
+                    PlanProblem("error", "no_unit_of_measure", f"指标 {_label(raw)} 没有计量单位", eid)
+                )
             if raw.get("target") is None:
                 incomplete.add(eid)
                 problems.append(PlanProblem("error", "no_target", f"指标 {_label(raw)} 没有目标值", eid))
@@ -257,10 +273,15 @@ def _baseline_warnings(cat: Catalog) -> list[PlanProblem]:
         if ind.additive and ind.units and all(cat.baseline(ind.id, u) for u in ind.units):
             continue
         what = "相对目标" if ind.is_relative else "存量指标"
-        out.append(PlanProblem(
-            "warning", "no_baseline",
-            f"指标 {ind.id}（{ind.name}）是{what}，缺少年初基数：其状态将显示“缺少基数”，"
-            f"直到用 plantrack plan baselines --year {cat.year} 补齐", ind.id))
+        out.append(
+            PlanProblem(
+                "warning",
+                "no_baseline",
+                f"指标 {ind.id}（{ind.name}）是{what}，缺少年初基数：其状态将显示“缺少基数”，"
+                f"直到用 plantrack plan baselines --year {cat.year} 补齐",
+                ind.id,
+            )
+        )
     return out
 
 
@@ -275,11 +296,17 @@ def check_plan(plan: Plan) -> PlanCheck:
         return result
     problems, result.drafts, incomplete = _entry_problems(data)
     if int(data.get("year", 0) or 0) != plan.year:
-        problems.append(PlanProblem("error", "year",
-                                    f"catalog.toml 的 year = {data.get('year')} 与计划年度 {plan.year} 不符"))
+        problems.append(
+            PlanProblem(
+                "error", "year", f"catalog.toml 的 year = {data.get('year')} 与计划年度 {plan.year} 不符"
+            )
+        )
     if not plan.units_path.is_file():
-        problems.append(PlanProblem("error", "no_units_file",
-                                    "缺少填报单位文件 units.toml（plan init 时用 --units 指定）"))
+        problems.append(
+            PlanProblem(
+                "error", "no_units_file", "缺少填报单位文件 units.toml（plan init 时用 --units 指定）"
+            )
+        )
     else:
         try:
             result.catalog = plan.load()
@@ -319,6 +346,7 @@ def ensure_suites(plan: Plan, catalog: Catalog | None = None) -> list[Path]:
 
 # -- drafting and reviewing ----------------------------------------------------------
 
+
 def init_plan(settings: Settings, text_path: Path, year: int, units_path: Path | None) -> Plan:
     """Draft the year's plan from its text into the plans directory (plan.txt, units.toml,
     catalog.toml). Units come from ``units_path`` or last year's plan."""
@@ -332,8 +360,10 @@ def init_plan(settings: Settings, text_path: Path, year: int, units_path: Path |
     if units_path is None:
         last = known_plans(settings).get(year - 1)
         if last is None or not last.units_path.is_file():
-            raise PlanError(f"没有{year - 1}年的计划可以沿用填报单位：请用 --units 指定填报单位文件"
-                            "（格式见 docs/plans.md）。")
+            raise PlanError(
+                f"没有{year - 1}年的计划可以沿用填报单位：请用 --units 指定填报单位文件"
+                "（格式见 docs/plans.md）。"
+            )
         units_path = last.units_path
     try:
         units, _groups = load_units(units_path)
@@ -351,7 +381,7 @@ def init_plan(settings: Settings, text_path: Path, year: int, units_path: Path |
 
 
 _BLOCK = re.compile(r"^\[\[(indicator|milestone)\]\]\s*$", re.M)
-_REVIEW_LINE = re.compile(r'^review(?:_reason)?\s*=.*\n?', re.M)
+_REVIEW_LINE = re.compile(r"^review(?:_reason)?\s*=.*\n?", re.M)
 _ID_LINE = re.compile(r'^id\s*=\s*"([^"]*)"', re.M)
 
 
@@ -365,7 +395,7 @@ def approve(plan: Plan, ids: list[str] | None) -> list[str]:
     pieces = [text[: starts[0] if starts else len(text)]]
     approved, known = [], set()
     for n, start in enumerate(starts):
-        block = text[start: starts[n + 1] if n + 1 < len(starts) else len(text)]
+        block = text[start : starts[n + 1] if n + 1 < len(starts) else len(text)]
         found = _ID_LINE.search(block)
         eid = found.group(1) if found else ""
         known.add(eid)

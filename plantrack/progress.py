@@ -15,18 +15,46 @@ import duckdb
 from plantrack.periods import Quarter, parse_quarter
 from transforms.models import ensure_models
 
-STATUS_ORDER = ("严重滞后", "滞后", "数据待核", "无数据", "缺少基数", "正常推进", "已完成",
-                "年末考核", "无目标")
+STATUS_ORDER = (
+    "严重滞后",
+    "滞后",
+    "数据待核",
+    "无数据",
+    "缺少基数",
+    "正常推进",
+    "已完成",
+    "年末考核",
+    "无目标",
+)
 BEHIND = ("严重滞后", "滞后")
 NEEDS_DATA = ("无数据", "数据待核")
 MILESTONE_STATUSES = ("已完成", "推进中", "未启动", "数据待核", "未报送")
 JSON_DIGITS = 4  # rounding in --json output, so that 0.1 + 0.2 prints as 0.3
 
 INDICATOR_FIELDS = (
-    "id", "name", "unit", "qualifier", "cumulative", "additive", "pacing", "target", "stretch",
-    "tolerance", "baseline", "start_level", "actual", "expected_share", "expected_to_date",
-    "pct_of_target", "pct_of_stretch", "status", "level", "projection", "needed_per_quarter",
-    "gap_to_expected", "shortfall_share",
+    "id",
+    "name",
+    "unit",
+    "qualifier",
+    "cumulative",
+    "additive",
+    "pacing",
+    "target",
+    "stretch",
+    "tolerance",
+    "baseline",
+    "start_level",
+    "actual",
+    "expected_share",
+    "expected_to_date",
+    "pct_of_target",
+    "pct_of_stretch",
+    "status",
+    "level",
+    "projection",
+    "needed_per_quarter",
+    "gap_to_expected",
+    "shortfall_share",
 )
 
 
@@ -42,11 +70,14 @@ def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) 
 
 # -- opening and checking ------------------------------------------------------
 
+
 def open_warehouse(path: Path) -> duckdb.DuckDBPyConnection:
     """The warehouse, read-only; NoProgressData with a clear message when it cannot be read."""
     if not Path(path).exists():
-        raise NoProgressData(f"找不到数据仓库文件：{path}\n"
-                             "请先运行 plantrack run --quarter 季度（或 plantrack demo）导入报送数据。")
+        raise NoProgressData(
+            f"找不到数据仓库文件：{path}\n"
+            "请先运行 plantrack run --quarter 季度（或 plantrack demo）导入报送数据。"
+        )
     try:
         con = duckdb.connect(str(path), read_only=True)
     except duckdb.Error as exc:
@@ -60,20 +91,21 @@ def open_warehouse(path: Path) -> duckdb.DuckDBPyConnection:
         ensure_models(con)  # a warehouse last loaded by older code lacks the newer models
     except duckdb.Error as exc:
         con.close()
-        raise NoProgressData(f"数据仓库 {path} 的结构早于当前版本：请先运行一次季度流程"
-                             "（plantrack run）。") from exc
+        raise NoProgressData(
+            f"数据仓库 {path} 的结构早于当前版本：请先运行一次季度流程（plantrack run）。"
+        ) from exc
     return con
 
 
 def _has_models(con: duckdb.DuckDBPyConnection) -> bool:
-    names = {r[0] for r in con.execute(
-        "select view_name from duckdb_views() where not internal").fetchall()}
+    names = {r[0] for r in con.execute("select view_name from duckdb_views() where not internal").fetchall()}
     return {"mart_city_progress", "mart_unit_progress"} <= names
 
 
 def quarters_with_data(con: duckdb.DuckDBPyConnection) -> list[str]:
-    return [r[0] for r in con.execute(
-        "select quarter from int_reporting_quarters order by quarter").fetchall()]
+    return [
+        r[0] for r in con.execute("select quarter from int_reporting_quarters order by quarter").fetchall()
+    ]
 
 
 def require_quarter(con: duckdb.DuckDBPyConnection, quarter: Quarter) -> None:
@@ -85,12 +117,18 @@ def require_quarter(con: duckdb.DuckDBPyConnection, quarter: Quarter) -> None:
 
 def _plan_units(con: duckdb.DuckDBPyConnection, year: int | None, targets_only: bool = False) -> list[dict]:
     """The reporting units of the year's plan (default: the newest plan in the warehouse)."""
-    rows = _rows(con, "select plan_year, unit, name, office, has_target from int_reporting_units "
-                      "order by plan_year, ordinal")
+    rows = _rows(
+        con,
+        "select plan_year, unit, name, office, has_target from int_reporting_units "
+        "order by plan_year, ordinal",
+    )
     if year is None and rows:
         year = max(r["plan_year"] for r in rows)
-    return [{"unit": r["unit"], "name": r["name"], "office": r["office"]} for r in rows
-            if r["plan_year"] == year and (r["has_target"] or not targets_only)]
+    return [
+        {"unit": r["unit"], "name": r["name"], "office": r["office"]}
+        for r in rows
+        if r["plan_year"] == year and (r["has_target"] or not targets_only)
+    ]
 
 
 def resolve_unit(con: duckdb.DuckDBPyConnection, text: str, year: int | None = None) -> dict:
@@ -107,31 +145,43 @@ def resolve_unit(con: duckdb.DuckDBPyConnection, text: str, year: int | None = N
 
 # -- indicator progress --------------------------------------------------------
 
+
 def city_progress(con: duckdb.DuckDBPyConnection, quarter: str) -> list[dict]:
-    return _rows(con, """
+    return _rows(
+        con,
+        """
         select * from mart_city_progress where quarter = ?
         order by section, item, subtask, indicator_id
-    """, [quarter])
+    """,
+        [quarter],
+    )
 
 
-def unit_progress(con: duckdb.DuckDBPyConnection, quarter: str,
-                  unit: str | None = None) -> list[dict]:
-    return _rows(con, """
+def unit_progress(con: duckdb.DuckDBPyConnection, quarter: str, unit: str | None = None) -> list[dict]:
+    return _rows(
+        con,
+        """
         select * from mart_unit_progress
         where quarter = ? and (?::varchar is null or unit = ?)
         order by unit_ordinal, section, item, subtask, indicator_id
-    """, [quarter, unit, unit])
+    """,
+        [quarter, unit, unit],
+    )
 
 
 def trends(con: duckdb.DuckDBPyConnection, quarter: Quarter, scope: str) -> dict[str, list[dict]]:
     """For one scope, each indicator's expected path over the year's four quarters and its
     figures for the quarters up to ``quarter``."""
-    rows = _rows(con, """
+    rows = _rows(
+        con,
+        """
         select indicator_id, quarter_number, actual, start_level, target, expected_to_date,
                qualifier
         from mart_indicator_trends where year = ? and scope = ?
         order by indicator_id, quarter_number
-    """, [quarter.year, scope])
+    """,
+        [quarter.year, scope],
+    )
     out: dict[str, list[dict]] = {}
     for r in rows:
         if r["quarter_number"] > quarter.number:  # not reported yet, as of this brief
@@ -143,10 +193,17 @@ def trends(con: duckdb.DuckDBPyConnection, quarter: Quarter, scope: str) -> dict
 def last_year_values(con: duckdb.DuckDBPyConnection, quarter: str, scope: str) -> dict[str, float]:
     """Last year's figure at the same quarter of each indicator that continues one of last
     year's (mart_last_year_values), by this year's indicator id."""
-    return {r["indicator_id"]: r["last_year_actual"] for r in _rows(con, """
+    return {
+        r["indicator_id"]: r["last_year_actual"]
+        for r in _rows(
+            con,
+            """
         select indicator_id, last_year_actual from mart_last_year_values
         where quarter = ? and scope = ?
-    """, [quarter, scope])}
+    """,
+            [quarter, scope],
+        )
+    }
 
 
 def status_counts(rows: list[dict]) -> dict[str, int]:
@@ -158,33 +215,42 @@ def status_counts(rows: list[dict]) -> dict[str, int]:
 
 # -- milestones and data quality -----------------------------------------------
 
+
 def milestones(con: duckdb.DuckDBPyConnection, quarter: str, scope: str = "city") -> list[dict]:
-    return _rows(con, """
+    return _rows(
+        con,
+        """
         select * from mart_milestone_progress where quarter = ? and scope = ?
         order by section, item, subtask, ordinal
-    """, [quarter, scope])
+    """,
+        [quarter, scope],
+    )
 
 
-def submission_status(con: duckdb.DuckDBPyConnection, quarter: str,
-                      unit: str | None = None) -> list[dict]:
-    return _rows(con, """
+def submission_status(con: duckdb.DuckDBPyConnection, quarter: str, unit: str | None = None) -> list[dict]:
+    return _rows(
+        con,
+        """
         select * from mart_submission_status
         where quarter = ? and (?::varchar is null or unit = ?) order by ordinal
-    """, [quarter, unit, unit])
+    """,
+        [quarter, unit, unit],
+    )
 
 
 QUARANTINE_EXAMPLES = 3  # rows shown per unit and cause; the rest are counted
 
 
-def quarantined_values(con: duckdb.DuckDBPyConnection, quarter: str,
-                       unit: str | None = None) -> list[dict]:
+def quarantined_values(con: duckdb.DuckDBPyConnection, quarter: str, unit: str | None = None) -> list[dict]:
     """Values of the submissions in use that were left out, summarised per unit and cause:
     how many rows, and the first few as examples (20,000 rejected rows are one line of a
     brief, not 389 pages). Each entry: unit_name, cause, rows, examples (indicator_id,
     indicator_name, row_number, raw_value, reasons)."""
     from plantrack.issues.registry import REGISTRY
 
-    groups = _rows(con, f"""
+    groups = _rows(
+        con,
+        f"""
         select unit_name, coalesce(reason_codes[1], '') as code, count(*) as rows,
                list({{'indicator_id': indicator_id, 'indicator_name': indicator_name,
                       'row_number': row_number, 'raw_value': raw_value, 'reasons': reasons}}
@@ -194,7 +260,9 @@ def quarantined_values(con: duckdb.DuckDBPyConnection, quarter: str,
         where quarter = ? and (?::varchar is null or unit = ?)
         group by unit, unit_name, unit_ordinal, code
         order by unit_ordinal, min(row_number)
-    """, [quarter, unit, unit])
+    """,
+        [quarter, unit, unit],
+    )
     for g in groups:
         check = REGISTRY.get(g.pop("code"))
         first = g.pop("first_reasons")
@@ -202,16 +270,19 @@ def quarantined_values(con: duckdb.DuckDBPyConnection, quarter: str,
     return groups
 
 
-def refused_files(con: duckdb.DuckDBPyConnection, quarter: str,
-                  unit: str | None = None) -> list[dict]:
+def refused_files(con: duckdb.DuckDBPyConnection, quarter: str, unit: str | None = None) -> list[dict]:
     """Files received for the quarter (or examined by its runs) that could not be used at all,
     with the reasons."""
-    return _rows(con, """
+    return _rows(
+        con,
+        """
         select original_name, received_at, unit_name, reasons, superseded
         from mart_refused_files
         where quarter = ? and (?::varchar is null or unit = ?)
         order by received_at, original_name
-    """, [quarter, unit, unit])
+    """,
+        [quarter, unit, unit],
+    )
 
 
 ISSUES_LISTED = 40  # in a unit's brief; the fix-it workbook lists them all
@@ -219,13 +290,17 @@ ISSUES_LISTED = 40  # in a unit's brief; the fix-it workbook lists them all
 
 def submission_issues(con: duckdb.DuckDBPyConnection, quarter: str, unit: str) -> list[dict]:
     """What the latest run found in the unit's submission in use: errors first, by cell."""
-    return _rows(con, """
+    return _rows(
+        con,
+        """
         select severity, sheet, cell, indicator_id, message, hint, count(*) over () as total
         from mart_submission_issues
         where quarter = ? and unit = ?
         order by severity, sheet, length(cell), cell
         limit ?
-    """, [quarter, unit, ISSUES_LISTED])
+    """,
+        [quarter, unit, ISSUES_LISTED],
+    )
 
 
 def units_with_targets(con: duckdb.DuckDBPyConnection, year: int | None = None) -> list[dict]:
@@ -235,6 +310,7 @@ def units_with_targets(con: duckdb.DuckDBPyConnection, year: int | None = None) 
 
 
 # -- the `plantrack progress --json` document ------------------------------------
+
 
 def _round(value):
     if isinstance(value, float):
@@ -250,15 +326,13 @@ def indicator_entry(row: dict) -> dict:
         entry["units_reported"] = row["units_reported"]
         entry["units_expected"] = row["units_expected"]
         entry["shortfall_by_unit"] = [
-            {"unit": c["unit"], "name": c["unit_name"], "gap": _round(c["gap"]),
-             "share": _round(c["share"])}
+            {"unit": c["unit"], "name": c["unit_name"], "gap": _round(c["gap"]), "share": _round(c["share"])}
             for c in row["contributors"]
         ]
     return entry
 
 
-def progress_document(con: duckdb.DuckDBPyConnection, quarter: Quarter,
-                      unit: dict | None = None) -> dict:
+def progress_document(con: duckdb.DuckDBPyConnection, quarter: Quarter, unit: dict | None = None) -> dict:
     """Progress of the city (or of one unit) on every indicator, as ``--json`` prints it."""
     if unit is None:
         rows, scope, scope_name = city_progress(con, quarter.code), "city", "全市"

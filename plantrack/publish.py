@@ -82,24 +82,36 @@ class PublishResult:
         }
 
 
-def publish(summary_outputs: dict[str, list[str]], out_dir: Path, outbox_dir: Path,
-            catalog: Catalog, smtp: Smtp, quarter: Quarter,
-            send_log: Path | None = None) -> PublishResult:
+def publish(
+    summary_outputs: dict[str, list[str]],
+    out_dir: Path,
+    outbox_dir: Path,
+    catalog: Catalog,
+    smtp: Smtp,
+    quarter: Quarter,
+    send_log: Path | None = None,
+) -> PublishResult:
     """Copy the run's briefs and fix-it workbooks into the outbox; mail them when configured."""
-    return mail_outbox(to_outbox(summary_outputs, out_dir, outbox_dir, catalog, smtp),
-                       catalog, smtp, quarter, send_log)
+    return mail_outbox(
+        to_outbox(summary_outputs, out_dir, outbox_dir, catalog, smtp), catalog, smtp, quarter, send_log
+    )
 
 
-def to_outbox(summary_outputs: dict[str, list[str]], out_dir: Path, outbox_dir: Path,
-              catalog: Catalog, smtp: Smtp) -> PublishResult:
+def to_outbox(
+    summary_outputs: dict[str, list[str]], out_dir: Path, outbox_dir: Path, catalog: Catalog, smtp: Smtp
+) -> PublishResult:
     """The outbox copies alone (the run does this while it holds the warehouse)."""
-    publications = [copy_to_outbox(kind, Path(p), out_dir, outbox_dir, catalog)
-                    for kind in PUBLISHED_KINDS for p in summary_outputs.get(kind, [])]
+    publications = [
+        copy_to_outbox(kind, Path(p), out_dir, outbox_dir, catalog)
+        for kind in PUBLISHED_KINDS
+        for p in summary_outputs.get(kind, [])
+    ]
     return PublishResult(outbox_dir, publications, mail_enabled=smtp.enabled)
 
 
-def mail_outbox(result: PublishResult, catalog: Catalog, smtp: Smtp, quarter: Quarter,
-                send_log: Path | None = None) -> PublishResult:
+def mail_outbox(
+    result: PublishResult, catalog: Catalog, smtp: Smtp, quarter: Quarter, send_log: Path | None = None
+) -> PublishResult:
     """Mail the outbox copies when SMTP is configured; with a ``send_log``, a message whose
     recipient already got exactly these attachments is not sent again (a quarter run again
     mails only what changed)."""
@@ -152,8 +164,9 @@ class SendLog:
             fresh = tuple(r for r in mail.to if self.key(r, mail) not in sent)
             for r in mail.to:
                 if r not in fresh:
-                    notes.append(f"{mail.subject} 未重发给 {r}：附件与 {sent[self.key(r, mail)]} "
-                                 "已发送的完全相同")
+                    notes.append(
+                        f"{mail.subject} 未重发给 {r}：附件与 {sent[self.key(r, mail)]} 已发送的完全相同"
+                    )
             if fresh:
                 todo.append(dataclasses.replace(mail, to=fresh))
         return todo, notes
@@ -161,17 +174,22 @@ class SendLog:
     def record(self, mails: list[Mail], deliveries: list[Delivery]) -> None:
         ok = {(d.recipient, d.subject) for d in deliveries if d.ok}
         now = datetime.now().astimezone().isoformat(timespec="seconds")
-        lines = [json.dumps({"key": self.key(r, m), "recipient": r, "subject": m.subject,
-                             "sent_at": now}, ensure_ascii=False)
-                 for m in mails for r in m.to if (r, m.subject) in ok]
+        lines = [
+            json.dumps(
+                {"key": self.key(r, m), "recipient": r, "subject": m.subject, "sent_at": now},
+                ensure_ascii=False,
+            )
+            for m in mails
+            for r in m.to
+            if (r, m.subject) in ok
+        ]
         if lines:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with self.path.open("a", encoding="utf-8") as fh:
                 fh.write("\n".join(lines) + "\n")
 
 
-def copy_to_outbox(kind: str, source: Path, out_dir: Path, outbox_dir: Path,
-                   catalog: Catalog) -> Publication:
+def copy_to_outbox(kind: str, source: Path, out_dir: Path, outbox_dir: Path, catalog: Catalog) -> Publication:
     """Copy one file, keeping its place below ``out_dir``; readers never see half a file."""
     try:
         relative = source.resolve().relative_to(out_dir.resolve())
@@ -186,8 +204,9 @@ def copy_to_outbox(kind: str, source: Path, out_dir: Path, outbox_dir: Path,
     return Publication(kind, unit, source, target)
 
 
-def mails_for(publications: list[Publication], catalog: Catalog, smtp: Smtp,
-              quarter: Quarter) -> tuple[list[Mail], list[str]]:
+def mails_for(
+    publications: list[Publication], catalog: Catalog, smtp: Smtp, quarter: Quarter
+) -> tuple[list[Mail], list[str]]:
     """The messages to send, and a Chinese note for each file that cannot be mailed."""
     mails: list[Mail] = []
     not_mailed: list[str] = []
@@ -203,35 +222,38 @@ def mails_for(publications: list[Publication], catalog: Catalog, smtp: Smtp,
         if p.unit is None:
             not_mailed.append(f"{p.outbox_path.name} 未发送：无法从文件名确定所属单位")
         elif not recipients:
-            not_mailed.append(f"{p.outbox_path.name} 未发送：未配置{catalog.units[p.unit].name}"
-                              f"的收件人（[smtp.units] {p.unit}）")
+            not_mailed.append(
+                f"{p.outbox_path.name} 未发送：未配置{catalog.units[p.unit].name}"
+                f"的收件人（[smtp.units] {p.unit}）"
+            )
         else:
             mails.append(unit_mail(p, catalog, recipients, quarter))
     return mails, not_mailed
 
 
-def city_mail(briefs: tuple[Path, ...], catalog: Catalog, leadership: tuple[str, ...],
-              quarter: Quarter) -> Mail:
-    body = (f"各位领导：\n\n附件为《{catalog.title}》{quarter.label}落实情况简报，请审阅。"
-            "简报前两页列出滞后于序时进度的事项、差距及责任单位。"
-            + FOOTER.format(issuer=catalog.issuer))
+def city_mail(
+    briefs: tuple[Path, ...], catalog: Catalog, leadership: tuple[str, ...], quarter: Quarter
+) -> Mail:
+    body = (
+        f"各位领导：\n\n附件为《{catalog.title}》{quarter.label}落实情况简报，请审阅。"
+        "简报前两页列出滞后于序时进度的事项、差距及责任单位。" + FOOTER.format(issuer=catalog.issuer)
+    )
     return Mail(leadership, f"【工作要点落实情况】{quarter.label}全市简报", body, briefs)
 
 
-def unit_mail(p: Publication, catalog: Catalog, recipients: tuple[str, ...],
-              quarter: Quarter) -> Mail:
+def unit_mail(p: Publication, catalog: Catalog, recipients: tuple[str, ...], quarter: Quarter) -> Mail:
     unit = catalog.units[p.unit]
     if p.kind == UNIT_BRIEFS:
         subject = f"【工作要点落实情况】{quarter.label}{unit.name}简报"
-        body = (f"{unit.office}：\n\n附件为贵单位{quarter.label}《{catalog.title}》"
-                "落实情况简报，请查阅。")
+        body = f"{unit.office}：\n\n附件为贵单位{quarter.label}《{catalog.title}》落实情况简报，请查阅。"
         names: tuple[str, ...] = ()
     else:
         subject = f"【请更正后重新报送】{unit.name}{quarter.label}填报表问题清单"
-        body = (f"{unit.office}：\n\n贵单位报送的{quarter.label}填报表经校验发现问题。"
-                "附件是标注了问题的工作簿：红色单元格为错误，黄色为警告，批注写明了问题和修改方法，"
-                "“问题清单”工作表列出全部问题。请按说明修改后重新报送。")
+        body = (
+            f"{unit.office}：\n\n贵单位报送的{quarter.label}填报表经校验发现问题。"
+            "附件是标注了问题的工作簿：红色单元格为错误，黄色为警告，批注写明了问题和修改方法，"
+            "“问题清单”工作表列出全部问题。请按说明修改后重新报送。"
+        )
         # the steward sees whose workbook it is, not the unit's code (fixit/huancui.xlsx)
         names = (f"{unit.name}_{quarter.label}填报表_问题标注{p.outbox_path.suffix}",)
-    return Mail(recipients, subject, body + FOOTER.format(issuer=catalog.issuer), (p.outbox_path,),
-                names)
+    return Mail(recipients, subject, body + FOOTER.format(issuer=catalog.issuer), (p.outbox_path,), names)

@@ -35,14 +35,17 @@ DEFAULT_TZ = periods.BUREAU_TIMEZONE
 
 # -- check results and rejected task rows (005_validation_detail.sql) -------------------
 
-def store_validation_detail(con: duckdb.DuckDBPyConnection, run_id: str, submission_id: str,
-                            quarter: str, validation: Validation) -> None:
+
+def store_validation_detail(
+    con: duckdb.DuckDBPyConnection, run_id: str, submission_id: str, quarter: str, validation: Validation
+) -> None:
     """What load_validation does not keep: every check run, and the rejected 重点任务 rows."""
     store_validation_details(con, run_id, quarter, [(submission_id, validation)])
 
 
-def store_validation_details(con: duckdb.DuckDBPyConnection, run_id: str, quarter: str,
-                             items: list[tuple[str, Validation]]) -> None:
+def store_validation_details(
+    con: duckdb.DuckDBPyConnection, run_id: str, quarter: str, items: list[tuple[str, Validation]]
+) -> None:
     """The same for many submissions at once, one statement per table.
 
     Check results are kept per run (this run's earlier record of a submission is replaced);
@@ -51,24 +54,51 @@ def store_validation_details(con: duckdb.DuckDBPyConnection, run_id: str, quarte
     if not items:
         return
     sids = [sid for sid, _ in items]
-    con.execute("delete from check_results where run_id = ? and submission_id in (select unnest(?))",
-                [run_id, sids])
+    con.execute(
+        "delete from check_results where run_id = ? and submission_id in (select unnest(?))", [run_id, sids]
+    )
     con.execute("delete from quarantined_milestones where submission_id in (select unnest(?))", [sids])
     checks, held_rows = [], []
     for sid, v in items:
-        checks += [(run_id, sid, v.unit, quarter, r["suite"], r["expectation"], r["code"],
-                    r["severity"], r["column_name"], r["success"], r["element_count"],
-                    r["unexpected_count"]) for r in v.expectation_results]
+        checks += [
+            (
+                run_id,
+                sid,
+                v.unit,
+                quarter,
+                r["suite"],
+                r["expectation"],
+                r["code"],
+                r["severity"],
+                r["column_name"],
+                r["success"],
+                r["element_count"],
+                r["unexpected_count"],
+            )
+            for r in v.expectation_results
+        ]
         held = v.milestones_quarantined
         if held is not None and held.height:
-            held_rows += [(run_id, sid, v.unit, quarter, r["milestone_id"], r["row_number"],
-                           r["status"], r["reasons"], r["reason_codes"])
-                          for r in held.iter_rows(named=True)]
+            held_rows += [
+                (
+                    run_id,
+                    sid,
+                    v.unit,
+                    quarter,
+                    r["milestone_id"],
+                    r["row_number"],
+                    r["status"],
+                    r["reasons"],
+                    r["reason_codes"],
+                )
+                for r in held.iter_rows(named=True)
+            ]
     insert_rows(con, "check_results", checks)
     insert_rows(con, "quarantined_milestones", held_rows)
 
 
 # -- the page's rows, from the warehouse ----------------------------------------------
+
 
 def submission_deadline(quarter: Quarter, tz: str = DEFAULT_TZ) -> datetime:
     """The deadline (``periods.submission_deadline``) as an aware time in the bureau's zone."""
@@ -131,8 +161,13 @@ class UnitQuality:
 
     @property
     def status_class(self) -> str:
-        return {"通过": "ok", "通过（有警告）": "warn", "部分采用": "bad", "未采用": "bad",
-                "无法读取": "bad"}.get(self.status, "missing")
+        return {
+            "通过": "ok",
+            "通过（有警告）": "warn",
+            "部分采用": "bad",
+            "未采用": "bad",
+            "无法读取": "bad",
+        }.get(self.status, "missing")
 
 
 @dataclass(frozen=True)
@@ -159,15 +194,21 @@ class QualityReport:
     @property
     def counts(self) -> dict[str, int]:
         u = self.units
-        return {"expected": len(u), "submitted": sum(x.submitted for x in u),
-                "on_time": sum(bool(x.on_time) for x in u), "valid": sum(x.valid for x in u),
-                "to_fix": sum(x.submitted and not x.valid for x in u),
-                "resubmitted": sum(x.resubmitted for x in u)}
+        return {
+            "expected": len(u),
+            "submitted": sum(x.submitted for x in u),
+            "on_time": sum(bool(x.on_time) for x in u),
+            "valid": sum(x.valid for x in u),
+            "to_fix": sum(x.submitted and not x.valid for x in u),
+            "resubmitted": sum(x.resubmitted for x in u),
+        }
 
 
 def _latest_run(con: duckdb.DuckDBPyConnection, quarter: str) -> str:
-    row = con.execute("select run_id from stg_runs where quarter = ? "
-                      "order by started_at desc, run_id desc limit 1", [quarter]).fetchone()
+    row = con.execute(
+        "select run_id from stg_runs where quarter = ? order by started_at desc, run_id desc limit 1",
+        [quarter],
+    ).fetchone()
     return row[0] if row else ""
 
 
@@ -175,10 +216,16 @@ def _by_submission(con, sql: str, params: list) -> dict[str, tuple]:
     return {r[0]: r[1:] for r in con.execute(sql, params).fetchall()}
 
 
-def quality_report(con: duckdb.DuckDBPyConnection, catalog: Catalog, quarter: Quarter,
-                   deadline: datetime, run_id: str | None = None,
-                   fixit_links: Mapping[str, str] | None = None, data_docs_href: str = "",
-                   tz: str = DEFAULT_TZ) -> QualityReport:
+def quality_report(
+    con: duckdb.DuckDBPyConnection,
+    catalog: Catalog,
+    quarter: Quarter,
+    deadline: datetime,
+    run_id: str | None = None,
+    fixit_links: Mapping[str, str] | None = None,
+    data_docs_href: str = "",
+    tz: str = DEFAULT_TZ,
+) -> QualityReport:
     """The page's content for ``quarter`` as of ``run_id`` (default: the quarter's latest run).
 
     ``deadline``: when submissions were due (naive: the bureau's local time).
@@ -186,53 +233,84 @@ def quality_report(con: duckdb.DuckDBPyConnection, catalog: Catalog, quarter: Qu
     """
     run = run_id or _latest_run(con, quarter.code)
     # each unit's latest file of the quarter, whatever its verdict (int_latest_receipts)
-    latest = {r[0]: r for r in con.execute(
-        "select unit, submission_id, original_name, receipts, first_received_at, received_at, "
-        "readable, read_error from int_latest_receipts where quarter = ?", [quarter.code]
-    ).fetchall()}
-    issues = _by_submission(con, "select submission_id, errors, warnings from int_issue_counts "
-                                 "where run_id = ?", [run])
-    rows = _by_submission(con, "select submission_id, rows_accepted, rows_quarantined "
-                               "from int_submission_rows where quarter = ?", [quarter.code])
+    latest = {
+        r[0]: r
+        for r in con.execute(
+            "select unit, submission_id, original_name, receipts, first_received_at, received_at, "
+            "readable, read_error from int_latest_receipts where quarter = ?",
+            [quarter.code],
+        ).fetchall()
+    }
+    issues = _by_submission(
+        con, "select submission_id, errors, warnings from int_issue_counts where run_id = ?", [run]
+    )
+    rows = _by_submission(
+        con,
+        "select submission_id, rows_accepted, rows_quarantined from int_submission_rows where quarter = ?",
+        [quarter.code],
+    )
     due = _as_utc_naive(deadline, tz)
-    units = [_unit_row(u.code, u.name, latest.get(u.code), issues, rows, due,
-                       (fixit_links or {}).get(u.code, ""), tz)
-             for u in catalog.reporting_units()]
+    units = [
+        _unit_row(
+            u.code, u.name, latest.get(u.code), issues, rows, due, (fixit_links or {}).get(u.code, ""), tz
+        )
+        for u in catalog.reporting_units()
+    ]
     return QualityReport(
-        quarter=quarter.label, run_id=run, deadline=local_time(due, tz),
-        generated_at=local_time(datetime.now(UTC).replace(tzinfo=None), tz), units=units,
+        quarter=quarter.label,
+        run_id=run,
+        deadline=local_time(due, tz),
+        generated_at=local_time(datetime.now(UTC).replace(tzinfo=None), tz),
+        units=units,
         unidentified=_unidentified(con, quarter.code, run, tz),
-        problems=_problems(con, run, quarter.code), data_docs_href=data_docs_href,
+        problems=_problems(con, run, quarter.code),
+        data_docs_href=data_docs_href,
     )
 
 
-def _unit_row(code: str, name: str, latest: tuple | None, issues, rows, due: datetime,
-              fixit_href: str, tz: str) -> UnitQuality:
+def _unit_row(
+    code: str, name: str, latest: tuple | None, issues, rows, due: datetime, fixit_href: str, tz: str
+) -> UnitQuality:
     if latest is None:
         return UnitQuality(code, name)
     _, sid, file_name, receipts, first, last, readable, read_error = latest
     errors, warnings = issues.get(sid, (0, 0))
     accepted, quarantined = rows.get(sid, (0, 0))
     return UnitQuality(
-        unit=code, unit_name=name, receipts=receipts, file_name=file_name,
-        first_received=local_time(first, tz), last_received=local_time(last, tz),
-        on_time=first <= due, readable=bool(readable), errors=errors, warnings=warnings,
-        rows_accepted=accepted, rows_quarantined=quarantined, read_error=read_error or "",
+        unit=code,
+        unit_name=name,
+        receipts=receipts,
+        file_name=file_name,
+        first_received=local_time(first, tz),
+        last_received=local_time(last, tz),
+        on_time=first <= due,
+        readable=bool(readable),
+        errors=errors,
+        warnings=warnings,
+        rows_accepted=accepted,
+        rows_quarantined=quarantined,
+        read_error=read_error or "",
         fixit_href=fixit_href,
     )
 
 
 def _unidentified(con, quarter: str, run: str, tz: str) -> list[dict]:
     """Files naming no unit, received for the quarter or naming none, with why (as of ``run``)."""
-    messages = {sid: text for sid, text in con.execute(
-        "select submission_id, messages from int_run_error_messages where run_id = ?", [run]
-    ).fetchall()}
+    messages = {
+        sid: text
+        for sid, text in con.execute(
+            "select submission_id, messages from int_run_error_messages where run_id = ?", [run]
+        ).fetchall()
+    }
     rows = con.execute(
         "select submission_id, original_name, received_at, read_error from mart_unidentified_files "
-        "where quarter = ? or quarter is null order by received_at", [quarter]).fetchall()
-    return [{"file": name, "received": local_time(at, tz),
-             "reason": error or messages.get(sid, "")}
-            for sid, name, at, error in rows]
+        "where quarter = ? or quarter is null order by received_at",
+        [quarter],
+    ).fetchall()
+    return [
+        {"file": name, "received": local_time(at, tz), "reason": error or messages.get(sid, "")}
+        for sid, name, at, error in rows
+    ]
 
 
 def _problems(con, run: str, quarter: str) -> list[ProblemCount]:
@@ -240,18 +318,28 @@ def _problems(con, run: str, quarter: str) -> list[ProblemCount]:
     rows = con.execute(
         "select code, severity, issues, units from mart_run_problems "
         "where run_id = ? and quarter = ? order by severity, issues desc, code",
-        [run, quarter]).fetchall()
-    return [ProblemCount(code, CHECKS[code].cause if code in CHECKS else code,
-                         "错误" if sev == "error" else "警告", n, units)
-            for code, sev, n, units in rows]
+        [run, quarter],
+    ).fetchall()
+    return [
+        ProblemCount(
+            code,
+            CHECKS[code].cause if code in CHECKS else code,
+            "错误" if sev == "error" else "警告",
+            n,
+            units,
+        )
+        for code, sev, n, units in rows
+    ]
 
 
 # -- the page -------------------------------------------------------------------------
 
+
 def _environment() -> Environment:
     # autoescape on for every template: a file name or a steward's text is never markup
-    return Environment(loader=FileSystemLoader(REPORT_TEMPLATES_DIR), autoescape=True,
-                       trim_blocks=True, lstrip_blocks=True)
+    return Environment(
+        loader=FileSystemLoader(REPORT_TEMPLATES_DIR), autoescape=True, trim_blocks=True, lstrip_blocks=True
+    )
 
 
 def render_quality_page(report: QualityReport) -> str:
@@ -274,6 +362,7 @@ def fixit_href(unit: str, folder: str = "fixit") -> str:
 
 # -- Great Expectations Data Docs --------------------------------------------------------
 
+
 def _escape_strings(value):
     """Every string HTML-escaped: GX Data Docs put unexpected values into the page as markup."""
     if isinstance(value, str):
@@ -287,9 +376,14 @@ def _escape_strings(value):
 
 def _rendered_safely(raw: dict) -> dict:
     """A suite result whose data-derived parts (unexpected values, errors) are escaped."""
-    results = [{**r, "result": _escape_strings(r.get("result") or {}),
-                "exception_info": _escape_strings(r.get("exception_info") or {})}
-               for r in raw["results"]]
+    results = [
+        {
+            **r,
+            "result": _escape_strings(r.get("result") or {}),
+            "exception_info": _escape_strings(r.get("exception_info") or {}),
+        }
+        for r in raw["results"]
+    ]
     return {**raw, "results": results}
 
 
@@ -297,16 +391,15 @@ def _safe_name(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", text).strip("_") or "submission"
 
 
-def build_data_docs(validations: Mapping[str, Validation], suites_dir: Path, target_dir: Path,
-                    run_name: str) -> Path:
+def build_data_docs(
+    validations: Mapping[str, Validation], suites_dir: Path, target_dir: Path, run_name: str
+) -> Path:
     """Render the GX results of a run as Data Docs in ``target_dir``; return its index.html.
 
     ``validations``: a label per submission (e.g. its id) → its verdict. One in-memory
     context, used only to render: nothing is validated again.
     """
-    from great_expectations.core.expectation_validation_result import (
-        ExpectationSuiteValidationResultSchema,
-    )
+    from great_expectations.core.expectation_validation_result import ExpectationSuiteValidationResultSchema
     from great_expectations.core.run_identifier import RunIdentifier
     from great_expectations.data_context.types.resource_identifiers import (
         ExpectationSuiteIdentifier,
@@ -314,12 +407,15 @@ def build_data_docs(validations: Mapping[str, Validation], suites_dir: Path, tar
     )
 
     context = ephemeral_context()
-    context.add_data_docs_site(site_name="plantrack", site_config={
-        "class_name": "SiteBuilder", "show_how_to_buttons": False,
-        "store_backend": {"class_name": "TupleFilesystemStoreBackend",
-                          "base_directory": str(target_dir)},
-        "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
-    })
+    context.add_data_docs_site(
+        site_name="plantrack",
+        site_config={
+            "class_name": "SiteBuilder",
+            "show_how_to_buttons": False,
+            "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(target_dir)},
+            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+        },
+    )
     run_id = RunIdentifier(run_name=_safe_name(run_name), run_time=datetime.now(UTC))
     schema, suites = ExpectationSuiteValidationResultSchema(), set()
     for label, validation in validations.items():
@@ -328,8 +424,9 @@ def build_data_docs(validations: Mapping[str, Validation], suites_dir: Path, tar
             if result.suite_name not in suites:
                 context.suites.add(load_suite(suites_dir / f"{result.suite_name}.json"))
                 suites.add(result.suite_name)
-            key = ValidationResultIdentifier(ExpectationSuiteIdentifier(name=result.suite_name),
-                                             run_id, f"{_safe_name(label)}-{n}")
+            key = ValidationResultIdentifier(
+                ExpectationSuiteIdentifier(name=result.suite_name), run_id, f"{_safe_name(label)}-{n}"
+            )
             context.validation_results_store.set(key, result)
     context.build_data_docs(site_names=["plantrack"])
     return target_dir / "index.html"

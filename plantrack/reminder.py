@@ -70,9 +70,11 @@ class ReminderResult:
     @property
     def message(self) -> str:
         """One line for the flow's final state (English, for operators)."""
-        text = (f"{self.quarter}: {self.count(MISSING)} units not submitted, "
-                f"{self.count(INVALID)} with errors, {self.count(PENDING)} files waiting; "
-                f"list in {self.path}")
+        text = (
+            f"{self.quarter}: {self.count(MISSING)} units not submitted, "
+            f"{self.count(INVALID)} with errors, {self.count(PENDING)} files waiting; "
+            f"list in {self.path}"
+        )
         failed = [d.recipient for d in self.deliveries if not d.ok]
         return text + (f"; mail failed for {', '.join(failed)}" if failed else "")
 
@@ -87,6 +89,7 @@ class ReminderResult:
 
 # -- what the warehouse knows ---------------------------------------------------
 
+
 def latest_submissions(con: duckdb.DuckDBPyConnection, quarter: Quarter) -> dict[str, LatestSubmission]:
     """Each unit's latest receipt for ``quarter``, whatever its verdict, and its errors.
 
@@ -98,12 +101,19 @@ def latest_submissions(con: duckdb.DuckDBPyConnection, quarter: Quarter) -> dict
     """
     latest = con.execute(
         "select unit, submission_id, source_path, readable, read_error "
-        "from int_latest_receipts where quarter = ?", [quarter.code]).fetchall()
+        "from int_latest_receipts where quarter = ?",
+        [quarter.code],
+    ).fetchall()
     problems = _error_lines(con, [row[1] for row in latest])
     return {
-        unit: LatestSubmission(unit, Path(source).name, readable, read_error,
-                               len(problems.get(sid, [])),
-                               tuple(problems.get(sid, [])[:PROBLEMS_SHOWN]))
+        unit: LatestSubmission(
+            unit,
+            Path(source).name,
+            readable,
+            read_error,
+            len(problems.get(sid, [])),
+            tuple(problems.get(sid, [])[:PROBLEMS_SHOWN]),
+        )
         for unit, sid, source, readable, read_error in latest
     }
 
@@ -116,7 +126,9 @@ def _error_lines(con: duckdb.DuckDBPyConnection, submission_ids: list[str]) -> d
         select submission_id, sheet, cell, message, hint from int_latest_issues
         where severity = 'error' and list_contains(?::varchar[], submission_id)
         order by submission_id, sheet nulls first, length(cell), cell, message
-        """, [submission_ids]).fetchall()
+        """,
+        [submission_ids],
+    ).fetchall()
     lines: dict[str, list[str]] = {}
     for sid, sheet, cell, message, hint in rows:
         where = (f"“{sheet}”工作表" if sheet else "") + (f"{cell}单元格" if cell else "")
@@ -143,6 +155,7 @@ def read_warehouse(path: Path, quarter: Quarter) -> tuple[dict[str, LatestSubmis
 
 # -- what waits in the inbox ----------------------------------------------------
 
+
 def pending_files(inbox: Path, landed: set[str], units: dict[str, Unit]) -> list[tuple[Path, str | None]]:
     """Inbox files no run has landed yet, each with the unit it comes from (None: unknown)."""
     pending = []
@@ -159,8 +172,10 @@ def pending_files(inbox: Path, landed: set[str], units: dict[str, Unit]) -> list
 
 # -- who must act ---------------------------------------------------------------
 
-def unit_reminders(units: list[Unit], latest: dict[str, LatestSubmission],
-                   pending: list[tuple[Path, str | None]]) -> list[UnitReminder]:
+
+def unit_reminders(
+    units: list[Unit], latest: dict[str, LatestSubmission], pending: list[tuple[Path, str | None]]
+) -> list[UnitReminder]:
     """One line per reporting unit; a newer file in the inbox counts as submitted."""
     waiting = {unit: path for path, unit in pending if unit}
     result = []
@@ -180,15 +195,26 @@ def unit_reminders(units: list[Unit], latest: dict[str, LatestSubmission],
     return result
 
 
-def reminder_text(catalog: Catalog, quarter: Quarter, reminders: list[UnitReminder],
-                  unidentified: list[str], deadline: datetime, written: datetime) -> str:
+def reminder_text(
+    catalog: Catalog,
+    quarter: Quarter,
+    reminders: list[UnitReminder],
+    unidentified: list[str],
+    deadline: datetime,
+    written: datetime,
+) -> str:
     missing = [r for r in reminders if r.state == MISSING]
     invalid = [r for r in reminders if r.state == INVALID]
     pending = [r for r in reminders if r.state == PENDING]
     ok = [r for r in reminders if r.state == OK]
-    lines = [f"{catalog.issuer}", f"《{catalog.title}》{quarter.label}填报提醒", "",
-             f"生成时间：{_when(written)}",
-             f"季度流程将于 {_when(deadline)} 自动运行，请在此之前报送或更正。", ""]
+    lines = [
+        f"{catalog.issuer}",
+        f"《{catalog.title}》{quarter.label}填报提醒",
+        "",
+        f"生成时间：{_when(written)}",
+        f"季度流程将于 {_when(deadline)} 自动运行，请在此之前报送或更正。",
+        "",
+    ]
     lines += [f"一、尚未报送（{len(missing)}个单位）"]
     lines += [f"  {n}. {r.unit.name}（{r.unit.office}）" for n, r in enumerate(missing, 1)] or ["  无"]
     lines += ["", f"二、已报送但数据有误，需更正后重新报送（{len(invalid)}个单位）"]
@@ -204,13 +230,17 @@ def reminder_text(catalog: Catalog, quarter: Quarter, reminders: list[UnitRemind
     lines += [f"  - {name}（无法识别填报单位，请核实）" for name in unidentified]
     if not pending and not unidentified:
         lines.append("  无")
-    lines += ["", f"四、已报送且未发现错误：{len(ok)}个单位"
-                  + (f"（{'、'.join(r.unit.name for r in ok)}）" if ok else "")]
+    lines += [
+        "",
+        f"四、已报送且未发现错误：{len(ok)}个单位"
+        + (f"（{'、'.join(r.unit.name for r in ok)}）" if ok else ""),
+    ]
     return "\n".join(lines) + "\n"
 
 
-def reminder_mails(catalog: Catalog, quarter: Quarter, reminders: list[UnitReminder],
-                   smtp: Smtp, deadline: datetime) -> tuple[list[Mail], list[str]]:
+def reminder_mails(
+    catalog: Catalog, quarter: Quarter, reminders: list[UnitReminder], smtp: Smtp, deadline: datetime
+) -> tuple[list[Mail], list[str]]:
     """One message per unit that must act; a Chinese note for each unit with no address."""
     mails, not_mailed = [], []
     by = _when(deadline)
@@ -224,10 +254,11 @@ def reminder_mails(catalog: Catalog, quarter: Quarter, reminders: list[UnitRemin
             what = f"截至目前尚未收到贵单位{quarter.label}《{catalog.title}》填报表，请于{by}前报送。"
         else:
             subject = f"【报送提醒】{r.unit.name}{quarter.label}填报表有误，请于{by}前更正"
-            what = (f"贵单位报送的{quarter.label}填报表“{r.file}”经校验有{r.errors}处错误，"
-                    f"请于{by}前更正后重新报送：\n" + "\n".join(f"- {p}" for p in r.problems))
-        body = (f"{r.unit.office}：\n\n{what}\n\n此邮件由 plantrack 自动发送，请勿直接回复。\n"
-                f"{catalog.issuer}")
+            what = (
+                f"贵单位报送的{quarter.label}填报表“{r.file}”经校验有{r.errors}处错误，"
+                f"请于{by}前更正后重新报送：\n" + "\n".join(f"- {p}" for p in r.problems)
+            )
+        body = f"{r.unit.office}：\n\n{what}\n\n此邮件由 plantrack 自动发送，请勿直接回复。\n{catalog.issuer}"
         mails.append(Mail(recipients, subject, body))
     return mails, not_mailed
 
@@ -242,8 +273,15 @@ def _when(moment: datetime) -> str:
     return f"{moment.year}年{moment.month}月{moment.day}日 {moment:%H:%M}"
 
 
-def write_reminder_list(catalog: Catalog, quarter: Quarter, warehouse: Path, inbox: Path,
-                        out_dir: Path, deadline: datetime, now: datetime) -> ReminderResult:
+def write_reminder_list(
+    catalog: Catalog,
+    quarter: Quarter,
+    warehouse: Path,
+    inbox: Path,
+    out_dir: Path,
+    deadline: datetime,
+    now: datetime,
+) -> ReminderResult:
     """Who must act for ``quarter`` (the warehouse, then the inbox), written to ``out_dir``.
 
     ``deadline``: when the quarterly run starts; ``now``: when the list is written.
@@ -257,8 +295,9 @@ def write_reminder_list(catalog: Catalog, quarter: Quarter, warehouse: Path, inb
     return ReminderResult(quarter.code, path, reminders, unidentified)
 
 
-def mail_reminders(result: ReminderResult, catalog: Catalog, quarter: Quarter, smtp: Smtp,
-                   deadline: datetime) -> ReminderResult:
+def mail_reminders(
+    result: ReminderResult, catalog: Catalog, quarter: Quarter, smtp: Smtp, deadline: datetime
+) -> ReminderResult:
     """The list's result with the mail sent to each unit that must act, and who got none."""
     mails, not_mailed = reminder_mails(catalog, quarter, result.units, smtp, deadline)
     return dataclasses.replace(result, deliveries=send_all(smtp, mails), not_mailed=not_mailed)

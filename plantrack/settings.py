@@ -153,8 +153,9 @@ def _read_toml(path: Path) -> dict:
         with path.open("rb") as fh:
             return tomllib.load(fh)
     except tomllib.TOMLDecodeError as exc:
-        raise SettingsError(path, "（整个文件）", f"无法解析：{exc}",
-                            "合法的 TOML 格式（检查引号、括号和等号，如 port = 25）") from exc
+        raise SettingsError(
+            path, "（整个文件）", f"无法解析：{exc}", "合法的 TOML 格式（检查引号、括号和等号，如 port = 25）"
+        ) from exc
     except (OSError, UnicodeDecodeError) as exc:
         raise SettingsError(path, "（整个文件）", f"无法读取：{exc}", "可读取的 UTF-8 文本文件") from exc
 
@@ -170,9 +171,15 @@ def _number(source, key: str, value, kind=float, expected: str = "一个数字")
 
 
 CRON_FIELDS = (("分", 0, 59), ("时", 0, 23), ("日", 1, 31), ("月", 1, 12), ("星期", 0, 7))
-_CRON_NAMES = {**{m: i for i, m in enumerate(
-    ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], 1)},
-    **{d: i for i, d in enumerate(["sun", "mon", "tue", "wed", "thu", "fri", "sat"])}}
+_CRON_NAMES = {
+    **{
+        m: i
+        for i, m in enumerate(
+            ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], 1
+        )
+    },
+    **{d: i for i, d in enumerate(["sun", "mon", "tue", "wed", "thu", "fri", "sat"])},
+}
 _CRON_PART = re.compile(r"^(\*|(\w+)(?:-(\w+))?)(?:/(\d+))?$")
 
 
@@ -203,16 +210,23 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
     data = _read_toml(config_path)
 
     status = data.get("status", {})
-    thresholds = Thresholds(**{
-        key: _number(config_path, f"[status] {key}", status.get(key, getattr(Thresholds, key)))
-        for key in ("behind", "severely_behind", "approx_tolerance")})
+    thresholds = Thresholds(
+        **{
+            key: _number(config_path, f"[status] {key}", status.get(key, getattr(Thresholds, key)))
+            for key in ("behind", "severely_behind", "approx_tolerance")
+        }
+    )
     lock_wait = env.get("PLANTRACK_LOCK_WAIT_SECONDS") or data.get("warehouse", {}).get(
-        "lock_wait_seconds", 600)
-    return Settings(home=home, thresholds=thresholds,
-                    smtp=_smtp(data.get("smtp", {}), env, config_path),
-                    schedule=_schedule(data.get("schedule", {}), config_path),
-                    lock_wait_seconds=_number(config_path, "[warehouse] lock_wait_seconds", lock_wait),
-                    **_locations(data.get("paths", {}), env))
+        "lock_wait_seconds", 600
+    )
+    return Settings(
+        home=home,
+        thresholds=thresholds,
+        smtp=_smtp(data.get("smtp", {}), env, config_path),
+        schedule=_schedule(data.get("schedule", {}), config_path),
+        lock_wait_seconds=_number(config_path, "[warehouse] lock_wait_seconds", lock_wait),
+        **_locations(data.get("paths", {}), env),
+    )
 
 
 _LOCATIONS = {  # Settings field: ([paths] key in the TOML file, environment variable)
@@ -237,10 +251,15 @@ def _locations(data: dict, env: dict[str, str]) -> dict[str, Path]:
 def _smtp(data: dict, env: dict[str, str], source: Path | str = "plantrack.toml") -> Smtp:
     """[smtp] in the TOML file; PLANTRACK_SMTP_HOST/PORT/USER/PASSWORD override it."""
     use_ssl = bool(data.get("use_ssl", False))
-    port_from = ("环境变量", "PLANTRACK_SMTP_PORT") if "PLANTRACK_SMTP_PORT" in env else (
-        source, "[smtp] port")
-    port = _number(*port_from, env.get("PLANTRACK_SMTP_PORT", data.get("port", 465 if use_ssl else 25)),
-                   int, "1–65535 之间的整数端口号（如 25、465、587）")
+    port_from = (
+        ("环境变量", "PLANTRACK_SMTP_PORT") if "PLANTRACK_SMTP_PORT" in env else (source, "[smtp] port")
+    )
+    port = _number(
+        *port_from,
+        env.get("PLANTRACK_SMTP_PORT", data.get("port", 465 if use_ssl else 25)),
+        int,
+        "1–65535 之间的整数端口号（如 25、465、587）",
+    )
     if not 0 < port < 65536:
         raise SettingsError(*port_from, port, "1–65535 之间的整数端口号（如 25、465、587）")
     return Smtp(
@@ -263,12 +282,15 @@ def _schedule(data: dict, source: Path | str = "plantrack.toml") -> Schedule:
     try:
         ZoneInfo(zone)
     except (ZoneInfoNotFoundError, ValueError, TypeError) as exc:
-        raise SettingsError(source, "[schedule] timezone", zone,
-                            "IANA 时区名称，如 Asia/Shanghai") from exc
+        raise SettingsError(source, "[schedule] timezone", zone, "IANA 时区名称，如 Asia/Shanghai") from exc
     for key in ("quarterly_cron", "reminder_cron"):
         if key in data and (problem := cron_problem(data[key])):
-            raise SettingsError(source, f"[schedule] {key}", data[key],
-                                f"cron 表达式“分 时 日 月 星期”，如 0 6 10 1,4,7,10 *（{problem}）")
+            raise SettingsError(
+                source,
+                f"[schedule] {key}",
+                data[key],
+                f"cron 表达式“分 时 日 月 星期”，如 0 6 10 1,4,7,10 *（{problem}）",
+            )
     return Schedule(
         quarterly_cron=data.get("quarterly_cron", Schedule.quarterly_cron),
         reminder_cron=data.get("reminder_cron", Schedule.reminder_cron),

@@ -26,18 +26,21 @@ def run_state(summary: RunSummary) -> str:
 def units_without_submission(catalog: Catalog, outcomes: list[FileOutcome]) -> list[str]:
     """Units with indicators to report that sent nothing this run, in configured order."""
     sent = {o.unit for o in outcomes if o.unit}
-    return [u.code for u in catalog.reporting_units()
-            if catalog.indicators_for(u.code) and u.code not in sent]
+    return [
+        u.code for u in catalog.reporting_units() if catalog.indicators_for(u.code) and u.code not in sent
+    ]
 
 
 def rejection_message(summary: RunSummary, catalog: Catalog) -> str:
     """One line for the run's final state: accepted, rejected (by unit), not yet submitted."""
     rejected = summary.rejected_files
-    parts = [f"{summary.quarter}: {len(summary.files) - len(rejected)} of {len(summary.files)} "
-             "files accepted"]
+    parts = [
+        f"{summary.quarter}: {len(summary.files) - len(rejected)} of {len(summary.files)} files accepted"
+    ]
     if rejected:
-        names = sorted({catalog.units[f.unit].name if f.unit in catalog.units
-                        else f.received.name for f in rejected})
+        names = sorted(
+            {catalog.units[f.unit].name if f.unit in catalog.units else f.received.name for f in rejected}
+        )
         parts.append(f"rejected: {', '.join(names)}")
     missing = units_without_submission(catalog, summary.files)
     if missing:
@@ -57,8 +60,7 @@ def run_message(summary: RunSummary, catalog: Catalog, delivered: PublishResult)
 def mail_markdown(delivered: PublishResult) -> str:
     if not delivered.mail_enabled:
         return f"\n\n## Outbox\n\n{delivered.outbox} (mail not configured)"
-    lines = ["", "", "## Mail", "", f"outbox: {delivered.outbox}", "",
-             f"- sent: {len(delivered.sent)}"]
+    lines = ["", "", "## Mail", "", f"outbox: {delivered.outbox}", "", f"- sent: {len(delivered.sent)}"]
     lines += [f"- failed: {d.recipient} ({d.subject}): {d.error}" for d in delivered.failed]
     lines += [f"- not mailed: {note}" for note in delivered.not_mailed]
     return "\n".join(lines)
@@ -66,15 +68,22 @@ def mail_markdown(delivered: PublishResult) -> str:
 
 def artifact_markdown(summary: RunSummary, message: str) -> str:
     d = summary.to_dict()
-    lines = [f"# plantrack {summary.quarter}", "", message, "",
-             "| files received | accepted | rows quarantined | errors | warnings | behind target |",
-             "| --- | --- | --- | --- | --- | --- |",
-             f"| {d['files_received']} | {d['files_accepted']} | {d['rows_quarantined']} "
-             f"| {d['issues']['errors']} | {d['issues']['warnings']} | {len(summary.behind)} |", ""]
+    lines = [
+        f"# plantrack {summary.quarter}",
+        "",
+        message,
+        "",
+        "| files received | accepted | rows quarantined | errors | warnings | behind target |",
+        "| --- | --- | --- | --- | --- | --- |",
+        f"| {d['files_received']} | {d['files_accepted']} | {d['rows_quarantined']} "
+        f"| {d['issues']['errors']} | {d['issues']['warnings']} | {len(summary.behind)} |",
+        "",
+    ]
     if d["files_rejected"]:
         lines += ["## Rejected files", ""]
-        lines += [f"- {r['file']} ({r['unit'] or 'unknown unit'}): {r['reason']}"
-                  for r in d["files_rejected"]]
+        lines += [
+            f"- {r['file']} ({r['unit'] or 'unknown unit'}): {r['reason']}" for r in d["files_rejected"]
+        ]
     lines += ["", "## Outputs", ""] + [f"- {p}" for paths in summary.outputs.values() for p in paths]
     return "\n".join(lines)
 

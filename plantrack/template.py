@@ -59,8 +59,9 @@ def template_filename(unit: Unit, quarter: Quarter) -> str:
     return f"{quarter.code}_{unit.code}_{unit.name}_季度填报表.xlsx"
 
 
-def write_template(catalog: Catalog, unit: Unit, quarter: Quarter, path: Path,
-                   generated_at: datetime | None = None) -> Path:
+def write_template(
+    catalog: Catalog, unit: Unit, quarter: Quarter, path: Path, generated_at: datetime | None = None
+) -> Path:
     """Write the unit's blank workbook for ``quarter`` to ``path``.
 
     ``generated_at`` (UTC) pins the identity timestamp, for reproducible fixtures.
@@ -71,8 +72,9 @@ def write_template(catalog: Catalog, unit: Unit, quarter: Quarter, path: Path,
     return path
 
 
-def build_template(catalog: Catalog, unit: Unit, quarter: Quarter,
-                   generated_at: datetime | None = None) -> Workbook:
+def build_template(
+    catalog: Catalog, unit: Unit, quarter: Quarter, generated_at: datetime | None = None
+) -> Workbook:
     """The unit's blank workbook for ``quarter``, not saved (the fix-it workbook starts from it)."""
     generated_at = generated_at or datetime.now(UTC)
     wb = Workbook()
@@ -88,14 +90,16 @@ def build_template(catalog: Catalog, unit: Unit, quarter: Quarter,
 
 def data_rows(catalog: Catalog, unit: Unit) -> dict[str, int]:
     """Indicator id → its row on 填报 in the unit's template."""
-    return {ind.id: row for row, ind in enumerate(catalog.indicators_for(unit.code),
-                                                  start=DATA_HEADER_ROW + 1)}
+    return {
+        ind.id: row for row, ind in enumerate(catalog.indicators_for(unit.code), start=DATA_HEADER_ROW + 1)
+    }
 
 
 def milestone_rows(catalog: Catalog, unit: Unit) -> dict[str, int]:
     """Task id → its row on 重点任务 in the unit's template."""
-    return {ms.id: row for row, ms in enumerate(catalog.milestones_for(unit.code),
-                                                start=MILESTONE_HEADER_ROW + 1)}
+    return {
+        ms.id: row for row, ms in enumerate(catalog.milestones_for(unit.code), start=MILESTONE_HEADER_ROW + 1)
+    }
 
 
 def _title(ws, text: str, width: int) -> None:
@@ -127,13 +131,22 @@ def _input(cell) -> None:
 def _value_validations(ws) -> tuple[DataValidation, DataValidation]:
     """(non-negative, signed): a count cannot fall below 0, an increase can be a decrease."""
     numbers = DataValidation(
-        type="decimal", operator="greaterThanOrEqual", formula1="0", allow_blank=True,
-        showErrorMessage=True, errorTitle="请填写数字",
+        type="decimal",
+        operator="greaterThanOrEqual",
+        formula1="0",
+        allow_blank=True,
+        showErrorMessage=True,
+        errorTitle="请填写数字",
         error="“累计完成”只能填写不小于0的数字，不要带单位或文字。",
     )
     signed = DataValidation(
-        type="decimal", operator="between", formula1="-1E+15", formula2="1E+15",
-        allow_blank=True, showErrorMessage=True, errorTitle="请填写数字",
+        type="decimal",
+        operator="between",
+        formula1="-1E+15",
+        formula2="1E+15",
+        allow_blank=True,
+        showErrorMessage=True,
+        errorTitle="请填写数字",
         error="“累计完成”只能填写数字（下降填负数），不要带单位或文字。",
     )
     ws.add_data_validation(numbers)
@@ -150,8 +163,16 @@ def _data_sheet(ws, catalog: Catalog, unit: Unit, quarter: Quarter) -> None:
     numbers, signed = _value_validations(ws)
     for row, ind in enumerate(catalog.indicators_for(unit.code), start=DATA_HEADER_ROW + 1):
         target, stretch = catalog.unit_target(ind, unit.code)
-        values = (ind.id, ind.name, ind.unit, target, None, None, stretch,
-                  "期末总量" if ind.cumulative else "年内累计新增")
+        values = (
+            ind.id,
+            ind.name,
+            ind.unit,
+            target,
+            None,
+            None,
+            stretch,
+            "期末总量" if ind.cumulative else "年内累计新增",
+        )
         for col, value in enumerate(values, start=1):
             ws.cell(row=row, column=col, value=value).border = _BORDER
         ws.cell(row=row, column=2).comment = Comment(f"计划原文：{ind.text}", "plantrack")
@@ -169,8 +190,11 @@ def _milestone_sheet(ws, catalog: Catalog, unit: Unit, quarter: Quarter) -> None
     _identity_cells(ws, unit, quarter)
     _header_row(ws, MILESTONE_HEADER_ROW, MILESTONE_HEADERS)
     statuses = DataValidation(
-        type="list", formula1='"' + ",".join(MILESTONE_STATUSES) + '"', allow_blank=True,
-        showErrorMessage=True, errorTitle="请从下拉列表选择",
+        type="list",
+        formula1='"' + ",".join(MILESTONE_STATUSES) + '"',
+        allow_blank=True,
+        showErrorMessage=True,
+        errorTitle="请从下拉列表选择",
         error="进展状态只能是：未启动、推进中、已完成。",
     )
     ws.add_data_validation(statuses)
@@ -198,8 +222,7 @@ def _help_sheet(ws, issuer: str) -> None:
     ws.column_dimensions["A"].width = 110
 
 
-def _identity_sheet(ws, catalog: Catalog, unit: Unit, quarter: Quarter,
-                    generated_at: datetime) -> None:
+def _identity_sheet(ws, catalog: Catalog, unit: Unit, quarter: Quarter, generated_at: datetime) -> None:
     identity = {
         "format": "plantrack-submission",
         "unit": unit.code,

@@ -41,18 +41,26 @@ def rows(con, sql: str, params: list | None = None) -> list[tuple]:
 
 # -- whole units at Q2 --------------------------------------------------------------
 
-@pytest.mark.parametrize(("scope", "indicator", "expected", "status"), [
-    ("bureau", "I02-2-1", 0.0, "正常推进"),  # 1 支 × 0.5 expects nothing yet
-    ("bureau", "I02-2-2", 3.0, "正常推进"),
-    ("b", "I01-1-1", 17.0, "正常推进"),  # floor(17.5): 17 is on track
-    ("c", "I01-1-1", 12.0, "正常推进"),
-    ("a", "I01-1-2", 110.0, "正常推进"),
-    ("city", "I01-1-1", 49.0, "正常推进"),  # no more than its units: 20 + 17 + 12
-    ("city", "I03-1-2", 58.5, "正常推进"),  # 个百分点 is not a count: not rounded
-])
+
+@pytest.mark.parametrize(
+    ("scope", "indicator", "expected", "status"),
+    [
+        ("bureau", "I02-2-1", 0.0, "正常推进"),  # 1 支 × 0.5 expects nothing yet
+        ("bureau", "I02-2-2", 3.0, "正常推进"),
+        ("b", "I01-1-1", 17.0, "正常推进"),  # floor(17.5): 17 is on track
+        ("c", "I01-1-1", 12.0, "正常推进"),
+        ("a", "I01-1-2", 110.0, "正常推进"),
+        ("city", "I01-1-1", 49.0, "正常推进"),  # no more than its units: 20 + 17 + 12
+        ("city", "I03-1-2", 58.5, "正常推进"),  # 个百分点 is not a count: not rounded
+    ],
+)
 def test_counts_are_expected_in_whole_units(con, scope, indicator, expected, status):
-    got = rows(con, "select expected_to_date, status from int_progress where quarter = '2021Q2' "
-                    "and scope = ? and indicator_id = ?", [scope, indicator])
+    got = rows(
+        con,
+        "select expected_to_date, status from int_progress where quarter = '2021Q2' "
+        "and scope = ? and indicator_id = ?",
+        [scope, indicator],
+    )
     assert got == [(pytest.approx(expected), status)]
 
 
@@ -70,9 +78,13 @@ def test_the_check_expects_what_the_warehouse_expects_on_the_2021_plan(catalog, 
     try:
         refresh_catalog_tables(con, catalog, 1.0, 0.5)
         run_models(con)
-        sql = dict(((u, i, q), e) for u, i, q, e in con.execute(
-            "select scope, indicator_id, quarter_number, expected_to_date from int_indicator_targets "
-            "where scope <> 'city'").fetchall())
+        sql = dict(
+            ((u, i, q), e)
+            for u, i, q, e in con.execute(
+                "select scope, indicator_id, quarter_number, expected_to_date from int_indicator_targets "
+                "where scope <> 'city'"
+            ).fetchall()
+        )
     finally:
         con.close()
     checked = 0
@@ -90,10 +102,17 @@ def test_the_check_expects_what_the_warehouse_expects_on_the_2021_plan(catalog, 
 
 # -- met or missed at Q4 ------------------------------------------------------------
 
+
 def test_each_target_is_met_or_missed_with_its_shortfall(con):
-    got = {(s, i): (r, g, sf, ex) for s, i, r, g, sf, ex in rows(con, """
+    got = {
+        (s, i): (r, g, sf, ex)
+        for s, i, r, g, sf, ex in rows(
+            con,
+            """
         select scope, indicator_id, result, grade, round(shortfall, 4), round(excess, 4)
-        from mart_annual_assessment where year = 2021""")}
+        from mart_annual_assessment where year = 2021""",
+        )
+    }
     assert got[("a", "I01-1-1")] == ("完成", "力争", None, 10.0)
     assert got[("a", "I01-1-2")] == ("未完成", None, 2.0, None)
     assert got[("b", "I01-1-1")] == ("完成", "确保", None, None)  # floor, not the stretch 42
@@ -109,25 +128,37 @@ def test_each_target_is_met_or_missed_with_its_shortfall(con):
 
 
 def test_the_city_names_the_units_that_missed_with_their_notes(con):
-    (missed_by,) = rows(con, "select missed_by from mart_annual_assessment where year = 2021 "
-                             "and scope = 'city' and indicator_id = 'I01-1-2'")[0]
+    (missed_by,) = rows(
+        con,
+        "select missed_by from mart_annual_assessment where year = 2021 "
+        "and scope = 'city' and indicator_id = 'I01-1-2'",
+    )[0]
     assert [(m["unit"], m["shortfall"]) for m in missed_by] == [("c", 80.0), ("a", 2.0)]
     assert missed_by[1]["note"].startswith("两家孵化器年底合并")
 
 
 def test_units_are_ranked_by_share_met_then_mean_attainment(con):
-    got = rows(con, "select unit, met, assessed, round(share_met, 4), round(mean_attainment, 4), rank "
-                    "from mart_unit_ranking where year = 2021 order by rank")
-    assert got == [("a", 3, 4, 0.75, 1.0375, 1), ("b", 3, 4, 0.75, 0.9958, 2),
-                   ("bureau", 5, 7, 0.7143, 1.0259, 3), ("c", 2, 4, 0.5, 0.7, 4)]
+    got = rows(
+        con,
+        "select unit, met, assessed, round(share_met, 4), round(mean_attainment, 4), rank "
+        "from mart_unit_ranking where year = 2021 order by rank",
+    )
+    assert got == [
+        ("a", 3, 4, 0.75, 1.0375, 1),
+        ("b", 3, 4, 0.75, 0.9958, 2),
+        ("bureau", 5, 7, 0.7143, 1.0259, 3),
+        ("c", 2, 4, 0.5, 0.7, 4),
+    ]
 
 
 # -- the view models -------------------------------------------------------------------
 
+
 def test_the_city_assessment_speaks_of_met_and_missed(con):
     a = city_assessment(con, fixture_catalog(), Q4, "测试市科学技术局")
-    assert a.lead[0] == ("2021年度，全市纳入考核的11项量化指标中，完成8项（其中达到力争目标1项、"
-                         "超额完成3项），未完成3项。")
+    assert a.lead[0] == (
+        "2021年度，全市纳入考核的11项量化指标中，完成8项（其中达到力争目标1项、超额完成3项），未完成3项。"
+    )
     assert [r["indicator_id"] for r in a.missed] == ["I01-1-2", "I03-1-3", "I02-1-2"]
     reasons = a.missed[0]["reasons"]
     assert reasons[0] == {"unit": "丙区", "note": "", "gap": "未报送或数据待核"}
@@ -151,26 +182,49 @@ def test_quarterly_helpers_order_and_compare():
     large = {"expected_to_date": 50.0, "actual": 17.0, "target": 100.0, "start_level": 0.0}
     assert relative_gap(large) == pytest.approx(0.33) and relative_gap(small) == 0.0
     before = [{"indicator_id": "x", "status": "滞后"}, {"indicator_id": "y", "status": "正常推进"}]
-    now = [{"indicator_id": "x", "name": "甲", "status": "正常推进"},
-           {"indicator_id": "y", "name": "乙", "status": "严重滞后"}]
+    now = [
+        {"indicator_id": "x", "name": "甲", "status": "正常推进"},
+        {"indicator_id": "y", "name": "乙", "status": "严重滞后"},
+    ]
     assert change_sentence(now, before) == "与上季度相比，1项好转（甲），1项转差（乙）。"
 
 
 # -- the PDFs ----------------------------------------------------------------------------
 
+
 @pytest.mark.skipif(not shutil.which("pdftotext"), reason="poppler-utils missing")
 def test_the_q4_run_renders_the_assessment_pdfs(con, tmp_path):
-    paths = report.render_quarter_briefs(con, fixture_catalog(), Q4, tmp_path, "测试市科学技术局",
-                                         load_settings({}).font_cache, workers=1)
+    paths = report.render_quarter_briefs(
+        con, fixture_catalog(), Q4, tmp_path, "测试市科学技术局", load_settings({}).font_cache, workers=1
+    )
     city = paths["assessment:city"]
     assert city.name == "2021_全市科技工作要点年度完成情况考核.pdf"
     assert {s for s in paths if s.startswith("assessment:")} == {
-        "assessment:city", "assessment:a", "assessment:b", "assessment:c", "assessment:bureau"}
-    text = re.sub(r"\s+", "", subprocess.run(["pdftotext", str(city), "-"], capture_output=True,
-                                             text=True, check=True).stdout)
-    for needle in ("科技工作要点年度考核", "未完成指标", "各单位完成情况及排名", "超额完成",
-                   "两家孵化器年底合并", "排名规则"):
+        "assessment:city",
+        "assessment:a",
+        "assessment:b",
+        "assessment:c",
+        "assessment:bureau",
+    }
+    text = re.sub(
+        r"\s+",
+        "",
+        subprocess.run(["pdftotext", str(city), "-"], capture_output=True, text=True, check=True).stdout,
+    )
+    for needle in (
+        "科技工作要点年度考核",
+        "未完成指标",
+        "各单位完成情况及排名",
+        "超额完成",
+        "两家孵化器年底合并",
+        "排名规则",
+    ):
         assert needle in text, needle
-    brief = re.sub(r"\s+", "", subprocess.run(["pdftotext", str(paths["city"]), "-"],
-                                              capture_output=True, text=True, check=True).stdout)
+    brief = re.sub(
+        r"\s+",
+        "",
+        subprocess.run(
+            ["pdftotext", str(paths["city"]), "-"], capture_output=True, text=True, check=True
+        ).stdout,
+    )
     assert "未完成指标" in brief and "滞后指标" not in brief and "序时应完成" not in brief

@@ -15,14 +15,19 @@ LONG = "很长的说明" * 20_000  # 100,000 characters
 
 
 def test_a_100000_character_note_is_cut_for_the_brief_and_whole_in_the_warehouse(tmp_path):
-    path = build_warehouse(tmp_path / "w.duckdb", notes={"I03-1-2": LONG},
-                           milestone_notes={"M01-1": LONG})
+    path = build_warehouse(tmp_path / "w.duckdb", notes={"I03-1-2": LONG}, milestone_notes={"M01-1": LONG})
     con = duckdb.connect(str(path), read_only=True)
     try:
-        briefs = [report.city_brief(con, fixture_catalog(), Q2, "测试局"),
-                  report.unit_brief(con, fixture_catalog(), Q2, "bureau", "测试局")]
-        stored = {n for (n,) in con.execute(
-            "select note from accepted_values union all select note from milestone_reports").fetchall()}
+        briefs = [
+            report.city_brief(con, fixture_catalog(), Q2, "测试局"),
+            report.unit_brief(con, fixture_catalog(), Q2, "bureau", "测试局"),
+        ]
+        stored = {
+            n
+            for (n,) in con.execute(
+                "select note from accepted_values union all select note from milestone_reports"
+            ).fetchall()
+        }
     finally:
         con.close()
     assert LONG in stored

@@ -44,8 +44,22 @@ def test_allocations_sum_to_city_targets(catalog):
 
 
 def test_entries_have_the_plan_show_fields(catalog):
-    required = {"id", "kind", "section", "item", "subtask", "text", "name", "unit", "target",
-                "stretch", "range_max", "qualifier", "cumulative", "additive"}
+    required = {
+        "id",
+        "kind",
+        "section",
+        "item",
+        "subtask",
+        "text",
+        "name",
+        "unit",
+        "target",
+        "stretch",
+        "range_max",
+        "qualifier",
+        "cumulative",
+        "additive",
+    }
     entries = catalog.entries()
     assert all(required <= set(e) for e in entries)
     kinds = {e["kind"] for e in entries}
@@ -63,8 +77,9 @@ def _copy_catalog(tmp_path: Path) -> dict[str, Path]:
 
 
 def _load(paths):
-    return load_catalog(paths["catalog.toml"], paths["units.toml"],
-                        paths["allocation.csv"], paths["baselines.csv"])
+    return load_catalog(
+        paths["catalog.toml"], paths["units.toml"], paths["allocation.csv"], paths["baselines.csv"]
+    )
 
 
 def test_allocation_below_city_target_is_refused(tmp_path):

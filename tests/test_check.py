@@ -9,8 +9,19 @@ from plantrack.cli import main
 from plantrack.commands.check import clip, pad, width
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "validation"
-REQUIRED = {"code", "severity", "sheet", "cell", "indicator_id", "found", "expected", "message",
-            "hint", "file", "unit"}
+REQUIRED = {
+    "code",
+    "severity",
+    "sheet",
+    "cell",
+    "indicator_id",
+    "found",
+    "expected",
+    "message",
+    "hint",
+    "file",
+    "unit",
+}
 
 
 def check(capsys, *args: str) -> tuple[int, str, str]:
@@ -31,11 +42,20 @@ def test_json_is_one_list_of_issues_and_errors_exit_1(home, capsys):
     assert code == 1
     [issue] = json.loads(out)
     assert set(issue) >= REQUIRED
-    assert {k: issue[k] for k in ("code", "severity", "sheet", "cell", "indicator_id", "found",
-                                  "expected", "unit", "file")} == {
-        "code": "value_not_number", "severity": "error", "sheet": "填报", "cell": "E14",
-        "indicator_id": "I07-3-1", "found": "待统计", "expected": "数字", "unit": "huancui",
-        "file": "value_not_number.xlsx"}
+    assert {
+        k: issue[k]
+        for k in ("code", "severity", "sheet", "cell", "indicator_id", "found", "expected", "unit", "file")
+    } == {
+        "code": "value_not_number",
+        "severity": "error",
+        "sheet": "填报",
+        "cell": "E14",
+        "indicator_id": "I07-3-1",
+        "found": "待统计",
+        "expected": "数字",
+        "unit": "huancui",
+        "file": "value_not_number.xlsx",
+    }
 
 
 def test_warnings_alone_still_pass(home, capsys):

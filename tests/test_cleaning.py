@@ -152,8 +152,17 @@ def test_the_unit_in_a_title_is_kept_apart():
 
 @pytest.mark.parametrize(
     "first_cell",
-    ["合计", "总计", "小 计", "备注：数据截至6月30日", "注：", "填表人：张三", "审核人", "联系电话：0631",
-     "以下空白"],
+    [
+        "合计",
+        "总计",
+        "小 计",
+        "备注：数据截至6月30日",
+        "注：",
+        "填表人：张三",
+        "审核人",
+        "联系电话：0631",
+        "以下空白",
+    ],
 )
 def test_total_note_and_signature_rows_end_the_table(first_cell):
     assert is_trailing_row([None, "", first_cell, "12"])
@@ -164,17 +173,33 @@ def test_a_data_row_does_not_end_the_table():
     assert not is_trailing_row([])
 
 
-@pytest.mark.parametrize(("fmt", "percent"), [
-    ("0%", True), ("0.00%", True), ("#,##0.0%", True), ('0.00"%"', False),
-    ("[Red]0.00", False), ("General", False), ("0.00", False), (None, False),
-])
+@pytest.mark.parametrize(
+    ("fmt", "percent"),
+    [
+        ("0%", True),
+        ("0.00%", True),
+        ("#,##0.0%", True),
+        ('0.00"%"', False),
+        ("[Red]0.00", False),
+        ("General", False),
+        ("0.00", False),
+        (None, False),
+    ],
+)
 def test_percent_formats(fmt, percent):
     assert is_percent_format(fmt) is percent
 
 
 def test_addresses_and_number_text():
     assert [column_letter(i) for i in (0, 4, 25, 26, 27, 701, 702)] == [
-        "A", "E", "Z", "AA", "AB", "ZZ", "AAA"]
+        "A",
+        "E",
+        "Z",
+        "AA",
+        "AB",
+        "ZZ",
+        "AAA",
+    ]
     assert number_text(1200.0) == "1200"
     assert number_text(0.1 + 0.2) == "0.30000000000000004"
     assert float(number_text(123456789.123)) == 123456789.123

@@ -20,8 +20,13 @@ def _subcommands() -> list[str]:
 
 
 def test_help_lists_exactly_the_registered_commands():
-    out = subprocess.run([sys.executable, "-m", "plantrack.cli", "--help"],
-                         capture_output=True, text=True, check=True, cwd=REPO).stdout
+    out = subprocess.run(
+        [sys.executable, "-m", "plantrack.cli", "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=REPO,
+    ).stdout
     listed = re.findall(r"^    (\w+)\s", out, flags=re.M)
     assert listed == _subcommands()
     assert {"demo", "run", "plan", "template"} <= set(listed)
@@ -69,15 +74,17 @@ def test_plan_extract_reads_a_gbk_plan(tmp_path, capsys):
     gbk.write_bytes(SEED_PLAN.read_text(encoding="utf-8").encode("gb18030"))
     assert main(["plan", "extract", str(gbk), "--json"]) == 0
     entries = json.loads(capsys.readouterr().out)
-    assert any(e["kind"] == "indicator" and e["target"] == 1200 and e["stretch"] == 1500
-               for e in entries)
+    assert any(e["kind"] == "indicator" and e["target"] == 1200 and e["stretch"] == 1500 for e in entries)
 
 
-@pytest.mark.parametrize(("content", "message"), [
-    (b"", "文件为空"),
-    (b"\x00\x01\x02binary\xff\xfe" * 50, "不是文本文件"),
-    ("今年要继续做好各项工作，持续提升服务水平。".encode(), "未在文本中找到任何量化目标"),
-])
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "文件为空"),
+        (b"\x00\x01\x02binary\xff\xfe" * 50, "不是文本文件"),
+        ("今年要继续做好各项工作，持续提升服务水平。".encode(), "未在文本中找到任何量化目标"),
+    ],
+)
 def test_plan_extract_bad_input_gets_a_message_and_a_nonzero_exit(tmp_path, capsys, content, message):
     path = tmp_path / "plan.txt"
     path.write_bytes(content)
@@ -87,14 +94,12 @@ def test_plan_extract_bad_input_gets_a_message_and_a_nonzero_exit(tmp_path, caps
     assert "Traceback" not in captured.err and captured.out == ""
 
 
-@pytest.mark.parametrize("command", [
-    ["template", "--all", "--out", "{tmp}"],
-    ["run", "--inbox", "{tmp}"],
-    ["report"],
-    ["demo"],
-])
-def test_a_quarter_of_a_year_without_a_plan_is_refused_before_anything_happens(command, tmp_path, home,
-                                                                                 capsys):
+@pytest.mark.parametrize(
+    "command", [["template", "--all", "--out", "{tmp}"], ["run", "--inbox", "{tmp}"], ["report"], ["demo"]]
+)
+def test_a_quarter_of_a_year_without_a_plan_is_refused_before_anything_happens(
+    command, tmp_path, home, capsys
+):
     target = tmp_path / "given"
     target.mkdir()
     args = [a.replace("{tmp}", str(target)) for a in command]

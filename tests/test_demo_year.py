@@ -62,8 +62,9 @@ def test_each_quarter_quarantines_only_the_planted_mistakes(catalog, tmp_path):
     forgetful = units[FORGETFUL].code
     for n in range(1, 5):
         quarter = Quarter(2021, n)
-        files, mistakes = make_demo_submissions(catalog, quarter, tmp_path / quarter.code,
-                                                resubmission=n == 2)
+        files, mistakes = make_demo_submissions(
+            catalog, quarter, tmp_path / quarter.code, resubmission=n == 2
+        )
         assert len(files) == (11 if n == 2 else 10)
         codes: collections.Counter = collections.Counter()
         current: dict[str, dict[str, float]] = {}
@@ -90,10 +91,19 @@ def _text(pdf: Path) -> str:
 @pytest.mark.flow
 @pytest.mark.skipif(not shutil.which("pdftotext"), reason="poppler-utils missing")
 def test_demo_year_runs_four_quarters_and_the_annual_assessment(tmp_path):
-    env = {**os.environ, "PLANTRACK_HOME": str(tmp_path / "home"),
-           "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "300"}
-    proc = subprocess.run([str(REPO / ".venv" / "bin" / "plantrack"), "demo", "--year", "2021"],
-                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=3600)
+    env = {
+        **os.environ,
+        "PLANTRACK_HOME": str(tmp_path / "home"),
+        "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "300",
+    }
+    proc = subprocess.run(
+        [str(REPO / ".venv" / "bin" / "plantrack"), "demo", "--year", "2021"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=3600,
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     out = tmp_path / "home" / "out"
     quarantined = re.findall(r"隔离数据行 (\d+) 行", proc.stdout)
@@ -104,8 +114,14 @@ def test_demo_year_runs_four_quarters_and_the_annual_assessment(tmp_path):
     assessment = out / "2021Q4" / "2021_全市科技工作要点年度完成情况考核.pdf"
     assert str(assessment) in proc.stdout
     text = _text(assessment)
-    for needle in ("科技工作要点年度考核", "2021年度·全市", "未完成指标", "各单位完成情况及排名",
-                   "排名规则", "海高园"):
+    for needle in (
+        "科技工作要点年度考核",
+        "2021年度·全市",
+        "未完成指标",
+        "各单位完成情况及排名",
+        "排名规则",
+        "海高园",
+    ):
         assert needle in text, needle
     q3 = _text(out / "2021Q3" / "2021Q3_全市科技工作要点落实情况简报.pdf")
     assert "与上季度相比" in q3 and "较上季度" in q3 and "说明：" in q3

@@ -46,18 +46,23 @@ class Server:
 
 def clean_env(**extra: str) -> dict[str, str]:
     """This process's environment without any Prefect or plantrack settings, plus ``extra``."""
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("PREFECT_", "PLANTRACK_HOME", "PLANTRACK_CONFIG"))}
-    env.update(PREFECT_SERVER_ANALYTICS_ENABLED="false", DO_NOT_TRACK="1",
-               GX_ANALYTICS_ENABLED="false", **extra)
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("PREFECT_", "PLANTRACK_HOME", "PLANTRACK_CONFIG"))
+    }
+    env.update(
+        PREFECT_SERVER_ANALYTICS_ENABLED="false", DO_NOT_TRACK="1", GX_ANALYTICS_ENABLED="false", **extra
+    )
     return env
 
 
 def start(argv: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
     with log.open("ab") as out:
         # its own process group: stopping it also stops whatever it started
-        return subprocess.Popen(argv, env=env, stdout=out, stderr=subprocess.STDOUT,
-                                cwd=REPO, start_new_session=True)
+        return subprocess.Popen(
+            argv, env=env, stdout=out, stderr=subprocess.STDOUT, cwd=REPO, start_new_session=True
+        )
 
 
 def stop(proc: subprocess.Popen, first: int = signal.SIGTERM) -> None:
@@ -95,11 +100,13 @@ def prefect_server(tmp_path_factory):
     root = tmp_path_factory.mktemp("prefect-server")
     port = free_port()
     url = f"http://127.0.0.1:{port}/api"
-    env = clean_env(PREFECT_HOME=str(root / "server-home"), PREFECT_API_URL=url,
-                    PREFECT_UI_ENABLED="false")
+    env = clean_env(PREFECT_HOME=str(root / "server-home"), PREFECT_API_URL=url, PREFECT_UI_ENABLED="false")
     log = root / "server.log"
-    proc = start([sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
-                  "--port", str(port)], env, log)
+    proc = start(
+        [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+        env,
+        log,
+    )
     try:
         wait_healthy(url, proc, log)
         yield Server(url, root)
@@ -150,16 +157,26 @@ def test_a_deployed_flow_runs_on_a_process_worker(api, tmp_path, catalog):
     with get_client(sync_client=True) as client:
         client.create_work_pool(WorkPoolCreate(name=POOL, type="process"))
     worker_log = tmp_path / "worker.log"
-    worker = start([sys.executable, "-m", "prefect", "worker", "start", "--pool", POOL,
-                    "--type", "process"],
-                   clean_env(PREFECT_HOME=str(tmp_path / "worker-home"), PREFECT_API_URL=api.url,
-                             PREFECT_WORKER_QUERY_SECONDS="1"), worker_log)
+    worker = start(
+        [sys.executable, "-m", "prefect", "worker", "start", "--pool", POOL, "--type", "process"],
+        clean_env(
+            PREFECT_HOME=str(tmp_path / "worker-home"),
+            PREFECT_API_URL=api.url,
+            PREFECT_WORKER_QUERY_SECONDS="1",
+        ),
+        worker_log,
+    )
     try:
         flow.from_source(source=str(REPO), entrypoint="flows/quarterly.py:quarterly_run").deploy(
-            name="ci", work_pool_name=POOL, build=False, push=False, print_next_steps=False,
-            ignore_warnings=True, job_variables={"env": {"PLANTRACK_HOME": str(home)}})
-        triggered = run_deployment("plantrack-quarterly/ci", parameters={"quarter": Q2.code},
-                                   timeout=0)
+            name="ci",
+            work_pool_name=POOL,
+            build=False,
+            push=False,
+            print_next_steps=False,
+            ignore_warnings=True,
+            job_variables={"env": {"PLANTRACK_HOME": str(home)}},
+        )
+        triggered = run_deployment("plantrack-quarterly/ci", parameters={"quarter": Q2.code}, timeout=0)
         run = wait_final(triggered.id, RUN_SECONDS)
     finally:
         stop(worker)
@@ -170,14 +187,16 @@ def test_a_deployed_flow_runs_on_a_process_worker(api, tmp_path, catalog):
     assert brief.read_bytes().startswith(b"%PDF")
     con = duckdb.connect(str(home / "warehouse" / "plantrack.duckdb"), read_only=True)
     try:
-        landed = sorted(Path(r[0]).name for r in con.execute(
-            "select source_path from raw_submissions").fetchall())
+        landed = sorted(
+            Path(r[0]).name for r in con.execute("select source_path from raw_submissions").fetchall()
+        )
     finally:
         con.close()
     assert landed == sorted(sent)  # the run used the PLANTRACK_HOME given as a job variable
     with get_client(sync_client=True) as client:
-        artifacts = client.read_artifacts(artifact_filter=ArtifactFilter(
-            flow_run_id=ArtifactFilterFlowRunId(any_=[run.id])))
+        artifacts = client.read_artifacts(
+            artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[run.id]))
+        )
     assert artifacts, "the run left no summary artifact"
 
 
@@ -185,11 +204,15 @@ def test_plantrack_serve_registers_both_schedules(api, tmp_path):
     from plantrack.periods import next_runs
 
     log = tmp_path / "serve.log"
-    serve = start([sys.executable, "-m", "plantrack.cli", "serve"],
-                  clean_env(PREFECT_API_URL=api.url, PLANTRACK_HOME=str(tmp_path / "home")), log)
+    serve = start(
+        [sys.executable, "-m", "plantrack.cli", "serve"],
+        clean_env(PREFECT_API_URL=api.url, PLANTRACK_HOME=str(tmp_path / "home")),
+        log,
+    )
     try:
-        deployments = wait_for_deployments(["plantrack-quarterly/quarterly",
-                                            "plantrack-reminder/reminder"], serve, log)
+        deployments = wait_for_deployments(
+            ["plantrack-quarterly/quarterly", "plantrack-reminder/reminder"], serve, log
+        )
         quarterly = deployments["plantrack-quarterly/quarterly"]
         scheduled = wait_for_scheduled_runs(quarterly.id, serve, log)
     finally:
@@ -197,7 +220,9 @@ def test_plantrack_serve_registers_both_schedules(api, tmp_path):
 
     for d in deployments.values():
         assert [(s.schedule.cron, s.schedule.timezone) for s in d.schedules] in (
-            [("0 6 10 1,4,7,10 *", "Asia/Shanghai")], [("0 9 5 1,4,7,10 *", "Asia/Shanghai")])
+            [("0 6 10 1,4,7,10 *", "Asia/Shanghai")],
+            [("0 9 5 1,4,7,10 *", "Asia/Shanghai")],
+        )
         assert d.parameters == {"quarter": ""}
     expected = next_runs("0 6 10 1,4,7,10 *", "Asia/Shanghai", datetime.now(UTC))[0]
     assert scheduled[0].expected_start_time == expected  # the server agrees with --dry-run
@@ -210,13 +235,15 @@ def test_plantrack_serve_starts_and_stops_its_own_server_without_an_api_url(tmp_
     port = free_port()
     url = f"http://127.0.0.1:{port}/api"
     log = tmp_path / "serve.log"
-    serve = start([sys.executable, "-m", "plantrack.cli", "serve", "--port", str(port)],
-                  clean_env(PLANTRACK_HOME=str(tmp_path / "home")), log)
+    serve = start(
+        [sys.executable, "-m", "plantrack.cli", "serve", "--port", str(port)],
+        clean_env(PLANTRACK_HOME=str(tmp_path / "home")),
+        log,
+    )
     try:
         wait_healthy(url, serve, log)  # serve's own server is up
         with temporary_settings(updates={PREFECT_API_URL: url}):
-            wait_for_deployments(["plantrack-quarterly/quarterly", "plantrack-reminder/reminder"],
-                                 serve, log)
+            wait_for_deployments(["plantrack-quarterly/quarterly", "plantrack-reminder/reminder"], serve, log)
         serve.send_signal(signal.SIGINT)  # to serve alone: it must stop the server it started
         serve.wait(timeout=60)
         assert port_closed(port, seconds=30), f"the local server outlived serve:\n{tail(log)}"
@@ -263,7 +290,8 @@ def wait_for_scheduled_runs(deployment_id, proc: subprocess.Popen, log: Path) ->
         while time.monotonic() < deadline:
             runs = client.read_flow_runs(
                 deployment_filter=DeploymentFilter(id=DeploymentFilterId(any_=[deployment_id])),
-                sort=FlowRunSort.EXPECTED_START_TIME_ASC)
+                sort=FlowRunSort.EXPECTED_START_TIME_ASC,
+            )
             if runs:
                 return runs
             assert proc.poll() is None, f"plantrack serve exited:\n{tail(log)}"

@@ -10,12 +10,7 @@ import pytest
 
 from plantrack.catalog import load_catalog, load_units
 from plantrack.extract import PlanTextError, extract_catalog
-from plantrack.extract.catalog_file import (
-    GUESSED_UNITS,
-    draft_catalog,
-    draft_catalog_toml,
-    plan_metadata,
-)
+from plantrack.extract.catalog_file import GUESSED_UNITS, draft_catalog, draft_catalog_toml, plan_metadata
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO / "tests" / "fixtures" / "plans"
@@ -60,15 +55,33 @@ def test_every_fixture_plan_gives_a_catalog_the_loader_accepts(plan: Path, tmp_p
     assert not any("review" in e for e in plain["indicator"] + plain.get("milestone", []))
 
 
-@pytest.mark.parametrize(("name", "title", "issuer", "number", "year"), [
-    ("linchuan_gongxin_2024", "2024年全市工业和信息化工作要点", "临川市工业和信息化局",
-     "临工信发〔2024〕6号", 2024),
-    ("yunze_nongye_2025", "2025年全市农业农村工作要点", "云泽市农业农村局", "云农发〔2025〕3号", 2025),
-    ("qinghe_shangwu_2024", "青禾区商务局2023年工作总结及2024年工作计划", "青禾区商务局",
-     "青商发〔2023〕41号", 2024),
-    ("anlan_hitech_zone_2025", "安澜高新区2025年工作计划", "安澜高新技术产业开发区管理委员会",
-     "安高管发〔2025〕2号", 2025),
-])
+@pytest.mark.parametrize(
+    ("name", "title", "issuer", "number", "year"),
+    [
+        (
+            "linchuan_gongxin_2024",
+            "2024年全市工业和信息化工作要点",
+            "临川市工业和信息化局",
+            "临工信发〔2024〕6号",
+            2024,
+        ),
+        ("yunze_nongye_2025", "2025年全市农业农村工作要点", "云泽市农业农村局", "云农发〔2025〕3号", 2025),
+        (
+            "qinghe_shangwu_2024",
+            "青禾区商务局2023年工作总结及2024年工作计划",
+            "青禾区商务局",
+            "青商发〔2023〕41号",
+            2024,
+        ),
+        (
+            "anlan_hitech_zone_2025",
+            "安澜高新区2025年工作计划",
+            "安澜高新技术产业开发区管理委员会",
+            "安高管发〔2025〕2号",
+            2025,
+        ),
+    ],
+)
 def test_metadata_from_the_notice(name, title, issuer, number, year) -> None:
     meta = plan_metadata((FIXTURES / f"{name}.txt").read_text(encoding="utf-8"))
     assert meta == {"title": title, "issuer": issuer, "document_number": number, "year": year}
@@ -160,10 +173,15 @@ def test_uncertain_flow_or_stock_is_marked() -> None:
 
 
 def test_headline_targets_get_a_section_and_item_zero() -> None:
-    catalog = catalog_of("主要目标是：新增高新技术企业50家以上。\n\n"
-                         "一、培育企业\n\n1.加强孵化。新建孵化器3家。")
-    assert catalog["section"][0] == {"number": 0, "title": "总体目标", "review": "draft",
-                                     "review_reason": "正文之前的总体目标，标题为推测"}
+    catalog = catalog_of(
+        "主要目标是：新增高新技术企业50家以上。\n\n一、培育企业\n\n1.加强孵化。新建孵化器3家。"
+    )
+    assert catalog["section"][0] == {
+        "number": 0,
+        "title": "总体目标",
+        "review": "draft",
+        "review_reason": "正文之前的总体目标，标题为推测",
+    }
     assert [i["id"] for i in catalog["indicator"]] == ["I00-0-1", "I01-0-1"]
 
 
@@ -184,8 +202,11 @@ def test_units_as_loaded_objects_or_dicts(tmp_path: Path) -> None:
     path.write_text(UNITS, encoding="utf-8")
     loaded, _ = load_units(path)
     as_objects = draft_catalog("2024年工作要点\n1.新增高新技术企业50家。", None, list(loaded.values()))
-    as_dicts = draft_catalog("2024年工作要点\n1.新增高新技术企业50家。", None,
-                             [{"code": u.code, "name": u.name, "kind": u.kind} for u in loaded.values()])
+    as_dicts = draft_catalog(
+        "2024年工作要点\n1.新增高新技术企业50家。",
+        None,
+        [{"code": u.code, "name": u.name, "kind": u.kind} for u in loaded.values()],
+    )
     assert as_objects["indicator"][0]["units"] == ["east", "west", "zone"]
     assert as_dicts["indicator"][0]["units"] == ["east", "west", "zone"]
 

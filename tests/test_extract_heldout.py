@@ -54,9 +54,11 @@ class Score:
         self.cumulative_right += other.cumulative_right
 
     def line(self, label: str) -> str:
-        return (f"{label:<32} expected {self.expected:>3}  extracted {self.extracted:>3}  "
-                f"recall {self.recall:.3f}  precision {self.precision:.3f}  "
-                f"flow/stock right {self.cumulative_right}/{self.hits}")
+        return (
+            f"{label:<32} expected {self.expected:>3}  extracted {self.extracted:>3}  "
+            f"recall {self.recall:.3f}  precision {self.precision:.3f}  "
+            f"flow/stock right {self.cumulative_right}/{self.hits}"
+        )
 
 
 def load_plan(name: str) -> tuple[str, list[dict]]:
@@ -80,8 +82,7 @@ def _overlaps(a: list[tuple[int, int]], b: list[tuple[int, int]]) -> bool:
 
 
 def _places(text: str, target: dict) -> list[tuple[int, int]]:
-    return [span for phrase in [target["phrase"], *target.get("also", [])]
-            for span in _spans(text, phrase)]
+    return [span for phrase in [target["phrase"], *target.get("also", [])] for span in _spans(text, phrase)]
 
 
 def _key_matches(text: str, indicator: dict, target: dict) -> bool:
@@ -108,22 +109,24 @@ def score_plan(text: str, indicators: list[dict], targets: list[dict]) -> Score:
         found = next((i for i in remaining if _fully_matches(text, i, target)), None)
         if found is None:
             near = next((i for i in remaining if _key_matches(text, i, target)), None)
-            got = (f"got {near['qualifier']}/{near['stretch']}/{near['range_max']}"
-                   if near else "not found")
-            result.problems.append(f"MISS {target['value']}{target['unit']} "
-                                   f"{target['qualifier']} «{target['phrase']}»: {got}")
+            got = f"got {near['qualifier']}/{near['stretch']}/{near['range_max']}" if near else "not found"
+            result.problems.append(
+                f"MISS {target['value']}{target['unit']} {target['qualifier']} «{target['phrase']}»: {got}"
+            )
             if near is not None:
                 remaining.remove(near)
             continue
         result.hits += 1
         result.cumulative_right += found["cumulative"] == target["cumulative"]
         if found["cumulative"] != target["cumulative"]:
-            result.problems.append(f"FLOW/STOCK {found['id']} {found['name']}: "
-                                   f"got cumulative={found['cumulative']}")
+            result.problems.append(
+                f"FLOW/STOCK {found['id']} {found['name']}: got cumulative={found['cumulative']}"
+            )
         remaining.remove(found)
     for extra in remaining:
-        result.problems.append(f"EXTRA {extra['id']} {extra['target']}{extra['unit']} "
-                               f"{extra['qualifier']}: {extra['text']}")
+        result.problems.append(
+            f"EXTRA {extra['id']} {extra['target']}{extra['unit']} {extra['qualifier']}: {extra['text']}"
+        )
     return result
 
 
@@ -140,8 +143,7 @@ def test_annotations_point_into_the_text(name: str) -> None:
     for target in targets:
         for phrase in [target["phrase"], *target.get("also", [])]:
             assert len(_spans(text, phrase)) == 1, f"{phrase!r} must occur once in {name}"
-        assert target["qualifier"] in ("min", "approx", "range", "exact", "max",
-                                       "increase_by", "share")
+        assert target["qualifier"] in ("min", "approx", "range", "exact", "max", "increase_by", "share")
         assert isinstance(target["cumulative"], bool)
 
 
@@ -155,8 +157,7 @@ def test_fresh_texts_reach_the_recall_and_precision_floor() -> None:
     overall = Score()
     overall.add(total)
     overall.add(held)
-    lines += [total.line("fresh, worked on"), held.line("fresh, held out"),
-              overall.line("fresh, all")]
+    lines += [total.line("fresh, worked on"), held.line("fresh, held out"), overall.line("fresh, all")]
     print("\n".join(lines))
     assert overall.recall >= RECALL_FLOOR, "\n".join(lines)
     assert overall.precision >= PRECISION_FLOOR, "\n".join(lines)
@@ -167,8 +168,11 @@ def test_all_fixture_plans_reach_the_floor() -> None:
     expected = extracted = hits = 0
     for name in ANNOTATED:
         result = score_annotated(name)
-        expected, extracted, hits = (expected + result.expected,
-                                     extracted + result.extracted, hits + result.hits)
+        expected, extracted, hits = (
+            expected + result.expected,
+            extracted + result.extracted,
+            hits + result.hits,
+        )
     for name, wanted in EXPECTED.items():
         text = (FIXTURES / name).read_text(encoding="utf-8")
         indicators = [c for c in extract_catalog(text) if c["kind"] == "indicator"]
@@ -176,7 +180,9 @@ def test_all_fixture_plans_reach_the_floor() -> None:
         hits += round(recall * len(wanted))
         expected += len(wanted)
         extracted += len(indicators)
-    print(f"all fixture plans: expected {expected} extracted {extracted} "
-          f"recall {hits / expected:.3f} precision {hits / extracted:.3f}")
+    print(
+        f"all fixture plans: expected {expected} extracted {extracted} "
+        f"recall {hits / expected:.3f} precision {hits / extracted:.3f}"
+    )
     assert hits / expected >= RECALL_FLOOR
     assert hits / extracted >= PRECISION_FLOOR

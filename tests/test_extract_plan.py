@@ -160,7 +160,9 @@ def test_qualifiers(phrase: str, qualifier: str) -> None:
 def test_increases(phrase: str, target: float, unit: str) -> None:
     found = extract_indicators(phrase)[-1]
     assert (found["target"], found["unit"], found["qualifier"]) == (
-        pytest.approx(target), unit, "increase_by"
+        pytest.approx(target),
+        unit,
+        "increase_by",
     )
     assert found["additive"] is False
     assert found["pacing"] == "year_end"
@@ -248,28 +250,25 @@ def test_two_targets_in_a_list() -> None:
 
 def test_three_targets_in_a_list_share_the_closing_qualifier() -> None:
     found = extract_indicators("开展研发项目10项、形成知识产权100项、开发新产品15项以上。")
-    assert [(f["target"], f["qualifier"]) for f in found] == [
-        (10, "min"), (100, "min"), (15, "min")
-    ]
-    assert [f["text"] for f in found] == [
-        "开展研发项目10项", "形成知识产权100项", "开发新产品15项以上"
-    ]
+    assert [(f["target"], f["qualifier"]) for f in found] == [(10, "min"), (100, "min"), (15, "min")]
+    assert [f["text"] for f in found] == ["开展研发项目10项", "形成知识产权100项", "开发新产品15项以上"]
 
 
 def test_respectively() -> None:
     found = extract_indicators("高新技术企业、科技型中小企业分别达到180家、420家。")
     assert [(f["target"], f["qualifier"], f["name"]) for f in found] == [
-        (180, "min", "高新技术企业"), (420, "min", "科技型中小企业")
+        (180, "min", "高新技术企业"),
+        (420, "min", "科技型中小企业"),
     ]
 
 
 def test_targets_in_separate_clauses() -> None:
-    text = (
-        "争取全年新增投资23.89亿元，投资额同比增长20%以上，"
-        "产出专利成果300件以上，形成新产品500个。"
-    )
+    text = "争取全年新增投资23.89亿元，投资额同比增长20%以上，产出专利成果300件以上，形成新产品500个。"
     assert summary(text) == [
-        (23.89, "亿元", "exact"), (20, "%", "increase_by"), (300, "件", "min"), (500, "个", "exact")
+        (23.89, "亿元", "exact"),
+        (20, "%", "increase_by"),
+        (300, "件", "min"),
+        (500, "个", "exact"),
     ]
 
 
@@ -348,7 +347,8 @@ def test_size_before_a_noun_describes_it() -> None:
 def test_aside_in_parentheses_is_its_own_clause() -> None:
     found = extract_indicators("培育高新技术企业50家以上（其中国家级平台2家）。")
     assert [(f["target"], f["qualifier"], f["text"]) for f in found] == [
-        (50, "min", "培育高新技术企业50家以上"), (2, "exact", "其中国家级平台2家")
+        (50, "min", "培育高新技术企业50家以上"),
+        (2, "exact", "其中国家级平台2家"),
     ]
 
 
@@ -418,10 +418,23 @@ def test_catalog_ids_fields_and_order() -> None:
     assert ids == ["I01-2-1", "I02-0-1", "I03-1-1", "M01-1", "M01-3", "M02-0", "M03-1"]
     first = catalog[0]
     assert first == {
-        "id": "I01-2-1", "kind": "indicator", "section": 1, "item": 1, "subtask": 2,
-        "text": "新增省级平台10家以上", "name": "新增省级平台", "unit": "家", "target": 10,
-        "stretch": None, "range_max": None, "qualifier": "min", "cumulative": False,
-        "additive": True, "pacing": "linear", "review": "draft", "review_reason": "",
+        "id": "I01-2-1",
+        "kind": "indicator",
+        "section": 1,
+        "item": 1,
+        "subtask": 2,
+        "text": "新增省级平台10家以上",
+        "name": "新增省级平台",
+        "unit": "家",
+        "target": 10,
+        "stretch": None,
+        "range_max": None,
+        "qualifier": "min",
+        "cumulative": False,
+        "additive": True,
+        "pacing": "linear",
+        "review": "draft",
+        "review_reason": "",
     }
     milestone = catalog[3]
     assert milestone["text"] == "高水平编制实施《威海市“十四五”科技创新规划》"
@@ -447,7 +460,9 @@ def test_items_under_chinese_parentheses_with_numbered_subtasks() -> None:
 
 def test_no_target_raises_chinese_error() -> None:
     with pytest.raises(PlanTextError, match="未在文本中找到任何量化目标"):
-        extract_catalog("一、加强党的建设\n1.坚持以党的政治建设为统领。深入学习贯彻党的十九届五中全会精神。\n")
+        extract_catalog(
+            "一、加强党的建设\n1.坚持以党的政治建设为统领。深入学习贯彻党的十九届五中全会精神。\n"
+        )
 
 
 def test_empty_text_raises() -> None:
@@ -491,7 +506,7 @@ def test_read_plan_text_encodings(tmp_path: Path, encode) -> None:
         (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n", "PDF"),
         (b"PK\x03\x04\x14\x00\x06\x00", "不是文本文件"),
         (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "不是文本文件"),
-        (bytes([0x81, 0x20, 0xff, 0xfe, 0x80]) * 10, "不是文本文件"),
+        (bytes([0x81, 0x20, 0xFF, 0xFE, 0x80]) * 10, "不是文本文件"),
         (b"\x1b\x02\x03\x04\x05\x06\x07\x08" * 20 + b"text", "不是文本文件"),
     ],
     ids=["empty", "blank", "bom-only", "nul", "pdf", "zip", "ole", "undecodable", "control"],
@@ -516,13 +531,39 @@ def test_read_plan_text_rejects_directories_and_missing_files(tmp_path: Path) ->
 
 # (phrase in the 2021 text, a number inside it that is a name/date/label)
 FORBIDDEN_2021 = [
-    ("第四届", 4), ("第十八届", 18), ("十四五", 14), ("十四五", 5), ("100周年", 100),
-    ("1+4+N", 1), ("1+4+N", 4), ("1+N", 1), ("〔2021〕10号", 10), ("〔2021〕", 2021),
-    ("3月1日", 3), ("3月1日", 1), ("2021年", 2021), ("十九届", 19), ("五中全会", 5),
-    ("四个面向", 4), ("两个维护", 2), ("四个意识", 4), ("四个自信", 4), ("三一工作机制", 3),
-    ("四送四听", 4), ("二期建设", 2), ("11家高校", 11), ("八项规定", 8), ("一批", 1),
-    ("第一议题", 1), ("三语种", 3), ("一宗产品一个平台", 1), ("一次办好", 1),
-    ("三问三查三改", 3), ("四种形态", 4), ("10:18", 10), ("10:18", 18),
+    ("第四届", 4),
+    ("第十八届", 18),
+    ("十四五", 14),
+    ("十四五", 5),
+    ("100周年", 100),
+    ("1+4+N", 1),
+    ("1+4+N", 4),
+    ("1+N", 1),
+    ("〔2021〕10号", 10),
+    ("〔2021〕", 2021),
+    ("3月1日", 3),
+    ("3月1日", 1),
+    ("2021年", 2021),
+    ("十九届", 19),
+    ("五中全会", 5),
+    ("四个面向", 4),
+    ("两个维护", 2),
+    ("四个意识", 4),
+    ("四个自信", 4),
+    ("三一工作机制", 3),
+    ("四送四听", 4),
+    ("二期建设", 2),
+    ("11家高校", 11),
+    ("八项规定", 8),
+    ("一批", 1),
+    ("第一议题", 1),
+    ("三语种", 3),
+    ("一宗产品一个平台", 1),
+    ("一次办好", 1),
+    ("三问三查三改", 3),
+    ("四种形态", 4),
+    ("10:18", 10),
+    ("10:18", 18),
 ]
 
 
@@ -549,13 +590,12 @@ def _match_curated(curated: list[dict], extracted: list[dict]) -> tuple[list, li
     free = list(extracted)
     for cur in curated:
         same = [
-            e for e in free
-            if e["item"] == cur["item"] and e["unit"] == cur["unit"]
-            and _close(e["target"], cur["target"])
+            e
+            for e in free
+            if e["item"] == cur["item"] and e["unit"] == cur["unit"] and _close(e["target"], cur["target"])
         ]
         good = [
-            e for e in same
-            if e["qualifier"] == cur["qualifier"] and _close(e["stretch"], cur.get("stretch"))
+            e for e in same if e["qualifier"] == cur["qualifier"] and _close(e["stretch"], cur.get("stretch"))
         ]
         if good:
             hits.append((cur, good[0]))
@@ -580,8 +620,10 @@ def test_recall_against_curated_catalog() -> None:
     extras = [e for e in extracted if id(e) not in matched_ids]
     recall = len(hits) / len(curated)
     precision = len(hits) / len(extracted) if extracted else 0.0
-    print(f"recall={recall:.3f} ({len(hits)}/{len(curated)}) "
-          f"precision={precision:.3f} ({len(hits)}/{len(extracted)})")
+    print(
+        f"recall={recall:.3f} ({len(hits)}/{len(curated)}) "
+        f"precision={precision:.3f} ({len(hits)}/{len(extracted)})"
+    )
     print("\n".join(misses))
     print("\n".join("EXTRA " + _describe(e) for e in extras))
     assert recall >= 0.95, "\n".join(misses)

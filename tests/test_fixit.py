@@ -80,8 +80,17 @@ def test_the_list_links_each_problem_to_its_cell(malicious):
     ws = wb[LIST_SHEET]
     assert wb.active.title == LIST_SHEET
     assert ws["A1"].value == "问题清单：formula_text_in_value.xlsx"
-    assert [c.value for c in ws[5]] == ["序号", "级别", "工作表", "位置", "指标/任务", "问题",
-                                       "填写内容", "应为", "修改方法"]
+    assert [c.value for c in ws[5]] == [
+        "序号",
+        "级别",
+        "工作表",
+        "位置",
+        "指标/任务",
+        "问题",
+        "填写内容",
+        "应为",
+        "修改方法",
+    ]
     assert list_rows(wb)[0][:5] == ("1", "错误", "填报", "E13", "I07-1-1")
     assert ws["D6"].hyperlink.location == "'填报'!E13"
 
@@ -104,12 +113,22 @@ def test_a_warning_cell_is_orange(catalog, tmp_path):
 
 def test_problems_of_one_cause_are_grouped_errors_first_whole_file_first(tmp_path):
     base = {"file": "clean.xlsx", "sheet": "填报", "unit": "huancui"}
-    issues = [make_issue("number_as_text", Severity.WARNING, cell=f"E{n}", indicator_id=i,
-                         found=f"{n}家", expected=str(n), **base)
-              for n, i in ((5, "I04-2-2"), (6, "I04-2-3"), (7, "I05-1-2"))]
-    issues += [make_issue("value_not_number", Severity.ERROR, cell="E8", found="约10项", **base),
-               make_issue("missing_indicator", Severity.ERROR, indicator_id="I05-1-3",
-                          name="获技术成果", **base)]
+    issues = [
+        make_issue(
+            "number_as_text",
+            Severity.WARNING,
+            cell=f"E{n}",
+            indicator_id=i,
+            found=f"{n}家",
+            expected=str(n),
+            **base,
+        )
+        for n, i in ((5, "I04-2-2"), (6, "I04-2-3"), (7, "I05-1-2"))
+    ]
+    issues += [
+        make_issue("value_not_number", Severity.ERROR, cell="E8", found="约10项", **base),
+        make_issue("missing_indicator", Severity.ERROR, indicator_id="I05-1-3", name="获技术成果", **base),
+    ]
     wb = load_workbook(write_fixit(FIXTURES / "clean.xlsx", issues, tmp_path / "f.xlsx"))
     rows = list_rows(wb)
     assert [(r[0], r[1], r[3], r[5]) for r in rows] == [
@@ -128,8 +147,10 @@ def test_problems_of_one_cause_are_grouped_errors_first_whole_file_first(tmp_pat
 
 def test_a_cell_with_several_problems_is_red_when_any_is_an_error(tmp_path):
     base = {"file": "clean.xlsx", "sheet": "填报", "cell": "E9", "indicator_id": "I05-3-1"}
-    issues = [Issue("stock_jump", Severity.WARNING, "变化过大", **base),
-              Issue("ytd_decreased", Severity.ERROR, "低于上季度", **base)]
+    issues = [
+        Issue("stock_jump", Severity.WARNING, "变化过大", **base),
+        Issue("ytd_decreased", Severity.ERROR, "低于上季度", **base),
+    ]
     wb = load_workbook(write_fixit(FIXTURES / "clean.xlsx", issues, tmp_path / "f.xlsx"))
     assert fill(wb["填报"]["E9"]) == RED
     assert "变化过大" in wb["填报"]["E9"].comment.text and "低于上季度" in wb["填报"]["E9"].comment.text
@@ -141,8 +162,9 @@ def test_a_formula_in_the_original_comes_back_as_the_value_that_was_checked(tmp_
         for item in src.infolist():
             data = src.read(item.filename)
             if item.filename == "xl/worksheets/sheet1.xml":
-                data, n = re.subn(rb'(<c r="E5"[^>]*>)<v>', rb'\1<f>WEBSERVICE("http://x.invalid")</f><v>',
-                                  data)
+                data, n = re.subn(
+                    rb'(<c r="E5"[^>]*>)<v>', rb'\1<f>WEBSERVICE("http://x.invalid")</f><v>', data
+                )
                 assert n == 1
             dst.writestr(item, data)
     assert load_workbook(source)["填报"]["E5"].data_type == "f"
@@ -197,10 +219,17 @@ def test_formula_like_text_from_a_csv_is_copied_as_text(catalog, tmp_path):
 
 # -- built from the unit's template, whatever format she sent ---------------------------
 
+
 def template_fixit(catalog, source: Path, target_dir: Path):
     verdict = check_file(source, catalog, Q2, SUITES_2021)
-    path = write_fixit(source, verdict.issues, target_dir / f"{source.stem}_fixit.xlsx",
-                       catalog=catalog, quarter=Q2, unit="huancui")
+    path = write_fixit(
+        source,
+        verdict.issues,
+        target_dir / f"{source.stem}_fixit.xlsx",
+        catalog=catalog,
+        quarter=Q2,
+        unit="huancui",
+    )
     return verdict, path, load_workbook(path)
 
 
@@ -209,19 +238,22 @@ def test_the_warning_orange_is_not_the_input_yellow():
     from plantrack.template import INPUT_COLOR
 
     assert len({ERROR_COLOR, WARNING_COLOR, INPUT_COLOR}) == 3
-    red, orange, yellow = (tuple(int(c[i:i + 2], 16) for i in (0, 2, 4))
-                           for c in (ERROR_COLOR, WARNING_COLOR, INPUT_COLOR))
+    red, orange, yellow = (
+        tuple(int(c[i : i + 2], 16) for i in (0, 2, 4)) for c in (ERROR_COLOR, WARNING_COLOR, INPUT_COLOR)
+    )
     assert sum(abs(a - b) for a, b in zip(orange, yellow, strict=True)) > 100  # clearly distinct
 
 
-@pytest.mark.parametrize("name", ["value_not_number.xls", "value_not_number_gbk.csv",
-                                  "value_not_number.xlsx"])
+@pytest.mark.parametrize(
+    "name", ["value_not_number.xls", "value_not_number_gbk.csv", "value_not_number.xlsx"]
+)
 def test_a_fixit_from_any_format_is_the_template_with_her_values(catalog, tmp_path, name):
     from plantrack.template import write_template
 
     _, path, wb = template_fixit(catalog, FIXTURES / name, tmp_path)
-    template = load_workbook(write_template(catalog, catalog.units["huancui"], Q2,
-                                            tmp_path / "template.xlsx"))
+    template = load_workbook(
+        write_template(catalog, catalog.units["huancui"], Q2, tmp_path / "template.xlsx")
+    )
     assert wb.sheetnames == [LIST_SHEET, *template.sheetnames]
     ws, blank = wb["填报"], template["填报"]
     assert ws.protection.sheet and wb["重点任务"].protection.sheet
@@ -241,12 +273,18 @@ def test_a_percent_read_from_an_ods_keeps_its_percent_format(catalog, tmp_path):
 
     source = LIBREOFFICE / "bureau.ods"
     verdict = check_file(source, catalog, Q2, SUITES_2021)
-    path = write_fixit(source, verdict.issues, tmp_path / "bureau.xlsx", catalog=catalog,
-                       quarter=Q2, unit="bureau")
+    path = write_fixit(
+        source, verdict.issues, tmp_path / "bureau.xlsx", catalog=catalog, quarter=Q2, unit="bureau"
+    )
     ws = load_workbook(path)["填报"]
-    percent = {ws.cell(row=r, column=1).value: (ws.cell(row=r, column=5).value,
-                                               ws.cell(row=r, column=5).number_format)
-               for r in range(5, ws.max_row + 1) if "%" in ws.cell(row=r, column=5).number_format}
+    percent = {
+        ws.cell(row=r, column=1).value: (
+            ws.cell(row=r, column=5).value,
+            ws.cell(row=r, column=5).number_format,
+        )
+        for r in range(5, ws.max_row + 1)
+        if "%" in ws.cell(row=r, column=5).number_format
+    }
     assert percent == {"I05-1-4": (0.06, "0%"), "I10-1-3": (0.023, "0.0%")}
     again = check_file(path, catalog, Q2, SUITES_2021)
     read = {r["indicator_id"]: r["actual_value"] for r in again.submission.rows.iter_rows(named=True)}
@@ -271,10 +309,19 @@ def test_her_extra_sheet_and_column_are_kept_and_issues_follow_moved_cells(catal
 
 def test_shifted_table_issues_point_at_the_template_cells(catalog, tmp_path):
     source = SUBMISSIONS / "extra_title_and_blank_rows.xlsx"
-    issues = [make_issue("number_as_text", Severity.WARNING, file=source.name, sheet="填报",
-                         cell="E14", indicator_id="I05-3-1", found="x", expected="1")]
-    path = write_fixit(source, issues, tmp_path / "f.xlsx", catalog=catalog, quarter=Q2,
-                       unit="huancui")
+    issues = [
+        make_issue(
+            "number_as_text",
+            Severity.WARNING,
+            file=source.name,
+            sheet="填报",
+            cell="E14",
+            indicator_id="I05-3-1",
+            found="x",
+            expected="1",
+        )
+    ]
+    path = write_fixit(source, issues, tmp_path / "f.xlsx", catalog=catalog, quarter=Q2, unit="huancui")
     wb = load_workbook(path)
     # her E14 (two rows were inserted above the fourth indicator) is the template's E9
     assert fill(wb["填报"]["E9"]) == ORANGE and wb["填报"]["E9"].comment is not None

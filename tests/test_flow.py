@@ -25,8 +25,9 @@ Q2 = Quarter(2021, 2)
 
 
 def _pdf_text(pdf: Path) -> str:
-    return subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True,
-                          text=True, check=True).stdout
+    return subprocess.run(
+        ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
 
 
 def _pdf_fonts(pdf: Path) -> list[list[str]]:
@@ -48,8 +49,14 @@ def assert_embedded_cjk_pdf(pdf: Path, *must_contain: str) -> None:
 
 def test_demo_command_writes_a_chinese_brief_with_embedded_cjk_fonts(tmp_path):
     env = {**os.environ, "PLANTRACK_HOME": str(tmp_path / "home")}
-    proc = subprocess.run([str(REPO / ".venv" / "bin" / "plantrack"), "demo"], cwd=tmp_path, env=env,
-                          capture_output=True, text=True, timeout=600)
+    proc = subprocess.run(
+        [str(REPO / ".venv" / "bin" / "plantrack"), "demo"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     out = tmp_path / "home" / "out" / "2021Q2"
     city = list(out.glob("2021Q2_全市*.pdf"))
@@ -77,13 +84,11 @@ def _task_states(flow_run_id) -> list[str]:
     from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
 
     with get_client(sync_client=True) as client:
-        runs = client.read_task_runs(
-            flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id])))
+        runs = client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id])))
     return [r.state.name for r in runs if r.name.startswith("ingest-")]
 
 
-def test_one_corrupt_file_does_not_stop_the_other_units(prefect_harness, inbox_with_one_corrupt_file,
-                                                         home):
+def test_one_corrupt_file_does_not_stop_the_other_units(prefect_harness, inbox_with_one_corrupt_file, home):
     from prefect.artifacts import Artifact
 
     from flows.quarterly import quarterly_run
@@ -114,8 +119,7 @@ def test_one_corrupt_file_does_not_stop_the_other_units(prefect_harness, inbox_w
     con.close()
 
 
-def test_a_quarter_of_a_year_without_a_plan_fails_and_leaves_the_inbox_alone(prefect_harness, home,
-                                                                             tmp_path):
+def test_a_quarter_of_a_year_without_a_plan_fails_and_leaves_the_inbox_alone(prefect_harness, home, tmp_path):
     """A scheduled run in April 2022 with only the 2021 plan loaded must not brief leadership
     on the wrong year's targets: it fails saying so, and the files wait for the right plan."""
     from flows.quarterly import quarterly_run
@@ -173,8 +177,12 @@ def _dump(db: Path) -> dict[str, list]:
     from warehouse.db import connect
 
     con = connect(db, read_only=True)
-    tables = [r[0] for r in con.execute(
-        "select table_name from information_schema.tables where table_type = 'BASE TABLE'").fetchall()]
+    tables = [
+        r[0]
+        for r in con.execute(
+            "select table_name from information_schema.tables where table_type = 'BASE TABLE'"
+        ).fetchall()
+    ]
     dump = {t: sorted(map(repr, con.execute(f"select * from {t}").fetchall())) for t in tables}
     con.close()
     return dump
@@ -188,8 +196,10 @@ def test_a_run_killed_during_the_load_leaves_the_warehouse_as_it_was(home, catal
     settings = load_settings()
     first = home / "inbox" / "first"
     make_demo_submissions(catalog, Q2, first)
-    outcomes = [pipeline.ingest_file(p, catalog, Q2, settings.archive, SUITES_2021)
-                for p in pipeline.discover(first)[:3]]
+    outcomes = [
+        pipeline.ingest_file(p, catalog, Q2, settings.archive, SUITES_2021)
+        for p in pipeline.discover(first)[:3]
+    ]
     con = connect(settings.warehouse_path)
     pipeline.load(con, "first-run", Q2, catalog, outcomes, settings)
     con.close()
@@ -202,8 +212,11 @@ def test_a_run_killed_during_the_load_leaves_the_warehouse_as_it_was(home, catal
     flag = tmp_path / "loading.flag"
     script = tmp_path / "killer.py"
     script.write_text(KILLER, encoding="utf-8")
-    proc = subprocess.Popen([sys.executable, str(script), str(second), str(flag)], cwd=REPO,
-                            env={**os.environ, "PLANTRACK_HOME": str(home)})
+    proc = subprocess.Popen(
+        [sys.executable, str(script), str(second), str(flag)],
+        cwd=REPO,
+        env={**os.environ, "PLANTRACK_HOME": str(home)},
+    )
     try:
         deadline = time.monotonic() + 300
         while not flag.exists():

@@ -53,18 +53,27 @@ def test_regular_and_bold_are_built_once_and_reused(prepared):
 
 
 def test_the_subset_covers_the_whole_2021_catalog(prepared, catalog):
-    text = "".join([catalog.title, catalog.issuer, catalog.document_number, *catalog.sections.values(),
-                    *(i.text + i.name + i.unit for i in catalog.indicators),
-                    *(m.text + m.name for m in catalog.milestones),
-                    *(u.name + u.office for u in catalog.units.values())])
+    text = "".join(
+        [
+            catalog.title,
+            catalog.issuer,
+            catalog.document_number,
+            *catalog.sections.values(),
+            *(i.text + i.name + i.unit for i in catalog.indicators),
+            *(m.text + m.name for m in catalog.milestones),
+            *(u.name + u.office for u in catalog.units.values()),
+        ]
+    )
     assert set(text) - fonts.font_characters(prepared[0].path) == set()
     assert set(text) - fonts.font_characters(prepared[1].path) == set()
 
 
 def test_every_character_a_brief_prints_is_in_the_subset(prepared, tmp_path):
     con = duckdb.connect(str(build_warehouse(tmp_path / "w.duckdb")), read_only=True)
-    briefs = [report.city_brief(con, fixture_catalog(), Quarter(2021, 2), "威海市科学技术局"),
-              report.unit_brief(con, fixture_catalog(), Quarter(2021, 2), "c", "威海市科学技术局")]
+    briefs = [
+        report.city_brief(con, fixture_catalog(), Quarter(2021, 2), "威海市科学技术局"),
+        report.unit_brief(con, fixture_catalog(), Quarter(2021, 2), "c", "威海市科学技术局"),
+    ]
     con.close()
     covered = fonts.font_characters(prepared[0].path)
     for brief in briefs:
@@ -73,8 +82,9 @@ def test_every_character_a_brief_prints_is_in_the_subset(prepared, tmp_path):
 
 
 def test_template_and_stylesheet_text_is_in_the_subset(prepared):
-    static = "".join(visible_text(p.read_text(encoding="utf-8"))
-                     for p in Path(REPORT_TEMPLATES_DIR).rglob("*.html"))
+    static = "".join(
+        visible_text(p.read_text(encoding="utf-8")) for p in Path(REPORT_TEMPLATES_DIR).rglob("*.html")
+    )
     static += "第页共"  # the page-number margin box in style.css
     assert set(static) - fonts.font_characters(prepared[0].path) - {"\n"} == set()
 

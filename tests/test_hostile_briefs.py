@@ -23,20 +23,24 @@ def _flooded(tmp_path):
     con = duckdb.connect(str(path))
     run_id, sid, unit = con.execute(
         "select r.run_id, s.submission_id, s.unit from int_latest_submissions as s, stg_runs as r "
-        "where s.quarter = ? and r.quarter = ? order by s.unit limit 1", [Q2.code, Q2.code]).fetchone()
+        "where s.quarter = ? and r.quarter = ? order by s.unit limit 1",
+        [Q2.code, Q2.code],
+    ).fetchone()
     con.execute(
         "insert into quarantine_rows (run_id, submission_id, unit, quarter, indicator_id, "
         "row_number, raw_value, reasons, reason_codes) "
         "select ?, ?, ?, ?, null, 100 + i, '第' || i || '行的文字', "
         "'“累计完成”应填写数字', case when i % 4 = 0 then ['negative_value'] "
         "else ['value_not_number'] end from range(?) as t(i)",
-        [run_id, sid, unit, Q2.code, ROWS])
+        [run_id, sid, unit, Q2.code, ROWS],
+    )
     con.execute(
         "insert into submission_issues (run_id, submission_id, unit, code, severity, file, sheet, "
         "cell, indicator_id, found, expected, message, hint) "
         "select ?, ?, ?, 'value_not_number', 'error', 'f.xlsx', '填报', 'E' || (100 + i), null, "
         "'x', '数字', '第' || i || '处问题', '请填写数字' from range(?) as t(i)",
-        [run_id, sid, unit, ROWS])
+        [run_id, sid, unit, ROWS],
+    )
     run_models(con)
     return con, unit
 
@@ -46,8 +50,10 @@ def test_rejected_rows_are_summarised_per_unit_and_cause(tmp_path):
     groups = progress.quarantined_values(con, Q2.code)
     flooded = [g for g in groups if g["rows"] >= ROWS // 4]
     assert sorted(g["rows"] for g in flooded) == [ROWS // 4, ROWS - ROWS // 4]
-    assert {g["cause"] for g in flooded} == {REGISTRY["value_not_number"].cause,
-                                             REGISTRY["negative_value"].cause}
+    assert {g["cause"] for g in flooded} == {
+        REGISTRY["value_not_number"].cause,
+        REGISTRY["negative_value"].cause,
+    }
     assert all(len(g["examples"]) == 3 for g in flooded)
     assert flooded[0]["examples"][0]["row_number"] == 100
 

@@ -37,9 +37,23 @@ def test_a_hostile_inbox_runs_to_the_end(tmp_path, catalog):
     (inbox / "~$乳山市.xlsx").write_bytes(b"lock")
 
     env = {**os.environ, "PLANTRACK_HOME": str(home)}
-    proc = subprocess.run([str(REPO / ".venv" / "bin" / "plantrack"), "run", "--quarter", "2021Q2",
-                           "--inbox", "inbox", "--out", "out"], cwd=tmp_path, env=env,
-                          capture_output=True, text=True, timeout=900)
+    proc = subprocess.run(
+        [
+            str(REPO / ".venv" / "bin" / "plantrack"),
+            "run",
+            "--quarter",
+            "2021Q2",
+            "--inbox",
+            "inbox",
+            "--out",
+            "out",
+        ],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "Traceback" not in proc.stderr and "base_directory" not in proc.stderr
     assert "已拒绝：环翠区_补充.xlsx" in proc.stdout and "未读取：~$乳山市.xlsx" in proc.stdout
@@ -47,8 +61,7 @@ def test_a_hostile_inbox_runs_to_the_end(tmp_path, catalog):
     out = tmp_path / "out"
     summary = json.loads(next(out.glob("run_*.json")).read_text(encoding="utf-8"))
     assert summary["files_received"] == 10 and summary["files_accepted"] >= 8
-    assert {i["file"] for i in summary["files_ignored"]} == {"环翠区_补充.xlsx", "pipe.xlsx",
-                                                             "~$乳山市.xlsx"}
+    assert {i["file"] for i in summary["files_ignored"]} == {"环翠区_补充.xlsx", "pipe.xlsx", "~$乳山市.xlsx"}
     assert len(list(out.glob("*.pdf"))) == 12 and (out / "data_docs" / "index.html").is_file()
     page = (out / "quality.html").read_text(encoding="utf-8")
     assert "环翠区_补充.xlsx" in page and "符号链接" in page and "\u202e" not in page

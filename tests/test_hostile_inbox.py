@@ -50,8 +50,14 @@ def test_links_special_and_hidden_files_are_listed_with_why_never_read(hostile_i
     assert all(p.is_file() and not p.is_symlink() for p in scan.files)
     assert len(scan.files) == 10 and hostile_inbox / GBK_NAME in scan.files
     why = {i.name: (i.refused, i.reason) for i in scan.ignored}
-    assert set(why) == {"环翠区_补充.xlsx", "dangling.xlsx", "linked_folder", "pipe.xlsx",
-                        "~$乳山市.xlsx", ".hidden.xlsx"}
+    assert set(why) == {
+        "环翠区_补充.xlsx",
+        "dangling.xlsx",
+        "linked_folder",
+        "pipe.xlsx",
+        "~$乳山市.xlsx",
+        ".hidden.xlsx",
+    }
     assert why["环翠区_补充.xlsx"][0] and "符号链接" in why["环翠区_补充.xlsx"][1]
     assert "不存在" in why["dangling.xlsx"][1]
     assert why["linked_folder"][0] and "符号链接" in why["linked_folder"][1]
@@ -69,17 +75,19 @@ def test_a_gbk_name_is_shown_decoded_and_kept_as_bytes():
     assert name_bytes_hex(mangled) == "fffefa2e786c7378"
 
 
-def test_every_unit_loads_the_secret_never_reaches_the_archive(hostile_inbox, settings, catalog,
-                                                               tmp_path):
-    outcomes = [pipeline.ingest_file(p, catalog, Q2, settings.archive, SUITES_2021)
-                for p in pipeline.discover(hostile_inbox)]
+def test_every_unit_loads_the_secret_never_reaches_the_archive(hostile_inbox, settings, catalog, tmp_path):
+    outcomes = [
+        pipeline.ingest_file(p, catalog, Q2, settings.archive, SUITES_2021)
+        for p in pipeline.discover(hostile_inbox)
+    ]
     con = connect(settings.warehouse_path)
     checked = pipeline.load(con, "hostile-run", Q2, catalog, outcomes, settings)
     units = {r[0] for r in con.execute("select distinct unit from accepted_values").fetchall()}
     assert "huancui" in units and len(units) == 10
     name, hex_bytes, archived = con.execute(
         "select original_name, original_name_hex, archived_path from raw_files "
-        "where original_name_hex is not null").fetchone()
+        "where original_name_hex is not null"
+    ).fetchone()
     sources = [r[0] for r in con.execute("select source_path from raw_submissions").fetchall()]
     con.close()
     assert name == "环翠区_2021Q2_填报.xlsx"
@@ -92,16 +100,22 @@ def test_every_unit_loads_the_secret_never_reaches_the_archive(hostile_inbox, se
     # the run's other outputs take the name as well
     fixits = pipeline.write_fixits(checked, tmp_path / "fixit")
     assert all(p.is_file() for p in fixits.values())
-    summary = pipeline.RunSummary("hostile-run", Q2.code, checked,
-                                  ignored=scan_inbox(hostile_inbox).ignored)
+    summary = pipeline.RunSummary("hostile-run", Q2.code, checked, ignored=scan_inbox(hostile_inbox).ignored)
     document = json.loads(json.dumps(summary.to_dict(), ensure_ascii=False))
     assert {i["file"] for i in document["files_ignored"]} >= {"环翠区_补充.xlsx", "pipe.xlsx"}
 
 
 def test_the_reminder_lists_a_gbk_named_file(hostile_inbox, settings, catalog, tmp_path):
     shutil.move(hostile_inbox / "linked_folder", tmp_path / "moved_link")
-    result = write_reminder_list(catalog, Q2, settings.warehouse_path, hostile_inbox,
-                                 tmp_path / "out", datetime(2021, 7, 10, 6), datetime(2021, 7, 5, 9))
+    result = write_reminder_list(
+        catalog,
+        Q2,
+        settings.warehouse_path,
+        hostile_inbox,
+        tmp_path / "out",
+        datetime(2021, 7, 10, 6),
+        datetime(2021, 7, 5, 9),
+    )
     text = result.path.read_text(encoding="utf-8")
     assert "环翠区_2021Q2_填报.xlsx" in text
     assert "hunter2" not in text

@@ -21,14 +21,24 @@ Q2 = parse_quarter("2021Q2")
 
 
 def _smtp(port: int) -> Smtp:
-    return Smtp(host="127.0.0.1", port=port, sender="plantrack@kjj.example",
-                leadership=("juzhang@kjj.example",),
-                unit_recipients={"huancui": ("steward@huancui.example",),
-                                 "wendeng": (REFUSED, "steward@wendeng.example")})
+    return Smtp(
+        host="127.0.0.1",
+        port=port,
+        sender="plantrack@kjj.example",
+        leadership=("juzhang@kjj.example",),
+        unit_recipients={
+            "huancui": ("steward@huancui.example",),
+            "wendeng": (REFUSED, "steward@wendeng.example"),
+        },
+    )
 
 
-def test_a_quarter_run_again_mails_only_what_changed(tmp_path, run_outputs, catalog,  # noqa: F811
-                                                      smtp_server):
+def test_a_quarter_run_again_mails_only_what_changed(
+    tmp_path,
+    run_outputs,
+    catalog,  # noqa: F811
+    smtp_server,
+):
     controller, handler = smtp_server
     out, outputs = run_outputs
     log = tmp_path / "home" / "mail" / "sent.jsonl"
@@ -48,17 +58,28 @@ def test_a_quarter_run_again_mails_only_what_changed(tmp_path, run_outputs, cata
     assert "环翠区简报" in third.sent[0].subject
 
 
-def test_every_message_failing_is_said_and_exits_non_zero(tmp_path, run_outputs, catalog,  # noqa: F811
-                                                         capsys):
+def test_every_message_failing_is_said_and_exits_non_zero(
+    tmp_path,
+    run_outputs,
+    catalog,  # noqa: F811
+    capsys,
+):
     out, outputs = run_outputs
     with socket.socket() as s:  # a port nobody listens on: connection refused
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     result = publish(outputs, out, tmp_path / "outbox", catalog, _smtp(port), Q2)
     assert result.deliveries and not result.sent
-    summary = {"files_received": 0, "files_accepted": 0, "rows_quarantined": 0,
-               "issues": {"errors": 0, "warnings": 0}, "indicators_behind": [],
-               "files_rejected": [], "outputs": {}, "mail": result.to_dict()}
+    summary = {
+        "files_received": 0,
+        "files_accepted": 0,
+        "rows_quarantined": 0,
+        "issues": {"errors": 0, "warnings": 0},
+        "indicators_behind": [],
+        "files_rejected": [],
+        "outputs": {},
+        "mail": result.to_dict(),
+    }
     print_run_summary("done", summary, time.monotonic())
     assert exit_code(summary) == 1
     printed = capsys.readouterr()

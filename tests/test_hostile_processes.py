@@ -28,8 +28,13 @@ def _alive(pid: int) -> bool:
 
 @pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM])
 def test_children_end_when_the_command_is_killed(sig):
-    proc = subprocess.Popen([sys.executable, "-m", "plantrack.processes"], cwd=REPO,
-                            stdout=subprocess.PIPE, text=True, start_new_session=False)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "plantrack.processes"],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        text=True,
+        start_new_session=False,
+    )
     try:
         child = int(proc.stdout.readline())
         assert _alive(child)
@@ -54,5 +59,7 @@ def test_a_run_left_running_is_failed_by_the_next_load(settings, catalog):
     assert message == pipeline.STALE_RUN
     pipeline.fail_run(con, "next", "RenderError: boom")
     assert con.execute("select state, message from runs where run_id = 'next'").fetchone() == (
-        "failed", "RenderError: boom")
+        "failed",
+        "RenderError: boom",
+    )
     con.close()

@@ -22,16 +22,21 @@ LONG_AGO = datetime(2021, 6, 1, 9, 0)  # before the quarter even ended
 
 
 def _run(settings, catalog, inbox, run_id):
-    outcomes = [pipeline.ingest_file(p, catalog, Q2, settings.archive, SUITES_2021)
-                for p in pipeline.discover(inbox)]
+    outcomes = [
+        pipeline.ingest_file(p, catalog, Q2, settings.archive, SUITES_2021) for p in pipeline.discover(inbox)
+    ]
     con = connect(settings.warehouse_path)
     try:
         pipeline.load(con, run_id, Q2, catalog, outcomes, settings)
         sid, received_at = con.execute(
             "select submission_id, received_at from int_latest_submissions "
-            "where unit = 'huancui' and quarter = ?", [Q2.code]).fetchone()
-        values = con.execute("select indicator_id, value from accepted_values "
-                             "where submission_id = ? order by indicator_id", [sid]).fetchall()
+            "where unit = 'huancui' and quarter = ?",
+            [Q2.code],
+        ).fetchone()
+        values = con.execute(
+            "select indicator_id, value from accepted_values where submission_id = ? order by indicator_id",
+            [sid],
+        ).fetchall()
         receipts = con.execute("select count(*) from raw_submissions").fetchone()[0]
         return sid, received_at, dict(values), len(values), receipts
     finally:
@@ -80,14 +85,14 @@ def test_receipt_order_is_plantracks_and_a_resend_is_a_new_receipt(settings, cat
     assert values["I04-2-2"] == 5
 
 
-def test_the_same_bytes_twice_in_one_inbox_are_listed_once_as_a_duplicate(settings, catalog,
-                                                                          tmp_path):
+def test_the_same_bytes_twice_in_one_inbox_are_listed_once_as_a_duplicate(settings, catalog, tmp_path):
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     original = submission_file(catalog, inbox, "环翠区.xlsx", {"I04-2-2": 5})
     shutil.copyfile(original, inbox / "环翠区(1).xlsx")
-    outcomes = [pipeline.ingest_file(p, catalog, Q2, settings.archive, SUITES_2021)
-                for p in pipeline.discover(inbox)]
+    outcomes = [
+        pipeline.ingest_file(p, catalog, Q2, settings.archive, SUITES_2021) for p in pipeline.discover(inbox)
+    ]
     kept, duplicates = pipeline.distinct_contents(outcomes)
     assert [o.received.name for o in kept] == ["环翠区(1).xlsx"]
     assert [(d.name, "内容完全相同" in d.reason) for d in duplicates] == [("环翠区.xlsx", True)]
@@ -99,8 +104,9 @@ def test_only_the_demo_vouches_for_its_mtimes(settings, catalog, tmp_path):
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     submission_file(catalog, inbox, "环翠区.xlsx", {"I04-2-2": 5}, received=LONG_AGO)
-    outcomes = [pipeline.ingest_file(p, catalog, Q2, settings.archive, SUITES_2021)
-                for p in pipeline.discover(inbox)]
+    outcomes = [
+        pipeline.ingest_file(p, catalog, Q2, settings.archive, SUITES_2021) for p in pipeline.discover(inbox)
+    ]
     con = connect(settings.warehouse_path)
     pipeline.load(con, "demo-run", Q2, catalog, outcomes, settings, trust_mtimes=True)
     assert con.execute("select received_at from raw_submissions").fetchone()[0] == LONG_AGO

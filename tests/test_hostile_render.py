@@ -25,18 +25,22 @@ pytestmark = pytest.mark.skipif(not shutil.which("pdftotext"), reason="poppler-u
 
 
 def _text(pdf: Path) -> str:
-    out = subprocess.run(["pdftotext", "-enc", "UTF-8", str(pdf), "-"], capture_output=True,
-                         text=True, check=True).stdout
+    out = subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
     return "".join(out.split())
 
 
 def _unit_brief(tmp_path: Path, note: str, milestone_note: str = "按计划推进"):
-    path = build_warehouse(tmp_path / "w.duckdb", notes={"I02-1-2": note},
-                           milestone_notes={"M01-1": milestone_note})
+    path = build_warehouse(
+        tmp_path / "w.duckdb", notes={"I02-1-2": note}, milestone_notes={"M01-1": milestone_note}
+    )
     con = duckdb.connect(str(path), read_only=True)
     try:
-        return (report.unit_brief(con, fixture_catalog(), Q2, "bureau", ISSUER),
-                report.city_brief(con, fixture_catalog(), Q2, ISSUER))
+        return (
+            report.unit_brief(con, fixture_catalog(), Q2, "bureau", ISSUER),
+            report.city_brief(con, fixture_catalog(), Q2, ISSUER),
+        )
     finally:
         con.close()
 
@@ -44,8 +48,9 @@ def _unit_brief(tmp_path: Path, note: str, milestone_note: str = "按计划推�
 @pytest.mark.parametrize("note", ["进展顺利👍👍", "完成🎉🎉🎉，超额👍，🧪🧪", "👍" * 40])
 def test_emoji_repeated_any_number_of_times_is_replaced_not_a_render_error(tmp_path, note):
     unit, _ = _unit_brief(tmp_path, note)
-    pdf = report.render_brief(unit, tmp_path / "unit.pdf", load_settings({}).font_cache,
-                              report.report_date(Q2))
+    pdf = report.render_brief(
+        unit, tmp_path / "unit.pdf", load_settings({}).font_cache, report.report_date(Q2)
+    )
     text = _text(pdf)
     assert "进展顺利" in text or "完成" in text or render.MISSING_GLYPH in text
     assert render.MISSING_GLYPH in text
@@ -54,8 +59,10 @@ def test_emoji_repeated_any_number_of_times_is_replaced_not_a_render_error(tmp_p
 
 
 def test_a_notdef_message_per_glyph_is_still_one_character_to_replace():
-    messages = [f"Warning: .notdef glyph rendered for Unicode string unsupported by fonts: "
-                f"\"{ch}\" (U+{ord(ch):X})" for ch in "👍👍🎉👍"]
+    messages = [
+        f'Warning: .notdef glyph rendered for Unicode string unsupported by fonts: "{ch}" (U+{ord(ch):X})'
+        for ch in "👍👍🎉👍"
+    ]
     html, replaced = render._without_unprintable("<p>a👍b👍c🎉d👍</p>", messages)
     assert html == "<p>a〓b〓c〓d〓</p>" and replaced == ["🎉", "👍"]
     # anything else logged keeps the brief untrusted

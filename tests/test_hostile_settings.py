@@ -18,18 +18,28 @@ def _settings_with(home: Path, toml: str, **env):
     return load_settings({"PLANTRACK_HOME": str(home), **env}), config
 
 
-@pytest.mark.parametrize(("toml", "key", "found", "expected"), [
-    ('[schedule]\ntimezone = "Asia/Beijing"\n', "[schedule] timezone", "Asia/Beijing",
-     "Asia/Shanghai"),
-    ('[schedule]\nquarterly_cron = "0 6 10 1,4,7,10"\n', "[schedule] quarterly_cron",
-     "0 6 10 1,4,7,10", "5 个"),
-    ('[schedule]\nreminder_cron = "0 25 5 1,4,7,10 *"\n', "[schedule] reminder_cron",
-     "0 25 5 1,4,7,10 *", "0–23"),
-    ('[smtp]\nhost = "mail.example"\nport = "二十五"\n', "[smtp] port", "二十五", "整数端口号"),
-    ('[smtp]\nport = 70000\n', "[smtp] port", "70000", "1–65535"),
-    ('[status]\nbehind = "九成"\n', "[status] behind", "九成", "数字"),
-    ('[smtp\nhost = "mail.example"\n', "（整个文件）", "无法解析", "TOML"),
-])
+@pytest.mark.parametrize(
+    ("toml", "key", "found", "expected"),
+    [
+        ('[schedule]\ntimezone = "Asia/Beijing"\n', "[schedule] timezone", "Asia/Beijing", "Asia/Shanghai"),
+        (
+            '[schedule]\nquarterly_cron = "0 6 10 1,4,7,10"\n',
+            "[schedule] quarterly_cron",
+            "0 6 10 1,4,7,10",
+            "5 个",
+        ),
+        (
+            '[schedule]\nreminder_cron = "0 25 5 1,4,7,10 *"\n',
+            "[schedule] reminder_cron",
+            "0 25 5 1,4,7,10 *",
+            "0–23",
+        ),
+        ('[smtp]\nhost = "mail.example"\nport = "二十五"\n', "[smtp] port", "二十五", "整数端口号"),
+        ("[smtp]\nport = 70000\n", "[smtp] port", "70000", "1–65535"),
+        ('[status]\nbehind = "九成"\n', "[status] behind", "九成", "数字"),
+        ('[smtp\nhost = "mail.example"\n', "（整个文件）", "无法解析", "TOML"),
+    ],
+)
 def test_a_bad_setting_names_file_key_found_and_expected(tmp_path, toml, key, found, expected):
     with pytest.raises(SettingsError) as caught:
         _settings_with(tmp_path, toml)
@@ -44,9 +54,12 @@ def test_a_bad_port_in_the_environment_names_the_variable(tmp_path):
 
 
 def test_good_schedules_still_load(tmp_path):
-    settings, _ = _settings_with(tmp_path, '[schedule]\nquarterly_cron = "30 6 10 jan,apr,jul,oct *"\n'
-                                           'reminder_cron = "*/15 9-17 * * mon-fri"\n'
-                                           'timezone = "Asia/Urumqi"\n')
+    settings, _ = _settings_with(
+        tmp_path,
+        '[schedule]\nquarterly_cron = "30 6 10 jan,apr,jul,oct *"\n'
+        'reminder_cron = "*/15 9-17 * * mon-fri"\n'
+        'timezone = "Asia/Urumqi"\n',
+    )
     assert settings.schedule.timezone == "Asia/Urumqi"
 
 
@@ -76,8 +89,9 @@ def test_a_bug_keeps_its_traceback():
 
 def test_relative_paths_are_resolved_against_the_current_directory(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    args = cli.resolve_path_arguments(cli.build_parser().parse_args(
-        ["run", "--quarter", "2021Q2", "--inbox", "收件箱", "--out", "../out"]))
+    args = cli.resolve_path_arguments(
+        cli.build_parser().parse_args(["run", "--quarter", "2021Q2", "--inbox", "收件箱", "--out", "../out"])
+    )
     assert args.inbox == str(tmp_path / "收件箱")
     assert args.out == str(tmp_path.parent / "out")
     checked = cli.resolve_path_arguments(cli.build_parser().parse_args(["check", "表.xlsx"]))

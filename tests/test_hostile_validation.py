@@ -19,12 +19,10 @@ Q2 = Quarter(2021, 2)
 
 
 def _issues(verdict) -> list[tuple]:
-    return sorted((i.code, str(i.severity), i.cell, i.indicator_id)
-                  for i in verdict.validation.issues)
+    return sorted((i.code, str(i.severity), i.cell, i.indicator_id) for i in verdict.validation.issues)
 
 
-def test_uom_mismatch_is_found_beside_an_unknown_indicator_row(catalog, settings, tmp_path,
-                                                                 caplog):
+def test_uom_mismatch_is_found_beside_an_unknown_indicator_row(catalog, settings, tmp_path, caplog):
     path = tmp_path / "uom_and_unknown.xlsx"
     sheet = filled(catalog, "huancui", Q2, path)
     wrong_unit_of_measure(sheet)  # I05-3-1 in 万元, the plan counts 亿元
@@ -54,4 +52,5 @@ def test_unknown_indicator_in_the_right_unit_adds_no_uom_issue(catalog, settings
     sheet.wb.save(path)
 
     assert _issues(check_file(path, catalog, Q2, SUITES_2021)) == [
-        ("unknown_indicator", "error", f"A{row}", "I99-9-9")]
+        ("unknown_indicator", "error", f"A{row}", "I99-9-9")
+    ]

@@ -30,23 +30,38 @@ print(json.dumps({"code": code, "heavy": heavy}), file=sys.stderr)
 
 def imported(args: list[str], home) -> dict:
     env = {**os.environ, "PLANTRACK_HOME": str(home)}
-    done = subprocess.run([sys.executable, "-c", PROBE, ",".join(HEAVY), *args], env=env, capture_output=True,
-                          text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, ",".join(HEAVY), *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     return json.loads(done.stderr.strip().splitlines()[-1])
 
 
-@pytest.mark.parametrize("args", [
-    ["--help"], ["plan", "show"], ["plan", "show", "--json"], ["template", "--help"],
-    ["check", "--help"], ["run", "--help"], ["progress", "--help"],
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--help"],
+        ["plan", "show"],
+        ["plan", "show", "--json"],
+        ["template", "--help"],
+        ["check", "--help"],
+        ["run", "--help"],
+        ["progress", "--help"],
+    ],
+)
 def test_help_and_the_catalog_import_no_heavy_library(args, home):
     assert imported(args, home) == {"code": 0, "heavy": []}
 
 
 def test_template_writes_a_workbook_without_the_heavy_libraries(home, tmp_path):
     out = tmp_path / "blank"
-    assert imported(["template", "--quarter", "2021Q2", "--unit", "huancui", "--out", str(out)],
-                    home) == {"code": 0, "heavy": []}
+    assert imported(["template", "--quarter", "2021Q2", "--unit", "huancui", "--out", str(out)], home) == {
+        "code": 0,
+        "heavy": [],
+    }
     assert list(out.glob("*.xlsx"))
 
 

@@ -33,8 +33,7 @@ def tree(tmp_path) -> Path:
     """A copy of the first-party packages and uv.lock, to change code without touching ours."""
     root = tmp_path / "repo"
     for folder in ("plantrack", "transforms", "expectations", "warehouse"):
-        shutil.copytree(REPO / folder, root / folder,
-                        ignore=shutil.ignore_patterns("__pycache__", "plans"))
+        shutil.copytree(REPO / folder, root / folder, ignore=shutil.ignore_patterns("__pycache__", "plans"))
     shutil.copyfile(REPO / "uv.lock", root / "uv.lock")
     return root
 
@@ -47,10 +46,20 @@ def _touched(path: Path):
 
 def test_the_key_covers_the_modules_reading_and_validation_import():
     closure = {p.relative_to(REPO).as_posix() for p in module_closure(INGEST_MODULES, REPO)}
-    for name in ("plantrack.validate", "plantrack.reader", "plantrack.issues", "plantrack.landing",
-                 "plantrack.catalog", "plantrack.periods", "plantrack.template",
-                 "transforms.cleaning", "plantrack.extract.numerals", "expectations.suites",
-                 "plantrack", "transforms"):
+    for name in (
+        "plantrack.validate",
+        "plantrack.reader",
+        "plantrack.issues",
+        "plantrack.landing",
+        "plantrack.catalog",
+        "plantrack.periods",
+        "plantrack.template",
+        "transforms.cleaning",
+        "plantrack.extract.numerals",
+        "expectations.suites",
+        "plantrack",
+        "transforms",
+    ):
         assert module_file(name, REPO).relative_to(REPO).as_posix() in closure, name
     # rendering and publishing are not part of a verdict
     assert not closure & {"plantrack/report.py", "plantrack/publish.py", "plantrack/pipeline.py"}
@@ -75,8 +84,11 @@ def test_a_module_ingest_does_not_import_leaves_the_key_alone(tree, settings):
 
 def test_a_new_import_brings_its_module_into_the_key(tree, settings):
     reader = tree / "plantrack" / "reader.py"
-    reader.write_text(reader.read_text("utf-8") + "\n\ndef _later():\n"
-                      "    from plantrack import publish\n    return publish\n", "utf-8")
+    reader.write_text(
+        reader.read_text("utf-8") + "\n\ndef _later():\n"
+        "    from plantrack import publish\n    return publish\n",
+        "utf-8",
+    )
     before = ingest_fingerprint(settings, Q2, tree)
     _touched(tree / "plantrack" / "publish.py")  # imported inside a function: still counted
     assert ingest_fingerprint(settings, Q2, tree) != before
@@ -116,8 +128,7 @@ def test_a_missing_source_is_an_error_not_skipped(tree, settings, tmp_path, miss
         shutil.rmtree(plan / "suites")
     else:
         reader = tree / "plantrack" / "reader.py"
-        reader.write_text("from plantrack.nowhere import anything\n" + reader.read_text("utf-8"),
-                          "utf-8")
+        reader.write_text("from plantrack.nowhere import anything\n" + reader.read_text("utf-8"), "utf-8")
     with pytest.raises(FileNotFoundError):
         ingest_fingerprint(settings, Q2, tree)
 

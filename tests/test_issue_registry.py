@@ -11,14 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from plantrack.issues import (
-    REGISTRY,
-    UNREADABLE_CODES,
-    Issue,
-    Severity,
-    UnknownIssueCode,
-    make_issue,
-)
+from plantrack.issues import REGISTRY, UNREADABLE_CODES, Issue, Severity, UnknownIssueCode, make_issue
 from plantrack.reader import UnreadableFile
 from plantrack.validate.checks import (
     FILE_LEVEL,
@@ -87,8 +80,15 @@ def test_every_reason_the_reader_refuses_a_file_for_is_an_unreadable_code():
 
 
 def test_the_codes_that_steer_the_verdict_are_registered():
-    named = (FILE_LEVEL | ROWLESS | SUPERSEDED_READER_CODES | set(PARSE_ERRORS.values())
-             | set(PARSE_WARNINGS) | set(HISTORY_CODES) | set(CROSS_FILE_CODES))
+    named = (
+        FILE_LEVEL
+        | ROWLESS
+        | SUPERSEDED_READER_CODES
+        | set(PARSE_ERRORS.values())
+        | set(PARSE_WARNINGS)
+        | set(HISTORY_CODES)
+        | set(CROSS_FILE_CODES)
+    )
     assert named - set(REGISTRY) == set()
 
 
@@ -96,11 +96,19 @@ def test_every_registered_code_is_produced_somewhere(catalog):
     """No entry outlives its check: each is written into a producer, raised by a suite, the
     reader's default reason, or read from a cleaning code (value_interpreted: any other
     interpreted value)."""
-    suites = {e["meta"]["code"] for text in generate_suites(catalog).values()
-              for e in json.loads(text)["expectations"]}
+    suites = {
+        e["meta"]["code"]
+        for text in generate_suites(catalog).values()
+        for e in json.loads(text)["expectations"]
+    }
     default = inspect.signature(UnreadableFile).parameters["code"].default
-    produced = ({code for _, code, _ in written_codes()} | suites | set(PARSE_ERRORS.values())
-                | set(PARSE_WARNINGS) | {"value_interpreted", default})
+    produced = (
+        {code for _, code, _ in written_codes()}
+        | suites
+        | set(PARSE_ERRORS.values())
+        | set(PARSE_WARNINGS)
+        | {"value_interpreted", default}
+    )
     assert set(REGISTRY) - produced == set()
 
 
@@ -130,7 +138,8 @@ def test_every_registered_code_renders_a_chinese_title_message_and_hint():
 
 
 def test_the_message_of_an_unreadable_file_is_the_readers_reason():
-    issue = make_issue("encrypted", details={"reason": "文件设置了打开密码（已加密），无法读取"},
-                       file="a.xlsx")
+    issue = make_issue(
+        "encrypted", details={"reason": "文件设置了打开密码（已加密），无法读取"}, file="a.xlsx"
+    )
     assert issue.message == "无法读取：文件设置了打开密码（已加密），无法读取"
     assert issue.is_error and "密码" in issue.hint

@@ -21,12 +21,17 @@ from warehouse.db import SCHEMA_DIR, connect, migrate, transaction
 Q2 = Quarter(2021, 2)
 
 
-def submission_file(catalog, folder: Path, name: str, values: dict[str, object],
-                    unit: str = "huancui", received: datetime | None = None) -> Path:
+def submission_file(
+    catalog,
+    folder: Path,
+    name: str,
+    values: dict[str, object],
+    unit: str = "huancui",
+    received: datetime | None = None,
+) -> Path:
     """A filled workbook of ``unit`` with ``values`` (indicator id → value) and a pinned mtime."""
     path = folder / name
-    write_template(catalog, catalog.units[unit], Q2, path,
-                   generated_at=datetime(2021, 7, 1, tzinfo=UTC))
+    write_template(catalog, catalog.units[unit], Q2, path, generated_at=datetime(2021, 7, 1, tzinfo=UTC))
     wb = load_workbook(path)
     ws = wb[DATA_SHEET]
     for row in range(5, ws.max_row + 1):
@@ -99,13 +104,15 @@ def test_raw_cells_carry_full_provenance(catalog, tmp_path):
         "select sheet, row_number, column_letter, column_number, cell, header, record_key, "
         "raw_text, value_kind, parsed_value, parse_code from raw_cells "
         "where file_hash = ? and cell in ('E5', 'E6') and sheet = '填报' order by cell",
-        [file_hash]).fetchall()
+        [file_hash],
+    ).fetchall()
     assert rows == [
         ("填报", 5, "E", 5, "E5", "actual", "I04-2-2", "12家", "text", 12.0, "number_as_text"),
         ("填报", 6, "E", 5, "E6", "actual", "I04-2-3", "3.5", "number", 3.5, None),
     ]
-    receipt = con.execute("select unit, quarter, identity_from, readable, file_format "
-                          "from raw_submissions").fetchone()
+    receipt = con.execute(
+        "select unit, quarter, identity_from, readable, file_format from raw_submissions"
+    ).fetchone()
     assert receipt == ("huancui", "2021Q2", "workbook", True, "xlsx")
 
 
@@ -117,7 +124,10 @@ def test_an_unreadable_file_is_a_receipt_without_cells(catalog, tmp_path):
     with transaction(con):
         land_raw(con, received, None, Q2.code, unit="huancui", read_error="无法读取：PDF 文档")
     assert con.execute("select unit, readable, read_error from raw_submissions").fetchone() == (
-        "huancui", False, "无法读取：PDF 文档")
+        "huancui",
+        False,
+        "无法读取：PDF 文档",
+    )
     assert con.execute("select count(*) from raw_cells").fetchone()[0] == 0
     assert received.archived_path.read_bytes() == path.read_bytes()
 
@@ -125,23 +135,33 @@ def test_an_unreadable_file_is_a_receipt_without_cells(catalog, tmp_path):
 def test_a_resubmission_supersedes_and_both_stay_queryable(catalog, tmp_path):
     con = connect(":memory:")
     archive = tmp_path / "archive"
-    first = submission_file(catalog, tmp_path, "环翠区_初报.xlsx", {"I04-2-2": 5, "I04-2-3": 7},
-                            received=datetime(2021, 7, 5, 9, 0))
+    first = submission_file(
+        catalog,
+        tmp_path,
+        "环翠区_初报.xlsx",
+        {"I04-2-2": 5, "I04-2-3": 7},
+        received=datetime(2021, 7, 5, 9, 0),
+    )
     broken = tmp_path / "环翠区_2021Q2_损坏.xlsx"
     broken.write_bytes(first.read_bytes()[:4000])
     stamp = datetime(2021, 7, 6, 9, 0).replace(tzinfo=UTC).timestamp()
     os.utime(broken, (stamp, stamp))
-    second = submission_file(catalog, tmp_path, "环翠区_更正.xlsx", {"I04-2-2": 6, "I04-2-3": 7},
-                             received=datetime(2021, 7, 8, 9, 0))
+    second = submission_file(
+        catalog,
+        tmp_path,
+        "环翠区_更正.xlsx",
+        {"I04-2-2": 6, "I04-2-3": 7},
+        received=datetime(2021, 7, 8, 9, 0),
+    )
     land(con, catalog, first, archive)
     with transaction(con):
-        land_raw(con, archive_file(broken, archive), None, Q2.code, unit="huancui",
-                 read_error="文件已损坏")
+        land_raw(con, archive_file(broken, archive), None, Q2.code, unit="huancui", read_error="文件已损坏")
     land(con, catalog, second, archive)
     history_view(con)
     receipts = con.execute(
         "select original_name, receipt_number, receipts, is_last_received, readable, next_received_at, "
-        "cells_changed from int_submission_history order by receipt_number").fetchall()
+        "cells_changed from int_submission_history order by receipt_number"
+    ).fetchall()
     assert receipts == [
         ("环翠区_初报.xlsx", 1, 3, False, True, datetime(2021, 7, 6, 9, 0), None),
         ("环翠区_2021Q2_损坏.xlsx", 2, 3, False, False, datetime(2021, 7, 8, 9, 0), None),
@@ -151,7 +171,8 @@ def test_a_resubmission_supersedes_and_both_stay_queryable(catalog, tmp_path):
         "select c.record_key, c.header, c.change, c.old_cell, c.new_cell, c.old_text, c.new_text, "
         "c.old_value, c.new_value, h.compared_with = s.submission_id "
         "from int_submission_history as h, unnest(h.changes) as t(c), raw_submissions as s "
-        "where h.receipt_number = 3 and s.source_path like '%初报%'").fetchall()
+        "where h.receipt_number = 3 and s.source_path like '%初报%'"
+    ).fetchall()
     assert change == [("I04-2-2", "actual", "changed", "E5", "E5", "5", "6", 5.0, 6.0, True)]
     # both originals stay in the archive and in raw_cells
     assert con.execute("select count(distinct file_hash) from raw_cells").fetchone()[0] == 2
@@ -173,7 +194,8 @@ def test_a_row_added_or_dropped_is_a_change(catalog, tmp_path):
     changes = con.execute(
         "select c.record_key, c.header, c.change from int_submission_history, "
         "unnest(changes) as t(c) where receipt_number = 2 and c.header in ('note', 'actual') "
-        "order by all").fetchall()
+        "order by all"
+    ).fetchall()
     assert changes == [("I04-2-2", "note", "added"), ("I04-2-3", "actual", "removed")]
 
 
@@ -185,16 +207,15 @@ def test_the_new_columns_reach_a_warehouse_made_before_them(catalog, tmp_path):
     db = tmp_path / "old.duckdb"
     con = duckdb.connect(str(db))
     migrate(con, old_schema)
-    con.execute("insert into raw_cells values ('h', '填报', 5, 'E', 'E5', 'actual', 'I04-2-2', "
-                "'12', 12.0)")
+    con.execute("insert into raw_cells values ('h', '填报', 5, 'E', 'E5', 'actual', 'I04-2-2', '12', 12.0)")
     con.close()
     con = connect(db)
-    assert con.execute("select cell, raw_text, column_number, value_kind from raw_cells"
-                       ).fetchall() == [("E5", "12", None, None)]
+    assert con.execute("select cell, raw_text, column_number, value_kind from raw_cells").fetchall() == [
+        ("E5", "12", None, None)
+    ]
     path = submission_file(catalog, tmp_path, "环翠区.xlsx", {})
     assert land(con, catalog, path, tmp_path / "archive")
-    assert con.execute("select count(*) from raw_cells where value_kind is not null"
-                       ).fetchone()[0] > 0
+    assert con.execute("select count(*) from raw_cells where value_kind is not null").fetchone()[0] > 0
 
 
 def test_the_history_model_runs_after_what_it_reads():
@@ -224,8 +245,7 @@ def test_many_files_land_in_batches_and_are_archived_before_their_rows(catalog, 
             received = receive(path, tmp_path / "archive", data)
             if n < 5:
                 assert not received.archived_path.exists()  # written by the landing, not here
-            yield Landing(received, read_submission(path, catalog.units, data=data), Q2.code,
-                          data=data)
+            yield Landing(received, read_submission(path, catalog.units, data=data), Q2.code, data=data)
 
     with transaction(con):
         landed = land_raw_many(con, landings(), batch_files=2)

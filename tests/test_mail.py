@@ -34,16 +34,23 @@ def _attachment_names(msg) -> list[str]:
     return [part.get_filename() for part in msg.iter_attachments()]
 
 
-def test_messages_arrive_with_chinese_subjects_and_rfc2231_attachment_names(smtp_server,
-                                                                           attachments):
+def test_messages_arrive_with_chinese_subjects_and_rfc2231_attachment_names(smtp_server, attachments):
     controller, handler = smtp_server
     pdf, xlsx = attachments
     smtp = Smtp(host="127.0.0.1", port=controller.port, sender="plantrack@kjj.example")
     mails = [
-        Mail(("leader1@kjj.example", "leader2@kjj.example"), "2021年第二季度全市简报",
-             "各位领导：附件为简报。", (pdf,)),
-        Mail(("steward@huancui.example",), "【请更正后重新报送】环翠区填报表问题清单",
-             "请按批注修改。", (xlsx,)),
+        Mail(
+            ("leader1@kjj.example", "leader2@kjj.example"),
+            "2021年第二季度全市简报",
+            "各位领导：附件为简报。",
+            (pdf,),
+        ),
+        Mail(
+            ("steward@huancui.example",),
+            "【请更正后重新报送】环翠区填报表问题清单",
+            "请按批注修改。",
+            (xlsx,),
+        ),
     ]
 
     deliveries = send_all(smtp, mails, timeout=10)
@@ -65,7 +72,8 @@ def test_messages_arrive_with_chinese_subjects_and_rfc2231_attachment_names(smtp
     assert _attachment_names(second) == [xlsx.name]
     assert next(first.iter_attachments()).get_content() == pdf.read_bytes()
     assert next(second.iter_attachments()).get_content_type() == (
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
     raw_first = handler.received[0][2]
     assert b"filename*" in raw_first and b"utf-8''" in raw_first  # RFC 2231, not raw bytes
     assert "全市".encode() not in raw_first
@@ -91,38 +99,46 @@ def test_a_refused_recipient_does_not_stop_the_others(smtp_server, attachments):
     failed = deliveries[1]
     assert REFUSED in failed.error and "550" in failed.error and "被邮件服务器拒绝" in failed.error
     assert [tos for _, tos, _ in handler.received] == [
-        ["steward@wendeng.example"], ["steward@rushan.example"]]
+        ["steward@wendeng.example"],
+        ["steward@rushan.example"],
+    ]
 
 
 def test_an_unreachable_server_fails_every_recipient_with_a_clear_message():
     port = free_port()  # nothing listens here
     smtp = Smtp(host="127.0.0.1", port=port)
-    mails = [Mail(("a@x.example", "b@x.example"), "主题一", "正文"),
-             Mail(("c@x.example",), "主题二", "正文")]
+    mails = [Mail(("a@x.example", "b@x.example"), "主题一", "正文"), Mail(("c@x.example",), "主题二", "正文")]
 
     deliveries = send_all(smtp, mails, timeout=5)
 
     assert [(d.recipient, d.ok, d.code) for d in deliveries] == [
-        ("a@x.example", False, "connect"), ("b@x.example", False, "connect"),
-        ("c@x.example", False, "connect")]
+        ("a@x.example", False, "connect"),
+        ("b@x.example", False, "connect"),
+        ("c@x.example", False, "connect"),
+    ]
     assert all(f"无法连接邮件服务器 127.0.0.1:{port}" in d.error for d in deliveries)
 
 
 def test_a_missing_attachment_fails_only_its_own_message(smtp_server, tmp_path):
     controller, handler = smtp_server
     smtp = Smtp(host="127.0.0.1", port=controller.port)
-    mails = [Mail(("a@x.example",), "缺附件", "正文", (tmp_path / "不存在.pdf",)),
-             Mail(("b@x.example",), "正常", "正文")]
+    mails = [
+        Mail(("a@x.example",), "缺附件", "正文", (tmp_path / "不存在.pdf",)),
+        Mail(("b@x.example",), "正常", "正文"),
+    ]
 
     deliveries = send_all(smtp, mails, timeout=10)
 
     assert [(d.recipient, d.ok, d.code) for d in deliveries] == [
-        ("a@x.example", False, "rejected"), ("b@x.example", True, "sent")]
+        ("a@x.example", False, "rejected"),
+        ("b@x.example", True, "sent"),
+    ]
     assert "无法读取附件" in deliveries[0].error
     assert len(handler.received) == 1
 
 
 # -- STARTTLS and login -------------------------------------------------------
+
 
 def _self_signed(tmp_path: Path) -> tuple[Path, Path]:
     from cryptography import x509
@@ -133,25 +149,36 @@ def _self_signed(tmp_path: Path) -> tuple[Path, Path]:
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
     now = dt.datetime.now(dt.UTC)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
-            .public_key(key.public_key()).serial_number(x509.random_serial_number())
-            .not_valid_before(now - dt.timedelta(minutes=5))
-            .not_valid_after(now + dt.timedelta(days=1))
-            .add_extension(x509.SubjectAlternativeName(
-                [x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-            .sign(key, hashes.SHA256()))
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
     cert_path, key_path = tmp_path / "cert.pem", tmp_path / "key.pem"
     cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM,
-                                           serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
     return cert_path, key_path
 
 
 def _authenticator(server, session, envelope, mechanism, auth_data):
-    ok = (isinstance(auth_data, LoginPassword) and auth_data.login == b"plantrack"
-          and auth_data.password == b"s3cret")
+    ok = (
+        isinstance(auth_data, LoginPassword)
+        and auth_data.login == b"plantrack"
+        and auth_data.password == b"s3cret"
+    )
     return AuthResult(success=ok, handled=False)  # let the server answer 535 on failure
 
 
@@ -179,13 +206,23 @@ def tls_server(request, tmp_path):
     server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     server_ctx.load_cert_chain(cert, key)
     handler = RecordingHandler()
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port(),
-                            authenticator=_authenticator, auth_required=True,
-                            **_server_options(request.param, server_ctx))
+    controller = Controller(
+        handler,
+        hostname="127.0.0.1",
+        port=free_port(),
+        authenticator=_authenticator,
+        auth_required=True,
+        **_server_options(request.param, server_ctx),
+    )
     controller.start()
     try:
-        yield (controller, handler, ssl.create_default_context(cafile=str(cert)),
-               {"host": "127.0.0.1", "port": controller.port, **client_mode}, request.param)
+        yield (
+            controller,
+            handler,
+            ssl.create_default_context(cafile=str(cert)),
+            {"host": "127.0.0.1", "port": controller.port, **client_mode},
+            request.param,
+        )
     finally:
         controller.stop()
 
@@ -198,8 +235,9 @@ def test_encrypted_login_when_configured(tls_server):
     controller, handler, client_ctx, where, _ = tls_server
     smtp = Smtp(**where, username="plantrack", password="s3cret")
 
-    deliveries = send_all(smtp, [Mail(("leader@kjj.example",), "加密发送", "正文")],
-                          timeout=10, ssl_context=client_ctx)
+    deliveries = send_all(
+        smtp, [Mail(("leader@kjj.example",), "加密发送", "正文")], timeout=10, ssl_context=client_ctx
+    )
 
     assert [(d.recipient, d.ok) for d in deliveries] == [("leader@kjj.example", True)]
     assert [tos for _, tos, _ in handler.received] == [["leader@kjj.example"]]
@@ -210,11 +248,14 @@ def test_a_wrong_password_is_reported_for_every_recipient(tls_server):
     controller, handler, client_ctx, where, _ = tls_server
     smtp = Smtp(**where, username="plantrack", password="wrong")
 
-    deliveries = send_all(smtp, [Mail(("a@x.example", "b@x.example"), "主题", "正文")],
-                          timeout=10, ssl_context=client_ctx)
+    deliveries = send_all(
+        smtp, [Mail(("a@x.example", "b@x.example"), "主题", "正文")], timeout=10, ssl_context=client_ctx
+    )
 
     assert [(d.recipient, d.ok, d.code) for d in deliveries] == [
-        ("a@x.example", False, "auth"), ("b@x.example", False, "auth")]
+        ("a@x.example", False, "auth"),
+        ("b@x.example", False, "auth"),
+    ]
     assert "拒绝登录" in deliveries[0].error and "plantrack" in deliveries[0].error
     assert handler.received == []
 
@@ -233,8 +274,7 @@ def test_an_untrusted_certificate_is_refused_not_ignored(tls_server):
 
 
 def test_build_message_headers():
-    msg = build_message(Mail(("a@x.example", "b@x.example"), "季度提醒", "正文"),
-                        "plantrack@kjj.example")
+    msg = build_message(Mail(("a@x.example", "b@x.example"), "季度提醒", "正文"), "plantrack@kjj.example")
     parsed = _parsed(msg.as_bytes())
     assert parsed["To"] == "a@x.example, b@x.example"
     assert parsed["Subject"] == "季度提醒"

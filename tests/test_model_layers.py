@@ -33,7 +33,8 @@ LAYERS = ("stg_", "int_", "mart_")
 CATALOG_PREFIXES = ("dim_", "param_")
 _VIEW = re.compile(r"create\s+or\s+replace\s+view\s+(\w+)\s+as\s+(.*?);?\s*$", re.I | re.S)
 _SCHEMA_OBJECT = re.compile(
-    r"create\s+(?:or\s+replace\s+)?(?:table|view)\s+(?:if\s+not\s+exists\s+)?(\w+)", re.I)
+    r"create\s+(?:or\s+replace\s+)?(?:table|view)\s+(?:if\s+not\s+exists\s+)?(\w+)", re.I
+)
 _DROPPED_TABLE = re.compile(r"drop\s+table\s+(?:if\s+exists\s+)?(\w+)", re.I)
 
 
@@ -115,24 +116,32 @@ def layer_violations(sql_dir: Path = SQL_DIR, schema_dir: Path = SCHEMA_DIR) -> 
 
 # -- the models keep to their layers -----------------------------------------------
 
+
 def test_the_sources_of_a_model_are_its_tables_less_its_ctes():
     name, read, ctes = sources((SQL_DIR / "int_latest_submissions.sql").read_text("utf-8"))
     assert name == "int_latest_submissions"
-    assert read == {"stg_accepted_values", "stg_quarantine_rows", "stg_milestone_reports",
-                    "stg_submissions"}
+    assert read == {"stg_accepted_values", "stg_quarantine_rows", "stg_milestone_reports", "stg_submissions"}
     assert ctes == {"processed", "receipts", "ranked", "final"}
     # a subquery and a join in a CTE count too
-    assert sources("create or replace view int_x as with a as (select * from stg_a "
-                   "join dim_unit using (unit) where k in (select k from stg_b)) "
-                   "select * from a") == ("int_x", {"stg_a", "dim_unit", "stg_b"}, {"a"})
+    assert sources(
+        "create or replace view int_x as with a as (select * from stg_a "
+        "join dim_unit using (unit) where k in (select k from stg_b)) "
+        "select * from a"
+    ) == ("int_x", {"stg_a", "dim_unit", "stg_b"}, {"a"})
 
 
 def test_raw_and_catalog_tables_come_from_the_schema():
     tables = schema_tables()
-    assert {"raw_submissions", "raw_files", "raw_cells", "runs", "submission_issues",
-            "accepted_values", "check_results"} <= tables
-    assert {"dim_unit", "dim_indicator", "dim_milestone", "dim_milestone_unit",
-            "param_status"} <= tables
+    assert {
+        "raw_submissions",
+        "raw_files",
+        "raw_cells",
+        "runs",
+        "submission_issues",
+        "accepted_values",
+        "check_results",
+    } <= tables
+    assert {"dim_unit", "dim_indicator", "dim_milestone", "dim_milestone_unit", "param_status"} <= tables
     assert "expectation_results" in tables  # a view over check_results since 006
 
 
@@ -140,20 +149,25 @@ def test_every_model_reads_only_what_its_layer_allows():
     assert layer_violations() == []
 
 
-@pytest.mark.parametrize(("name", "sql", "complaint"), [
-    ("mart_bad", "select * from raw_submissions", "reads raw tables ['raw_submissions']"),
-    ("int_bad", "select * from mart_unit_progress", "an int_ model reads marts"),
-    ("stg_bad", "select * from dim_unit", "a stg_ model reads one raw table"),
-    ("stg_bad", "select * from runs join raw_files on true", "a stg_ model reads one raw table"),
-    ("int_bad", "with runs as (select 1) select * from runs", "CTEs named like tables"),
-    ("int_bad", "select * from stg_typo", "reads what neither schema nor models define"),
-])
+@pytest.mark.parametrize(
+    ("name", "sql", "complaint"),
+    [
+        ("mart_bad", "select * from raw_submissions", "reads raw tables ['raw_submissions']"),
+        ("int_bad", "select * from mart_unit_progress", "an int_ model reads marts"),
+        ("stg_bad", "select * from dim_unit", "a stg_ model reads one raw table"),
+        ("stg_bad", "select * from runs join raw_files on true", "a stg_ model reads one raw table"),
+        ("int_bad", "with runs as (select 1) select * from runs", "CTEs named like tables"),
+        ("int_bad", "select * from stg_typo", "reads what neither schema nor models define"),
+    ],
+)
 def test_a_model_reading_across_its_layer_is_named(tmp_path, name, sql, complaint):
     for path in SQL_DIR.glob("*.sql"):
         (tmp_path / path.name).write_text(path.read_text("utf-8"), "utf-8")
     (tmp_path / f"{name}.sql").write_text(
         f"-- {name}: a bad model.\n-- Grain: one row per nothing.\n"
-        f"create or replace view {name} as\n{sql};\n", "utf-8")
+        f"create or replace view {name} as\n{sql};\n",
+        "utf-8",
+    )
     problems = layer_violations(tmp_path)
     assert len(problems) == 1 and problems[0].startswith(f"{name}.sql")
     assert complaint in problems[0]
@@ -169,7 +183,9 @@ _SQL_SELECT = re.compile(r"\bselect\b.*\bfrom\b", re.S)
 _PARAMETER_LIST = re.compile(r"\(\s*select\s+unnest\s*\(\s*\?[^)]*\)\s*\)")  # `in (select unnest(?))`
 _MODEL_TEXT = re.compile(
     r"\bjoin\b|\bgroup\s+by\b|\bunion\b|\bintersect\b|\bexcept\b|\bover\s*\(|\bqualify\b"
-    r"|\bwith\b\s+\w+\s+as\s*\(|\(\s*select\b", re.S)
+    r"|\bwith\b\s+\w+\s+as\s*\(|\(\s*select\b",
+    re.S,
+)
 
 
 def python_strings(path: Path) -> list[tuple[int, str]]:
@@ -181,8 +197,9 @@ def python_strings(path: Path) -> list[tuple[int, str]]:
         if isinstance(node, ast.JoinedStr):
             text = "".join(v.value if isinstance(v, ast.Constant) else "{}" for v in node.values)
             found.append((node.lineno, text))
-        elif (isinstance(node, ast.Constant) and isinstance(node.value, str)
-              and id(node) not in inside_fstrings):
+        elif (
+            isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in inside_fstrings
+        ):
             found.append((node.lineno, node.value))
     return found
 
@@ -212,21 +229,26 @@ def model_text_outside_models(root: Path = REPO) -> list[str]:
     return problems
 
 
-@pytest.mark.parametrize(("text", "problem"), [
-    ("select * from mart_city_progress where quarter = ? order by section", None),
-    ("select unit, name from int_reporting_units where has_target order by ordinal", None),
-    ("delete from check_results where run_id = ? and submission_id in (select unnest(?))", None),
-    ("insert into runs values (?, ?, now(), null, 'running', null)", None),
-    ("select submission_id from stg_submissions where submission_id in "
-     "(select unnest(?::varchar[]))", None),
-    ("Join the units, then group by quarter.", None),  # prose, not SQL
-    ("select u.name from dim_unit u join dim_indicator_unit using (unit)", "a model"),
-    ("select unit, count(*) from stg_submissions group by unit", "a model"),
-    ("with latest as (select 1) select * from latest", "a model"),
-    ("select unit from dim_unit where unit in (select unit from dim_indicator_unit)", "a model"),
-    ("select unit from x qualify row_number() over (partition by unit) = 1", "a model"),
-    ("create or replace table param_status as select ?::double as behind", "DDL"),
-])
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("select * from mart_city_progress where quarter = ? order by section", None),
+        ("select unit, name from int_reporting_units where has_target order by ordinal", None),
+        ("delete from check_results where run_id = ? and submission_id in (select unnest(?))", None),
+        ("insert into runs values (?, ?, now(), null, 'running', null)", None),
+        (
+            "select submission_id from stg_submissions where submission_id in (select unnest(?::varchar[]))",
+            None,
+        ),
+        ("Join the units, then group by quarter.", None),  # prose, not SQL
+        ("select u.name from dim_unit u join dim_indicator_unit using (unit)", "a model"),
+        ("select unit, count(*) from stg_submissions group by unit", "a model"),
+        ("with latest as (select 1) select * from latest", "a model"),
+        ("select unit from dim_unit where unit in (select unit from dim_indicator_unit)", "a model"),
+        ("select unit from x qualify row_number() over (partition by unit) = 1", "a model"),
+        ("create or replace table param_status as select ?::double as behind", "DDL"),
+    ],
+)
 def test_what_counts_as_model_text(text, problem):
     found = sql_problem(text)
     assert (found is None) if problem is None else found.startswith(problem)
@@ -243,10 +265,12 @@ def test_an_f_string_is_scanned_as_one(tmp_path):
     (tmp_path / "flows").mkdir()
     assert model_text_outside_models(tmp_path) == [
         "plantrack/m.py:2: a model (belongs in transforms/sql; select * from it where …): "
-        "select * from {} join x using (y)"]
+        "select * from {} join x using (y)"
+    ]
 
 
 # -- what each package may import --------------------------------------------------
+
 
 def _imported(path: Path) -> set[str]:
     names = set()
@@ -272,6 +296,7 @@ def test_flows_only_orchestrate():
     for path in sorted((REPO / "flows").glob("*.py")):
         imported = {m.split(".")[0] for m in _imported(path)}
         assert not imported & {"duckdb", "polars", "openpyxl", "jinja2"}, path.name
-        classes = [n.name for n in ast.walk(ast.parse(path.read_text("utf-8")))
-                   if isinstance(n, ast.ClassDef)]
+        classes = [
+            n.name for n in ast.walk(ast.parse(path.read_text("utf-8"))) if isinstance(n, ast.ClassDef)
+        ]
         assert path.name == "deployments.py" or not classes, (path.name, classes)

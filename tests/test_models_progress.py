@@ -29,11 +29,15 @@ def scalar(con, sql: str, params: list | None = None):
 
 
 def status(con, scope: str, indicator: str, quarter: str = "2021Q2") -> str:
-    return scalar(con, "select status from int_progress where quarter = ? and scope = ? "
-                       "and indicator_id = ?", [quarter, scope, indicator])
+    return scalar(
+        con,
+        "select status from int_progress where quarter = ? and scope = ? and indicator_id = ?",
+        [quarter, scope, indicator],
+    )
 
 
 # -- how the models are written and run -------------------------------------------
+
 
 def test_every_model_states_its_grain_and_ends_with_final():
     for path in SQL_DIR.glob("*.sql"):
@@ -60,26 +64,41 @@ def test_models_referring_to_each_other_in_a_cycle_are_refused(tmp_path):
 
 # -- which facts count ----------------------------------------------------------
 
+
 def test_the_latest_valid_submission_wins(con):
-    used = dict(con.execute(
-        "select unit, submission_id from int_latest_submissions where quarter = '2021Q2'").fetchall())
+    used = dict(
+        con.execute(
+            "select unit, submission_id from int_latest_submissions where quarter = '2021Q2'"
+        ).fetchall()
+    )
     assert used == {"a": "s-a-q2-fixed", "b": "s-b-q2", "c": "s-c-q2", "bureau": "s-bu-q2"}
-    assert scalar(con, "select actual from int_unit_values where unit = 'a' and quarter = '2021Q2' "
-                       "and indicator_id = 'I01-1-1'") == 30
+    assert (
+        scalar(
+            con,
+            "select actual from int_unit_values where unit = 'a' and quarter = '2021Q2' "
+            "and indicator_id = 'I01-1-1'",
+        )
+        == 30
+    )
 
 
 def test_a_refused_file_does_not_supersede_but_is_counted(con):
-    row = con.execute("select receipts, invalid_receipts from int_latest_submissions "
-                      "where unit = 'b' and quarter = '2021Q2'").fetchone()
+    row = con.execute(
+        "select receipts, invalid_receipts from int_latest_submissions "
+        "where unit = 'b' and quarter = '2021Q2'"
+    ).fetchone()
     assert row == (2, 1)
 
 
 def test_two_different_figures_for_one_indicator_need_checking(con):
-    con.execute("insert into accepted_values (run_id, submission_id, unit, quarter, indicator_id, "
-                "value, cell) values ('run-q2', 's-b-q2', 'b', '2021Q2', 'I01-1-2', 97, 'E12')")
+    con.execute(
+        "insert into accepted_values (run_id, submission_id, unit, quarter, indicator_id, "
+        "value, cell) values ('run-q2', 's-b-q2', 'b', '2021Q2', 'I01-1-2', 97, 'E12')"
+    )
     actual, reasons = con.execute(
         "select actual, rejected_reasons from int_unit_values "
-        "where unit = 'b' and quarter = '2021Q2' and indicator_id = 'I01-1-2'").fetchone()
+        "where unit = 'b' and quarter = '2021Q2' and indicator_id = 'I01-1-2'"
+    ).fetchone()
     assert actual is None and "E12、E6" in reasons
     assert status(con, "b", "I01-1-2") == "数据待核"
 
@@ -91,31 +110,49 @@ def test_a_quarantined_row_is_data_to_check_and_a_missing_row_no_data(con):
 
 # -- roll-up, pacing, status -------------------------------------------------------
 
+
 def test_the_city_sums_additive_figures_and_takes_the_bureau_figure_otherwise(con):
-    rows = dict(con.execute("select indicator_id, actual from int_city_values "
-                            "where quarter = '2021Q2'").fetchall())
+    rows = dict(
+        con.execute("select indicator_id, actual from int_city_values where quarter = '2021Q2'").fetchall()
+    )
     assert rows["I01-1-2"] == 104 + 95 + 66
     assert rows["I02-1-2"] == 9.6
 
 
 def test_relative_targets_are_made_absolute_from_their_baselines(con):
-    targets = dict(con.execute("select indicator_id, target from int_indicator_targets "
-                               "where scope = 'city' and quarter_number = 2 "
-                               "and qualifier = 'increase_by'").fetchall())
+    targets = dict(
+        con.execute(
+            "select indicator_id, target from int_indicator_targets "
+            "where scope = 'city' and quarter_number = 2 "
+            "and qualifier = 'increase_by'"
+        ).fetchall()
+    )
     assert targets == {"I03-1-2": 59.0, "I03-1-3": pytest.approx(60.0)}
 
 
 def test_a_stock_is_paced_from_its_2020_level_and_a_flow_from_zero(con):
-    rows = con.execute("select scope, quarter_number, expected_to_date from int_indicator_targets "
-                       "where indicator_id = 'I01-1-2' and scope in ('city', 'a') "
-                       "order by scope, quarter_number").fetchall()
-    assert rows == [("a", 1, 105.0), ("a", 2, 110.0), ("a", 3, 115.0), ("a", 4, 120.0),
-                    ("city", 1, 255.0), ("city", 2, 270.0), ("city", 3, 285.0), ("city", 4, 300.0)]
+    rows = con.execute(
+        "select scope, quarter_number, expected_to_date from int_indicator_targets "
+        "where indicator_id = 'I01-1-2' and scope in ('city', 'a') "
+        "order by scope, quarter_number"
+    ).fetchall()
+    assert rows == [
+        ("a", 1, 105.0),
+        ("a", 2, 110.0),
+        ("a", 3, 115.0),
+        ("a", 4, 120.0),
+        ("city", 1, 255.0),
+        ("city", 2, 270.0),
+        ("city", 3, 285.0),
+        ("city", 4, 300.0),
+    ]
 
 
 def test_a_year_end_target_is_judged_at_q4_only(con):
-    rows = con.execute("select quarter_number, year_end_only, expected_share from int_indicator_targets "
-                       "where scope = 'city' and indicator_id = 'I02-1-1' order by 1").fetchall()
+    rows = con.execute(
+        "select quarter_number, year_end_only, expected_share from int_indicator_targets "
+        "where scope = 'city' and indicator_id = 'I02-1-1' order by 1"
+    ).fetchall()
     assert rows == [(1, True, None), (2, True, None), (3, True, None), (4, False, 1.0)]
 
 
@@ -128,32 +165,47 @@ def test_thresholds_come_from_the_settings_tables(con):
     assert status(con, "a", "I01-1-2") == "严重滞后"  # progress 4 < 0.5 × 10
     refresh_catalog_tables(con, fixture_catalog(), behind=1.0, severely_behind=0.3)
     assert status(con, "a", "I01-1-2") == "滞后"  # 4 ≥ 0.3 × 10
-    refresh_catalog_tables(con, fixture_catalog(), behind=1.0, severely_behind=0.5,
-                           approx_tolerance=0.0)
+    refresh_catalog_tables(con, fixture_catalog(), behind=1.0, severely_behind=0.5, approx_tolerance=0.0)
     assert status(con, "city", "I02-1-2") == "滞后"  # 9.6 < 10 once 左右 has no band
 
 
 def test_unit_shortfall_shares_add_up_to_one(con):
-    sums = con.execute("select indicator_id, sum(shortfall_share) from mart_unit_progress "
-                       "where quarter = '2021Q2' group by 1 having sum(shortfall_share) is not null"
-                       ).fetchall()
+    sums = con.execute(
+        "select indicator_id, sum(shortfall_share) from mart_unit_progress "
+        "where quarter = '2021Q2' group by 1 having sum(shortfall_share) is not null"
+    ).fetchall()
     assert sums and all(s == pytest.approx(1.0) for _, s in sums)
 
 
 # -- milestones and submissions ---------------------------------------------------
 
+
 def test_milestone_status_per_unit_and_for_the_city(con):
-    rows = dict(con.execute("select scope, status from mart_milestone_progress "
-                            "where quarter = '2021Q2' and milestone_id = 'M03-1'").fetchall())
+    rows = dict(
+        con.execute(
+            "select scope, status from mart_milestone_progress "
+            "where quarter = '2021Q2' and milestone_id = 'M03-1'"
+        ).fetchall()
+    )
     assert rows == {"a": "已完成", "b": "推进中", "c": "数据待核", "city": "推进中"}
-    assert scalar(con, "select status from mart_milestone_progress where quarter = '2021Q2' "
-                       "and milestone_id = 'M01-1' and scope = 'city'") == "已完成"
+    assert (
+        scalar(
+            con,
+            "select status from mart_milestone_progress where quarter = '2021Q2' "
+            "and milestone_id = 'M01-1' and scope = 'city'",
+        )
+        == "已完成"
+    )
 
 
 def test_submission_status_per_unit(con):
-    rows = {r[0]: r[1:] for r in con.execute(
-        "select unit, state, receipts, rows_accepted, rows_quarantined, errors, original_name "
-        "from mart_submission_status where quarter = '2021Q2'").fetchall()}
+    rows = {
+        r[0]: r[1:]
+        for r in con.execute(
+            "select unit, state, receipts, rows_accepted, rows_quarantined, errors, original_name "
+            "from mart_submission_status where quarter = '2021Q2'"
+        ).fetchall()
+    }
     assert rows["a"] == ("已采用", 2, 4, 0, 0, "甲区_2021Q2_修改版.xlsx")
     assert rows["c"] == ("已采用", 1, 2, 1, 1, "丙区_2021Q2.xlsx")
     assert rows["b"][:2] == ("已采用", 2)
@@ -161,10 +213,15 @@ def test_submission_status_per_unit(con):
 
 # -- the real 2021 catalog --------------------------------------------------------
 
+
 def test_every_stock_of_the_2021_plan_has_a_start_level_for_every_scope():
     """Stocks are paced from their 2020 year-end level (demo values in plans/2021/baselines.csv)."""
-    cat = load_catalog(PLANS_DIR / "2021" / "catalog.toml", PLANS_DIR / "2021" / "units.toml",
-                       PLANS_DIR / "2021" / "allocation.csv", PLANS_DIR / "2021" / "baselines.csv")
+    cat = load_catalog(
+        PLANS_DIR / "2021" / "catalog.toml",
+        PLANS_DIR / "2021" / "units.toml",
+        PLANS_DIR / "2021" / "allocation.csv",
+        PLANS_DIR / "2021" / "baselines.csv",
+    )
     con = connect(":memory:")
     refresh_catalog_tables(con, cat, 1.0, 0.5)
     run_models(con)
@@ -178,15 +235,27 @@ def test_every_stock_of_the_2021_plan_has_a_start_level_for_every_scope():
 
 
 def test_last_quarters_file_sent_again_is_listed_as_refused_and_changes_nothing(con):
-    con.execute("insert into raw_files (file_hash, original_name, archived_path, size_bytes, "
-                "first_seen_at) values ('h-old', '甲区_一季度.xlsx', '-', 1, '2021-07-08')")
-    con.execute("insert into raw_submissions (submission_id, file_hash, unit, quarter, received_at, "
-                "source_path, readable) values ('s-old', 'h-old', 'a', '2021Q1', '2021-07-08', '-', true)")
-    con.execute("insert into submission_issues (run_id, submission_id, unit, code, severity, message) "
-                "values ('run-q2', 's-old', 'a', 'wrong_quarter', 'error', ?)",
-                ["报告期为2021年第一季度，应为第二季度"])
-    assert scalar(con, "select submission_id from int_latest_submissions "
-                       "where unit = 'a' and quarter = '2021Q1'") == "s-a-q1"
+    con.execute(
+        "insert into raw_files (file_hash, original_name, archived_path, size_bytes, "
+        "first_seen_at) values ('h-old', '甲区_一季度.xlsx', '-', 1, '2021-07-08')"
+    )
+    con.execute(
+        "insert into raw_submissions (submission_id, file_hash, unit, quarter, received_at, "
+        "source_path, readable) values ('s-old', 'h-old', 'a', '2021Q1', '2021-07-08', '-', true)"
+    )
+    con.execute(
+        "insert into submission_issues (run_id, submission_id, unit, code, severity, message) "
+        "values ('run-q2', 's-old', 'a', 'wrong_quarter', 'error', ?)",
+        ["报告期为2021年第一季度，应为第二季度"],
+    )
+    assert (
+        scalar(
+            con, "select submission_id from int_latest_submissions where unit = 'a' and quarter = '2021Q1'"
+        )
+        == "s-a-q1"
+    )
     refused = {r["original_name"]: r["reasons"] for r in progress.refused_files(con, "2021Q2")}
-    assert refused == {"乙区_2021Q2_最终版.xlsx": "无法读取：文件已损坏，无法打开",
-                       "甲区_一季度.xlsx": "报告期为2021年第一季度，应为第二季度"}
+    assert refused == {
+        "乙区_2021Q2_最终版.xlsx": "无法读取：文件已损坏，无法打开",
+        "甲区_一季度.xlsx": "报告期为2021年第一季度，应为第二季度",
+    }

@@ -22,11 +22,14 @@ def test_labels_and_dates():
     assert q.previous() == Quarter(2021, 2)
 
 
-@pytest.mark.parametrize(("name", "expected"), [
-    ("2021Q2_huancui_环翠区_季度填报表", Quarter(2021, 2)),
-    ("环翠区2021年第三季度报表", Quarter(2021, 3)),
-    ("报表(最终版)", None),
-])
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("2021Q2_huancui_环翠区_季度填报表", Quarter(2021, 2)),
+        ("环翠区2021年第三季度报表", Quarter(2021, 3)),
+        ("报表(最终版)", None),
+    ],
+)
 def test_find_quarter_in_file_names(name, expected):
     assert find_quarter(name) == expected
 
@@ -37,4 +40,10 @@ def test_quarters_before_and_after_cross_the_year_end():
     assert Quarter(2021, 4).following() == Quarter(2022, 1)
     assert Quarter(2021, 2).following() == Quarter(2021, 3)
     assert [Quarter.containing(date(2021, m, 1)).code for m in (1, 3, 4, 9, 10, 12)] == [
-        "2021Q1", "2021Q1", "2021Q2", "2021Q3", "2021Q4", "2021Q4"]
+        "2021Q1",
+        "2021Q1",
+        "2021Q2",
+        "2021Q3",
+        "2021Q4",
+        "2021Q4",
+    ]

@@ -56,8 +56,10 @@ def test_plan_commands_have_chinese_help(capsys):
 
 
 def test_plan_check_json_and_exit_codes(home, capsys):
-    assert main(["plan", "init", str(E2E / "plan.txt"), "--year", "2027",
-                 "--units", str(E2E / "units.toml")]) == 0
+    assert (
+        main(["plan", "init", str(E2E / "plan.txt"), "--year", "2027", "--units", str(E2E / "units.toml")])
+        == 0
+    )
     capsys.readouterr()
     code, doc = _json(capsys, ["plan", "check", "--year", "2027", "--json"])
     assert code == 1 and doc["state"] == "draft" and doc["errors"] > 0
@@ -96,8 +98,10 @@ def test_a_wrong_allocation_is_refused_with_the_cell_and_not_stored(home, tmp_pa
 @pytest.mark.flow
 def test_a_new_plan_from_its_text_to_its_first_brief(home, tmp_path, capsys):
     year = 2027
-    assert main(["plan", "init", str(E2E / "plan.txt"), "--year", str(year),
-                 "--units", str(E2E / "units.toml")]) == 0
+    assert (
+        main(["plan", "init", str(E2E / "plan.txt"), "--year", str(year), "--units", str(E2E / "units.toml")])
+        == 0
+    )
     assert main(["plan", "check", "--year", str(year)]) == 1
     assert "尚未审核" in capsys.readouterr().out
     assert main(["plan", "approve", "--year", str(year), "--all"]) == 0
@@ -119,8 +123,10 @@ def test_a_new_plan_from_its_text_to_its_first_brief(home, tmp_path, capsys):
 
     code, doc = _json(capsys, ["progress", "--quarter", f"{year}Q1", "--json"])
     assert code == 0
-    catalog_ids = {r["indicator_id"] for r in csv.DictReader(
-        (home / "plans" / str(year) / "allocation.csv").open(encoding="utf-8"))}
+    catalog_ids = {
+        r["indicator_id"]
+        for r in csv.DictReader((home / "plans" / str(year) / "allocation.csv").open(encoding="utf-8"))
+    }
     ids = {e["id"] for e in doc["indicators"]}
     assert catalog_ids <= ids
     names = " ".join(e["name"] for e in doc["indicators"])
@@ -128,8 +134,7 @@ def test_a_new_plan_from_its_text_to_its_first_brief(home, tmp_path, capsys):
 
     pdfs = sorted((home / "out" / f"{year}Q1").rglob("*.pdf"))
     city = next(p for p in pdfs if "全市工业和信息化工作要点" in p.name)
-    text = subprocess.run(["pdftotext", str(city), "-"], capture_output=True, text=True,
-                          check=True).stdout
+    text = subprocess.run(["pdftotext", str(city), "-"], capture_output=True, text=True, check=True).stdout
     assert "青禾市工业和信息化局" in text and "青工信发〔2027〕7号" in text
     assert "东湖区" in text and "新建5G基站" in text
     assert not any(w in text for w in WEIHAI)
@@ -170,8 +175,10 @@ def test_a_year_rollover_in_one_warehouse(home, settings, tmp_path, capsys):
     assert stocks
     for r in stocks:
         assert r["value"] == pytest.approx(city[r["indicator_id"]]), r
-    stored = {(r["indicator_id"], r["unit"]): float(r["value"])
-              for r in csv.DictReader((folder / "baselines.csv").open(encoding="utf-8"))}
+    stored = {
+        (r["indicator_id"], r["unit"]): float(r["value"])
+        for r in csv.DictReader((folder / "baselines.csv").open(encoding="utf-8"))
+    }
     assert all(stored[(r["indicator_id"], r["unit"])] == pytest.approx(r["value"]) for r in doc["found"])
 
     q1 = Quarter(2022, 1)

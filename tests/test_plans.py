@@ -121,9 +121,11 @@ def test_unknown_units_duplicates_and_missing_targets_are_errors(settings):
     text = cat.read_text("utf-8")
     text = text.replace('\nunits = ["bureau"]', '\nunits = ["nobody"]', 1)
     text = text.replace('id = "M01-2"', 'id = "M01-1"', 1)
-    text += ('\n[[indicator]]\nid = "X1"\nsection = 1\nitem = 1\nsubtask = 1\ntext = "t"\nname = "n"\n'
-             'qualifier = "min"\ncumulative = false\nadditive = false\npacing = "linear"\n'
-             'units = ["bureau"]\n')
+    text += (
+        '\n[[indicator]]\nid = "X1"\nsection = 1\nitem = 1\nsubtask = 1\ntext = "t"\nname = "n"\n'
+        'qualifier = "min"\ncumulative = false\nadditive = false\npacing = "linear"\n'
+        'units = ["bureau"]\n'
+    )
     cat.write_text(text, "utf-8")
     codes = {p.code for p in check_plan(plan_for_year(settings, 2023)).errors}
     assert {"unknown_unit", "duplicate_id", "no_unit_of_measure", "no_target"} <= codes
@@ -137,10 +139,13 @@ def test_indicators_continue_by_mapping_or_by_name_and_unit():
 
 
 def test_the_warehouse_keeps_each_years_plan_beside_the_others():
-    cat21 = load_catalog(PLAN_2021 / "catalog.toml", PLAN_2021 / "units.toml",
-                         PLAN_2021 / "allocation.csv", PLAN_2021 / "baselines.csv")
-    cat22 = load_catalog(PLAN_2021 / "catalog.toml", PLAN_2021 / "units.toml",
-                         PLAN_2021 / "allocation.csv")
+    cat21 = load_catalog(
+        PLAN_2021 / "catalog.toml",
+        PLAN_2021 / "units.toml",
+        PLAN_2021 / "allocation.csv",
+        PLAN_2021 / "baselines.csv",
+    )
+    cat22 = load_catalog(PLAN_2021 / "catalog.toml", PLAN_2021 / "units.toml", PLAN_2021 / "allocation.csv")
     cat22.year = 2022
     con = connect(":memory:")
     refresh_catalog_tables(con, cat21, 1.0, 0.5)

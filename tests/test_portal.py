@@ -34,11 +34,15 @@ BEFORE_DEADLINE = datetime(2021, 7, 5, 1, 0, tzinfo=UTC)  # 09:00 in Weihai, fiv
 AFTER_DEADLINE = datetime(2021, 7, 9, 17, 30, tzinfo=UTC)  # 01:30 on 10 July: late
 PASSWORD = "qingdao-haibin-2021"
 # (sheet, cell, code) of the mistakes planted in planted_workbook
-PLANTED = [("填报", "E14", "value_not_number"), ("填报", "E31", "negative_value"),
-           ("重点任务", "C5", "invalid_status")]
+PLANTED = [
+    ("填报", "E14", "value_not_number"),
+    ("填报", "E31", "negative_value"),
+    ("重点任务", "C5", "invalid_status"),
+]
 
 
 # -- helpers the browser tests share -------------------------------------------------
+
 
 def planted_workbook(catalog, path: Path, unit: str = "huancui") -> Path:
     """环翠区's real template, filled, with three typical mistakes (PLANTED)."""
@@ -75,13 +79,20 @@ class Clock:
 
 # -- fixtures ------------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def portal(tmp_path_factory, catalog) -> Portal:
     settings = load_settings({"PLANTRACK_HOME": str(tmp_path_factory.mktemp("portal-home"))})
     clock = Clock(BEFORE_DEADLINE)
     calendar = build_calendar(settings.schedule, BEFORE_DEADLINE)
-    p = Portal(settings, catalog, calendar, clock=clock, max_upload_bytes=2 * 2**20,
-               limit=LoginLimit(per_login=3, per_client=50))
+    p = Portal(
+        settings,
+        catalog,
+        calendar,
+        clock=clock,
+        max_upload_bytes=2 * 2**20,
+        limit=LoginLimit(per_login=3, per_client=50),
+    )
     p.warm()
     return p
 
@@ -107,20 +118,25 @@ def logged_in(app, portal, unit: str = "huancui", admin: bool = False) -> TestCl
     path = welcome_path(portal, login, unit, admin)
     page = client.get(path)
     assert page.status_code == 200 and login in page.text
-    done = client.post(path, data={"csrf_token": csrf_of(page.text), "password": PASSWORD,
-                                   "repeat": PASSWORD}, follow_redirects=False)
+    done = client.post(
+        path,
+        data={"csrf_token": csrf_of(page.text), "password": PASSWORD, "repeat": PASSWORD},
+        follow_redirects=False,
+    )
     assert done.status_code == 303
     client.login = login
     return client
 
 
-def upload(client: TestClient, path: Path, name: str | None = None, quarter: str = "2021Q2",
-           token: str | None = None):
+def upload(
+    client: TestClient, path: Path, name: str | None = None, quarter: str = "2021Q2", token: str | None = None
+):
     page = client.get(f"/q/{quarter}")
     data = {"csrf_token": token if token is not None else csrf_of(page.text)}
     with path.open("rb") as fh:
-        return client.post(f"/q/{quarter}/upload", data=data,
-                           files={"file": (name or path.name, fh)}, follow_redirects=False)
+        return client.post(
+            f"/q/{quarter}/upload", data=data, files={"file": (name or path.name, fh)}, follow_redirects=False
+        )
 
 
 def stored_files(portal: Portal) -> set[Path]:
@@ -129,16 +145,19 @@ def stored_files(portal: Portal) -> set[Path]:
 
 # -- accounts and sessions ----------------------------------------------------------------------
 
+
 def test_one_time_link_sets_a_password_once_and_then_the_password_logs_in(app, portal):
     client = TestClient(app)
     path = welcome_path(portal, "zhangli", "huancui")
     page = client.get(path)
     assert "环翠区" in page.text and "zhangli" in page.text
-    weak = client.post(path, data={"csrf_token": csrf_of(page.text), "password": "short",
-                                   "repeat": "short"})
+    weak = client.post(path, data={"csrf_token": csrf_of(page.text), "password": "short", "repeat": "short"})
     assert weak.status_code == 400 and "至少需要10个字符" in weak.text
-    done = client.post(path, data={"csrf_token": csrf_of(page.text), "password": PASSWORD,
-                                   "repeat": PASSWORD}, follow_redirects=False)
+    done = client.post(
+        path,
+        data={"csrf_token": csrf_of(page.text), "password": PASSWORD, "repeat": PASSWORD},
+        follow_redirects=False,
+    )
     assert done.status_code == 303
     cookie = done.headers["set-cookie"]
     assert "HttpOnly" in cookie and "SameSite=lax" in cookie.replace("Lax", "lax")
@@ -151,8 +170,11 @@ def test_one_time_link_sets_a_password_once_and_then_the_password_logs_in(app, p
 
     fresh = TestClient(app)
     form = fresh.get("/login")
-    ok = fresh.post("/login", data={"csrf_token": csrf_of(form.text), "login": "zhangli",
-                                    "password": PASSWORD}, follow_redirects=False)
+    ok = fresh.post(
+        "/login",
+        data={"csrf_token": csrf_of(form.text), "login": "zhangli", "password": PASSWORD},
+        follow_redirects=False,
+    )
     assert ok.status_code == 303
     assert fresh.get("/q/2021Q2").status_code == 200
     actions = [e["action"] for e in portal.db.audit_entries("huancui")]
@@ -197,8 +219,8 @@ def test_forms_without_their_csrf_token_are_refused(app, portal, catalog, tmp_pa
 
 # -- the verdict -----------------------------------------------------------------------------------
 
-def test_a_workbook_with_planted_mistakes_shows_each_cell_with_its_message(app, portal, catalog,
-                                                                           tmp_path):
+
+def test_a_workbook_with_planted_mistakes_shows_each_cell_with_its_message(app, portal, catalog, tmp_path):
     client = logged_in(app, portal)
     answer = upload(client, planted_workbook(catalog, tmp_path / "环翠区二季度.xlsx"))
     assert answer.status_code == 303
@@ -221,16 +243,18 @@ def test_a_workbook_with_planted_mistakes_shows_each_cell_with_its_message(app, 
     assert wb["填报"]["E14"].comment is not None and wb["填报"]["E14"].value == "待统计"
 
 
-def test_a_corrected_file_is_valid_and_its_submission_lands_in_the_inbox(app, portal, catalog,
-                                                                          tmp_path, clock):
+def test_a_corrected_file_is_valid_and_its_submission_lands_in_the_inbox(
+    app, portal, catalog, tmp_path, clock
+):
     client = logged_in(app, portal)
     answer = upload(client, corrected_workbook(catalog, tmp_path / "改好了.xlsx"))
     page = client.get(answer.headers["location"])
     assert "通过：没有发现问题" in page.text and 'id="submit-form"' in page.text
     upload_id = answer.headers["location"].rsplit("/", 1)[1]
     clock.now = datetime(2021, 7, 6, 2, 15, 30, tzinfo=UTC)
-    done = client.post(f"/uploads/{upload_id}/submit", data={"csrf_token": csrf_of(page.text)},
-                       follow_redirects=False)
+    done = client.post(
+        f"/uploads/{upload_id}/submit", data={"csrf_token": csrf_of(page.text)}, follow_redirects=False
+    )
     assert done.status_code == 303
     shown = client.get(f"/uploads/{upload_id}").text
     assert "已报送：收到时间 2021年7月6日 10:15（按时）" in shown
@@ -246,8 +270,9 @@ def test_a_corrected_file_is_valid_and_its_submission_lands_in_the_inbox(app, po
     run_verdict = check_file(delivered, catalog, Q2, SUITES_2021)
     assert run_verdict.validation.unit == "huancui" and not run_verdict.issues
 
-    again = client.post(f"/uploads/{upload_id}/submit", data={"csrf_token": csrf_of(page.text)},
-                        follow_redirects=False)
+    again = client.post(
+        f"/uploads/{upload_id}/submit", data={"csrf_token": csrf_of(page.text)}, follow_redirects=False
+    )
     assert again.status_code == 303 and discover(inbox).count(delivered) == 1
     audit = [e for e in portal.db.audit_entries("huancui") if e["action"] == "submit"]
     assert audit[0]["target"] == upload_id and "按时" in audit[0]["detail"]
@@ -265,13 +290,15 @@ def test_a_file_of_another_unit_cannot_be_submitted_in_her_name(app, portal, cat
 
 def test_submitted_text_is_escaped(app, portal, catalog, tmp_path):
     client = logged_in(app, portal)
-    answer = upload(client, corrected_workbook(catalog, tmp_path / "x.xlsx"),
-                    name="<img src=x onerror=alert(1)>.xlsx")
+    answer = upload(
+        client, corrected_workbook(catalog, tmp_path / "x.xlsx"), name="<img src=x onerror=alert(1)>.xlsx"
+    )
     html = client.get(answer.headers["location"]).text
     assert "<img src=x" not in html and "&lt;img src=x onerror=alert(1)&gt;.xlsx" in html
 
 
 # -- what one unit may reach of another --------------------------------------------------------------
+
 
 def test_another_units_steward_reaches_nothing_of_the_first_unit(app, portal, catalog, tmp_path):
     first = logged_in(app, portal, "huancui")
@@ -300,6 +327,7 @@ def test_the_template_is_the_units_own(app, portal):
 
 # -- limits and hostile files ---------------------------------------------------------------------------
 
+
 def test_a_file_above_the_limit_is_refused_and_nothing_is_stored(app, portal, tmp_path):
     client = logged_in(app, portal)
     big = tmp_path / "big.xlsx"
@@ -311,11 +339,14 @@ def test_a_file_above_the_limit_is_refused_and_nothing_is_stored(app, portal, tm
     assert not list(portal.scratch.iterdir())  # the partial file is gone too
 
 
-@pytest.mark.parametrize(("fixture", "message"), [
-    ("zip_bomb.xlsx", "疑似压缩炸弹"),
-    ("password_protected.xlsx", "已加密"),
-    ("pdf_renamed.xlsx", "不是 Excel 工作簿"),
-])
+@pytest.mark.parametrize(
+    ("fixture", "message"),
+    [
+        ("zip_bomb.xlsx", "疑似压缩炸弹"),
+        ("password_protected.xlsx", "已加密"),
+        ("pdf_renamed.xlsx", "不是 Excel 工作簿"),
+    ],
+)
 def test_unreadable_files_are_refused_by_the_readers_guards_and_not_kept(app, portal, fixture, message):
     client = logged_in(app, portal, "haigaoyuan")
     before = stored_files(portal)
@@ -352,6 +383,7 @@ def test_delivery_refuses_names_that_could_leave_the_inbox(tmp_path):
 
 
 # -- the warehouse, the bureau's page, reminders --------------------------------------------------------
+
 
 def test_the_portal_keeps_serving_while_a_run_holds_the_warehouse(app, portal, catalog, tmp_path):
     from warehouse.db import connect
@@ -423,14 +455,33 @@ def test_the_run_status_of_a_submitted_file_comes_from_the_warehouse():
     from plantrack.portal.status import WarehouseView, receipt_status
 
     at = datetime(2021, 7, 8)
-    view = WarehouseView(True, receipts={"h1": [{"submission_id": "s1", "unit": "huancui",
-                                                 "received_at": at, "readable": True,
-                                                 "read_error": None}]},
-                         units={"huancui": {"submission_id": "s1", "received_at": at,
-                                            "rows_accepted": 38, "rows_quarantined": 1,
-                                            "errors": 1, "warnings": 0}})
+    view = WarehouseView(
+        True,
+        receipts={
+            "h1": [
+                {
+                    "submission_id": "s1",
+                    "unit": "huancui",
+                    "received_at": at,
+                    "readable": True,
+                    "read_error": None,
+                }
+            ]
+        },
+        units={
+            "huancui": {
+                "submission_id": "s1",
+                "received_at": at,
+                "rows_accepted": 38,
+                "rows_quarantined": 1,
+                "errors": 1,
+                "warnings": 0,
+            }
+        },
+    )
     assert receipt_status(view, "h1", "huancui") == (
-        "已入库并采用：入库38行，1行因错误未入库（错误1处，警告0处）。")
+        "已入库并采用：入库38行，1行因错误未入库（错误1处，警告0处）。"
+    )
     assert receipt_status(view, "h2", "huancui") == "已收到，等待季度流程处理。"
     busy = WarehouseView(False, "季度流程正在运行")
     assert receipt_status(busy, "h1", "huancui") == "季度流程正在运行"
@@ -441,8 +492,22 @@ def test_the_operator_makes_lists_and_disables_accounts(home, capsys):
 
     from plantrack.cli import main
 
-    assert main(["portal", "user", "add", "--unit", "环翠区", "--name", "张丽",
-                 "--base-url", "https://tianbao.example/"]) == 0
+    assert (
+        main(
+            [
+                "portal",
+                "user",
+                "add",
+                "--unit",
+                "环翠区",
+                "--name",
+                "张丽",
+                "--base-url",
+                "https://tianbao.example/",
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr()
     assert re.fullmatch(r"https://tianbao\.example/welcome/[\w-]{40,}\n", out.out)
     assert "登录名：huancui" in out.err

@@ -45,9 +45,13 @@ def server(tmp_path_factory):
     port = _free_port()
     env = {**os.environ, "PLANTRACK_HOME": str(home), "PLANTRACK_PORTAL_URL": f"http://127.0.0.1:{port}"}
     log = (home / "portal.log").open("wb")
-    proc = subprocess.Popen([sys.executable, "-m", "plantrack.cli", "portal", "--port", str(port),
-                             "--quarter", "2021Q2"], cwd=REPO, env=env, stdout=log,
-                            stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "plantrack.cli", "portal", "--port", str(port), "--quarter", "2021Q2"],
+        cwd=REPO,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 240
     while True:
@@ -77,8 +81,9 @@ def browser():
     # Module scope, not session: Playwright's sync API keeps an event loop running in the
     # main thread while it is open, and later tests call asyncio.run there.
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True,
-                              args=["--no-sandbox", "--disable-dev-shm-usage"])
+        b = p.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=["--no-sandbox", "--disable-dev-shm-usage"]
+        )
         yield b
         b.close()
 
@@ -86,8 +91,18 @@ def browser():
 def invite(server, unit: str, name: str, admin: bool = False) -> str:
     """The one-time link ``plantrack portal user add`` prints."""
     _, _, env = server
-    args = [sys.executable, "-m", "plantrack.cli", "portal", "user", "add", "--unit", unit,
-            "--name", name] + (["--admin"] if admin else [])
+    args = [
+        sys.executable,
+        "-m",
+        "plantrack.cli",
+        "portal",
+        "user",
+        "add",
+        "--unit",
+        unit,
+        "--name",
+        name,
+    ] + (["--admin"] if admin else [])
     out = subprocess.run(args, cwd=REPO, env=env, capture_output=True, text=True, check=True)
     return out.stdout.strip().splitlines()[-1]
 
@@ -232,12 +247,16 @@ with writer_lock(path):
 """
 
 
-def test_the_portal_keeps_serving_while_the_warehouse_is_held_for_writing(browser, server, catalog,
-                                                                          tmp_path):
+def test_the_portal_keeps_serving_while_the_warehouse_is_held_for_writing(browser, server, catalog, tmp_path):
     base, home, env = server
     warehouse = load_settings({"PLANTRACK_HOME": str(home)}).warehouse_path
-    holder = subprocess.Popen([sys.executable, "-c", HOLD_WAREHOUSE, str(warehouse)], cwd=REPO,
-                              env=env, stdout=subprocess.PIPE, text=True)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_WAREHOUSE, str(warehouse)],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout.readline().strip() == "holding"
         page = steward_page(browser, server, "jingqu", "周杰")

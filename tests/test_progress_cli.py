@@ -60,9 +60,21 @@ def test_unit_progress_gives_the_hand_worked_answers(warehouse, capsys, unit):
 
 
 def test_every_entry_has_the_documented_fields(warehouse, capsys):
-    required = {"id", "name", "unit", "target", "stretch", "actual", "expected_to_date",
-                "pct_of_target", "status", "projection", "needed_per_quarter", "shortfall_share",
-                "level"}
+    required = {
+        "id",
+        "name",
+        "unit",
+        "target",
+        "stretch",
+        "actual",
+        "expected_to_date",
+        "pct_of_target",
+        "status",
+        "projection",
+        "needed_per_quarter",
+        "shortfall_share",
+        "level",
+    }
     for entry in progress_json(capsys)["indicators"]:
         assert required <= set(entry)
 
@@ -77,8 +89,20 @@ def test_human_output_is_a_chinese_table(warehouse, capsys):
     assert lines[0].startswith("2021年第二季度 全市量化指标进度（11项）：严重滞后2项，滞后3项")
     assert lines[2].split()[:4] == ["编号", "指标", "单位", "目标"]
     row = next(line for line in lines if line.startswith("I01-1-1"))
-    assert row.split() == ["I01-1-1", "新增科技企业", "家", "100", "120", "40", "49", "40.0%",
-                           "滞后", "80", "30", "丙区63%、乙区37%"]
+    assert row.split() == [
+        "I01-1-1",
+        "新增科技企业",
+        "家",
+        "100",
+        "120",
+        "40",
+        "49",
+        "40.0%",
+        "滞后",
+        "80",
+        "30",
+        "丙区63%、乙区37%",
+    ]
 
 
 def test_reading_progress_leaves_the_warehouse_untouched(warehouse, capsys):

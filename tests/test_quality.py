@@ -45,20 +45,24 @@ def receive(inbox: Path, source: str | Path, name: str, when: str) -> Path:
 
 def run(con, run_id: str, files: list[Path], catalog, archive: Path) -> dict:
     """A quarterly run's load, as the pipeline does it; returns each file's verdict."""
-    con.execute("insert into runs (run_id, quarter, started_at) values (?, ?, now())",
-                [run_id, Q2.code])
+    con.execute("insert into runs (run_id, quarter, started_at) values (?, ?, now())", [run_id, Q2.code])
     verdicts = {}
     for path in files:
         received = archive_file(path, archive)
         verdict = check_file(path, catalog, Q2, SUITES_2021)
-        land_raw(con, received, verdict.submission, Q2.code, unit=None,
-                 read_error=verdict.unreadable.message if verdict.unreadable else None)
+        land_raw(
+            con,
+            received,
+            verdict.submission,
+            Q2.code,
+            unit=None,
+            read_error=verdict.unreadable.message if verdict.unreadable else None,
+        )
         if verdict.unreadable:
             record_unreadable(con, run_id, received, verdict.unreadable)
         else:
             load_validation(con, run_id, received, Q2.code, verdict.validation)
-            store_validation_detail(con, run_id, received.submission_id, Q2.code,
-                                    verdict.validation)
+            store_validation_detail(con, run_id, received.submission_id, Q2.code, verdict.validation)
         verdicts[path.name] = verdict
     return verdicts
 
@@ -72,9 +76,11 @@ def warehouse(catalog, tmp_path_factory):
     inbox.mkdir()
     con = connect(root / "w.duckdb")
     run_models(con)  # as the load does; the page reads the models
-    first = [receive(inbox, "value_not_number.xlsx", "2021Q2_环翠区.xlsx", "2021-07-05T10:00"),
-             receive(inbox, "percent_out_of_range.xlsx", "2021Q2_市科技局.xlsx", "2021-07-12T09:30"),
-             receive(inbox, "unknown_unit.xlsx", "季度报表.xlsx", "2021-07-06T08:00")]
+    first = [
+        receive(inbox, "value_not_number.xlsx", "2021Q2_环翠区.xlsx", "2021-07-05T10:00"),
+        receive(inbox, "percent_out_of_range.xlsx", "2021Q2_市科技局.xlsx", "2021-07-12T09:30"),
+        receive(inbox, "unknown_unit.xlsx", "季度报表.xlsx", "2021-07-06T08:00"),
+    ]
     verdicts = run(con, "run-1", first, catalog, archive)
     report_1 = quality_report(con, catalog, Q2, DEADLINE, fixit_links={"huancui": fixit_href("huancui")})
     fixit = write_fixit(first[0], verdicts["2021Q2_环翠区.xlsx"].issues, root / "fixit" / "huancui.xlsx")
@@ -102,8 +108,9 @@ def test_the_first_run_shows_who_must_fix_what_and_who_was_late(warehouse):
     assert (bureau.status, bureau.on_time) == ("部分采用", False)
     assert (wendeng.status, wendeng.submitted, wendeng.on_time) == ("未报送", False, None)
     assert report.run_id == "run-1" and report.deadline == "2021-07-10 00:00"
-    assert report.unidentified == [{"file": "季度报表.xlsx", "received": "2021-07-06 08:00",
-                                    "reason": "无法识别填报单位"}]
+    assert report.unidentified == [
+        {"file": "季度报表.xlsx", "received": "2021-07-06 08:00", "reason": "无法识别填报单位"}
+    ]
 
 
 def test_after_the_fix_the_next_run_shows_the_unit_resubmitted_and_valid(warehouse):
@@ -114,8 +121,14 @@ def test_after_the_fix_the_next_run_shows_the_unit_resubmitted_and_valid(warehou
     assert (huancui.errors, huancui.receipts, huancui.on_time) == (0, 2, True)  # first receipt counts
     assert huancui.file_name == "2021Q2_环翠区_修改后.xlsx"
     assert huancui.rows_accepted == 35 and huancui.rows_quarantined == 0
-    assert report.counts == {"expected": 11, "submitted": 2, "on_time": 1, "valid": 1,
-                             "to_fix": 1, "resubmitted": 1}
+    assert report.counts == {
+        "expected": 11,
+        "submitted": 2,
+        "on_time": 1,
+        "valid": 1,
+        "to_fix": 1,
+        "resubmitted": 1,
+    }
     html = render_quality_page(report)
     row = html.split("<td>环翠区</td>")[1].split("</tr>")[0]
     assert "通过" in row and "已重新报送" in row and "按时" in row
@@ -125,7 +138,8 @@ def test_problem_counts_cover_the_submissions_that_count(warehouse):
     _, report_1, report_2 = warehouse
     assert [(p.code, p.cause, p.severity, p.count, p.units) for p in report_1.problems] == [
         ("percent_out_of_range", "超出百分比的合理范围", "错误", 1, 1),
-        ("value_not_number", "不是数字", "错误", 1, 1)]
+        ("value_not_number", "不是数字", "错误", 1, 1),
+    ]
     assert [(p.code, p.count) for p in report_2.problems] == [("percent_out_of_range", 1)]
 
 
@@ -147,26 +161,41 @@ def test_rejected_task_rows_are_kept_with_their_reasons(catalog):
     con = connect(":memory:")
     for _ in range(2):  # storing again replaces, never duplicates
         store_validation_detail(con, "run-1", "sid", Q2.code, verdict.validation)
-    assert con.execute("select milestone_id, row_number, status, reasons from quarantined_milestones"
-                       ).fetchall() == [("M08-1", 5, "完成", "进展状态“完成”不是可选值")]
-    assert con.execute("select count(*), count(*) filter (where not success) from check_results"
-                       ).fetchone() == (len(verdict.validation.expectation_results), 1)
+    assert con.execute(
+        "select milestone_id, row_number, status, reasons from quarantined_milestones"
+    ).fetchall() == [("M08-1", 5, "完成", "进展状态“完成”不是可选值")]
+    assert con.execute(
+        "select count(*), count(*) filter (where not success) from check_results"
+    ).fetchone() == (len(verdict.validation.expectation_results), 1)
 
 
 def test_the_page_is_self_contained_and_escapes_every_text(tmp_path):
     evil = "<script>alert(1)</script>"
     report = QualityReport(
-        quarter="2021年第二季度", run_id="<b>r</b>", deadline="2021-07-10 00:00", generated_at="now",
-        units=[UnitQuality("huancui", "环翠区", receipts=1, file_name=evil, on_time=True,
-                           errors=1, read_error="<img src=x onerror=alert(2)>",
-                           fixit_href=fixit_href("huancui"))],
-        unidentified=[{"file": evil, "received": "", "reason": "\"><svg onload=alert(3)>"}])
+        quarter="2021年第二季度",
+        run_id="<b>r</b>",
+        deadline="2021-07-10 00:00",
+        generated_at="now",
+        units=[
+            UnitQuality(
+                "huancui",
+                "环翠区",
+                receipts=1,
+                file_name=evil,
+                on_time=True,
+                errors=1,
+                read_error="<img src=x onerror=alert(2)>",
+                fixit_href=fixit_href("huancui"),
+            )
+        ],
+        unidentified=[{"file": evil, "received": "", "reason": '"><svg onload=alert(3)>'}],
+    )
     html = write_quality_page(report, tmp_path / "quality.html").read_text(encoding="utf-8")
     for raw in ("<script>alert", "<img src=x", "<svg", "<b>r</b>"):
         assert raw not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert '<a href="fixit/huancui.xlsx">' in html
-    assert "http" not in html.replace('http-equiv', '')  # nothing to fetch
+    assert "http" not in html.replace("http-equiv", "")  # nothing to fetch
 
 
 def test_the_default_deadline_is_before_the_run_on_the_tenth():
@@ -182,8 +211,7 @@ def test_data_docs_render_the_runs_results_with_untrusted_text_escaped(catalog, 
     wb.save(source)
     verdict = check_file(source, catalog, Q2, SUITES_2021)
     assert [i.code for i in verdict.issues] == ["unknown_indicator"]
-    index = build_data_docs({"abc123": verdict.validation}, SUITES_2021,
-                            tmp_path / "docs", "2021Q2-run")
+    index = build_data_docs({"abc123": verdict.validation}, SUITES_2021, tmp_path / "docs", "2021Q2-run")
     assert index.exists()
     pages = list((tmp_path / "docs" / "validations").rglob("*.html"))
     assert {p.parent.parent.parent.name for p in pages} == {"submission_huancui", "milestones"}

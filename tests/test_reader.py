@@ -32,15 +32,14 @@ def indicator_units(catalog) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def read(catalog, indicator_units):
     def read(name: str, **kwargs):
-        return read_submission(SUBMISSIONS / name, catalog.units, indicator_units=indicator_units,
-                               **kwargs)
+        return read_submission(SUBMISSIONS / name, catalog.units, indicator_units=indicator_units, **kwargs)
+
     return read
 
 
 def values(sub) -> dict[str, tuple[str, float | None]]:
     """indicator id → (value cell, number read)."""
-    return {r["indicator_id"]: (r["actual_cell"], r["actual_value"])
-            for r in sub.rows.iter_rows(named=True)}
+    return {r["indicator_id"]: (r["actual_cell"], r["actual_value"]) for r in sub.rows.iter_rows(named=True)}
 
 
 def base_values(catalog, unit: str, first_row: int, column: str = "E") -> dict:
@@ -59,6 +58,7 @@ def cell(sub, sheet: str, address: str) -> dict:
 
 
 # -- tolerated drift ------------------------------------------------------------
+
 
 def test_extra_title_and_blank_rows_move_the_table_down(read, catalog):
     sub = read("extra_title_and_blank_rows.xlsx")
@@ -104,19 +104,22 @@ def test_trailing_total_note_and_signature_rows_are_not_records(read, catalog):
     assert (stray["raw_text"], stray["record_key"]) == ("12345", None)
 
 
-@pytest.mark.parametrize(("indicator", "raw", "value", "code"), [
-    ("I04-2-2", "2家", 2.0, "number_as_text"),
-    ("I04-2-3", "1,200", 1200.0, "number_as_text"),
-    ("I05-1-2", "１２", 12.0, "number_as_text"),
-    ("I05-1-3", "十二", 12.0, "number_as_text"),
-    ("I05-3-1", "1.5亿元", 1.5, "number_as_text"),
-    ("I06-1-1", "一百二十", 120.0, "number_as_text"),
-    ("I06-1-2", "40 家", 40.0, "number_as_text"),
-    ("I07-3-2", "1.2万人次", 12000.0, "unit_converted"),
-    ("I08-2-2", "３，５００件", 3500.0, "number_as_text"),
-    ("I10-1-2", "15000万元", 1.5, "unit_converted"),
-    ("I07-1-1", "12项", None, "wrong_unit"),
-])
+@pytest.mark.parametrize(
+    ("indicator", "raw", "value", "code"),
+    [
+        ("I04-2-2", "2家", 2.0, "number_as_text"),
+        ("I04-2-3", "1,200", 1200.0, "number_as_text"),
+        ("I05-1-2", "１２", 12.0, "number_as_text"),
+        ("I05-1-3", "十二", 12.0, "number_as_text"),
+        ("I05-3-1", "1.5亿元", 1.5, "number_as_text"),
+        ("I06-1-1", "一百二十", 120.0, "number_as_text"),
+        ("I06-1-2", "40 家", 40.0, "number_as_text"),
+        ("I07-3-2", "1.2万人次", 12000.0, "unit_converted"),
+        ("I08-2-2", "３，５００件", 3500.0, "number_as_text"),
+        ("I10-1-2", "15000万元", 1.5, "unit_converted"),
+        ("I07-1-1", "12项", None, "wrong_unit"),
+    ],
+)
 def test_numbers_typed_as_text(read, indicator, raw, value, code):
     sub = read("numbers_typed_as_text.xlsx")
     row = sub.rows.filter(pl.col("indicator_id") == indicator).row(0, named=True)
@@ -132,8 +135,7 @@ def test_percentages_shown_with_a_percent_format_or_typed_with_a_sign(read):
     growth = sub.rows.filter(pl.col("indicator_id") == "I10-1-3").row(0, named=True)
     assert (growth["actual_raw"], growth["actual_value"]) == ("20%", 20.0)
     stored = cell(sub, "填报", rd["actual_cell"])
-    assert (stored["raw_text"], stored["value_kind"], stored["parsed_value"]) == (
-        "0.023", "percent", 2.3)
+    assert (stored["raw_text"], stored["value_kind"], stored["parsed_value"]) == ("0.023", "percent", 2.3)
     # a plain number in a % row without a percent format is not guessed at
     other = sub.rows.filter(pl.col("expected_unit") != "%")
     assert other["actual_kind"].unique().to_list() == ["number"]
@@ -154,7 +156,11 @@ def test_a_formula_without_a_cached_value_is_empty_with_a_message(read):
     sub = read("formulas_with_cached_values.xlsx")
     row = sub.rows.filter(pl.col("actual_cell") == "E7").row(0, named=True)
     assert (row["actual_raw"], row["actual_kind"], row["actual_value"], row["actual_code"]) == (
-        None, "formula_no_value", None, "empty")
+        None,
+        "formula_no_value",
+        None,
+        "empty",
+    )
     [issue] = [i for i in sub.issues if i.code == "formula_without_value"]
     assert (issue.file, issue.sheet, issue.cell) == ("formulas_with_cached_values.xlsx", "填报", "E7")
     assert "=SUM(X1:X2)" in issue.message and "没有保存计算结果" in issue.message
@@ -168,7 +174,11 @@ def test_excel_error_cells_are_errors_for_that_cell_not_a_crash(read):
     for address, error in (("E5", "#DIV/0!"), ("E6", "#REF!"), ("E7", "#REF!")):
         row = by_cell[address]
         assert (row["actual_raw"], row["actual_kind"], row["actual_value"], row["actual_code"]) == (
-            error, "error", None, "excel_error")
+            error,
+            "error",
+            None,
+            "excel_error",
+        )
         assert cell(sub, "填报", address)["value_kind"] == "error"
     assert by_cell["E8"]["actual_value"] == 4.0  # the rest of the sheet reads on
 
@@ -193,13 +203,16 @@ def test_an_xls_resaved_from_excel(read, catalog):
     assert sub.milestones["status"].unique().to_list() == ["推进中"]
 
 
-@pytest.mark.parametrize(("name", "encoding"), [
-    ("csv_utf16_without_bom.csv", "utf-16-le"),  # Excel's “Unicode text” minus its BOM
-    ("csv_utf8.csv", "utf-8"),
-    ("csv_utf8_bom.csv", "utf-8-sig"),
-    ("csv_gbk.csv", "gb18030"),
-    ("unicode_text_utf16_tabs.txt", "utf-16"),
-])
+@pytest.mark.parametrize(
+    ("name", "encoding"),
+    [
+        ("csv_utf16_without_bom.csv", "utf-16-le"),  # Excel's “Unicode text” minus its BOM
+        ("csv_utf8.csv", "utf-8"),
+        ("csv_utf8_bom.csv", "utf-8-sig"),
+        ("csv_gbk.csv", "gb18030"),
+        ("unicode_text_utf16_tabs.txt", "utf-16"),
+    ],
+)
 def test_csv_in_every_encoding_is_sheet_填报_with_a1_addresses(read, catalog, name, encoding):
     sub = read(name)
     assert (sub.file_format, sub.encoding) == ("csv", encoding)
@@ -211,6 +224,7 @@ def test_csv_in_every_encoding_is_sheet_填报_with_a1_addresses(read, catalog, 
 
 
 # -- identity ---------------------------------------------------------------------
+
 
 def test_a_renamed_file_is_recognised_by_its_workbook_identity(read):
     sub = read("科技工作要点季度报表(最终版).xlsx")
@@ -253,12 +267,23 @@ def test_the_display_name_identifies_an_archived_copy(catalog, tmp_path):
 
 # -- every cell with its provenance ----------------------------------------------
 
+
 def test_every_non_empty_cell_is_kept_with_its_address(read):
     sub = read("trailing_total_and_notes.xlsx")
     cells = sub.cells
-    assert cells.columns == ["sheet", "row_number", "column_letter", "column_number", "cell",
-                             "header", "record_key", "raw_text", "value_kind", "parsed_value",
-                             "parse_code"]
+    assert cells.columns == [
+        "sheet",
+        "row_number",
+        "column_letter",
+        "column_number",
+        "cell",
+        "header",
+        "record_key",
+        "raw_text",
+        "value_kind",
+        "parsed_value",
+        "parse_code",
+    ]
     assert set(cells["sheet"].unique()) == {"填报", "重点任务", "_plantrack"}
     assert cells.filter(pl.col("raw_text").is_null() | (pl.col("raw_text") == "")).height == 0
     rebuilt = cells.select(pl.concat_str("column_letter", pl.col("row_number").cast(pl.String)))
@@ -272,23 +297,27 @@ def test_every_non_empty_cell_is_kept_with_its_address(read):
 
 # -- rejected ----------------------------------------------------------------------
 
-@pytest.mark.parametrize(("name", "code", "words", "sheet"), [
-    ("empty_0_bytes.xlsx", "empty", "文件为空", ""),
-    ("truncated_download.xlsx", "corrupt", "文件已损坏", ""),
-    ("broken_sheet_xml.xlsx", "corrupt", "无法解析", "填报"),
-    ("password_protected.xlsx", "encrypted", "打开密码", ""),
-    ("pdf_renamed.xlsx", "not_a_spreadsheet", "PDF 文档", ""),
-    ("text_renamed.xlsx", "not_a_spreadsheet", "纯文本", ""),
-    ("html_saved_as.xls", "not_a_spreadsheet", "网页（HTML）", ""),
-    ("word_document_renamed.xlsx", "not_a_spreadsheet", "Word 文档", ""),
-    ("zip_bomb.xlsx", "zip_bomb", "压缩炸弹", ""),
-    ("zip_bomb_lying_sizes.xlsx", "corrupt", "与声明的大小或校验值不符", ""),
-    ("no_header_row.xlsx", "no_header", "找不到表头行", "填报"),
-    ("csv_nul_bytes.csv", "not_a_spreadsheet", "8 个空字节（NUL，第一个在第 201 字节处）", ""),
-    ("csv_chinese_lost.csv", "chinese_lost", "中文已丢失，请另存为 UTF-8 或 GBK 编码", ""),
-    ("doctype_entities.xlsx", "unsafe_xml", "DOCTYPE/ENTITY 声明", "填报"),
-    ("xml_spreadsheet_2003.xls", "not_a_spreadsheet", "Excel 2003 XML 表格", ""),
-])
+
+@pytest.mark.parametrize(
+    ("name", "code", "words", "sheet"),
+    [
+        ("empty_0_bytes.xlsx", "empty", "文件为空", ""),
+        ("truncated_download.xlsx", "corrupt", "文件已损坏", ""),
+        ("broken_sheet_xml.xlsx", "corrupt", "无法解析", "填报"),
+        ("password_protected.xlsx", "encrypted", "打开密码", ""),
+        ("pdf_renamed.xlsx", "not_a_spreadsheet", "PDF 文档", ""),
+        ("text_renamed.xlsx", "not_a_spreadsheet", "纯文本", ""),
+        ("html_saved_as.xls", "not_a_spreadsheet", "网页（HTML）", ""),
+        ("word_document_renamed.xlsx", "not_a_spreadsheet", "Word 文档", ""),
+        ("zip_bomb.xlsx", "zip_bomb", "压缩炸弹", ""),
+        ("zip_bomb_lying_sizes.xlsx", "corrupt", "与声明的大小或校验值不符", ""),
+        ("no_header_row.xlsx", "no_header", "找不到表头行", "填报"),
+        ("csv_nul_bytes.csv", "not_a_spreadsheet", "8 个空字节（NUL，第一个在第 201 字节处）", ""),
+        ("csv_chinese_lost.csv", "chinese_lost", "中文已丢失，请另存为 UTF-8 或 GBK 编码", ""),
+        ("doctype_entities.xlsx", "unsafe_xml", "DOCTYPE/ENTITY 声明", "填报"),
+        ("xml_spreadsheet_2003.xls", "not_a_spreadsheet", "Excel 2003 XML 表格", ""),
+    ],
+)
 def test_unreadable_files_get_one_clear_message(read, name, code, words, sheet):
     with pytest.raises(UnreadableFile) as caught:
         read(name)
@@ -365,4 +394,8 @@ def test_an_unreadable_file_error_survives_pickling(read):
         read("password_protected.xlsx")
     copy = pickle.loads(pickle.dumps(caught.value))
     assert (copy.code, copy.file, copy.reason, str(copy)) == (
-        "encrypted", "password_protected.xlsx", caught.value.reason, str(caught.value))
+        "encrypted",
+        "password_protected.xlsx",
+        caught.value.reason,
+        str(caught.value),
+    )

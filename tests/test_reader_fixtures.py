@@ -40,8 +40,7 @@ def _fingerprint(path: Path) -> object:
 
 
 def _fixtures(folder: Path) -> dict[str, object]:
-    return {p.name: _fingerprint(p) for p in sorted(folder.iterdir())
-            if p.is_file() and p.suffix != ".py"}
+    return {p.name: _fingerprint(p) for p in sorted(folder.iterdir()) if p.is_file() and p.suffix != ".py"}
 
 
 def test_regenerating_the_fixtures_gives_the_same_files(tmp_path):
@@ -53,7 +52,8 @@ def test_regenerating_the_fixtures_gives_the_same_files(tmp_path):
 
 
 def test_every_fixture_is_read_by_a_test():
-    tests = "".join(p.read_text(encoding="utf-8")
-                    for p in sorted(Path(__file__).parent.glob("test_reader*.py")))
+    tests = "".join(
+        p.read_text(encoding="utf-8") for p in sorted(Path(__file__).parent.glob("test_reader*.py"))
+    )
     unused = [name for name in _fixtures(SUBMISSIONS) if f'"{name}"' not in tests]
     assert unused == []

@@ -48,8 +48,9 @@ print(json.dumps(result, ensure_ascii=False))
 
 
 def read_in_child(path: Path) -> dict:
-    done = subprocess.run([sys.executable, "-c", CHILD, str(path)], capture_output=True,
-                          text=True, cwd=REPO, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-c", CHILD, str(path)], capture_output=True, text=True, cwd=REPO, timeout=300
+    )
     assert done.returncode == 0, f"the reader died (exit {done.returncode}): {done.stderr[-2000:]}"
     return json.loads(done.stdout.strip().splitlines()[-1])
 
@@ -59,15 +60,22 @@ def assert_bounded(result: dict) -> None:
     assert result["seconds"] < MAX_SECONDS, result
 
 
-@pytest.mark.parametrize(("name", "cell", "row"), [
-    ("stray_cell_XFD1048576.xlsx", "XFD1048576", "1,048,576"),
-    ("stray_cell_IV65536.xls", "IV65536", "65,536"),
-    ("stray_cells_repeated.ods", "XFD1048572", "1,048,572"),
-])
+@pytest.mark.parametrize(
+    ("name", "cell", "row"),
+    [
+        ("stray_cell_XFD1048576.xlsx", "XFD1048576", "1,048,576"),
+        ("stray_cell_IV65536.xls", "IV65536", "65,536"),
+        ("stray_cells_repeated.ods", "XFD1048572", "1,048,572"),
+    ],
+)
 def test_a_stray_far_cell_is_refused_before_calamine_allocates_it(name, cell, row):
     result = read_in_child(SUBMISSIONS / name)
     assert (result["read"], result["code"], result["sheet"], result["cell"]) == (
-        False, "sheet_too_large", "填报", cell)
+        False,
+        "sheet_too_large",
+        "填报",
+        cell,
+    )
     assert f"在第 {row} 行（{cell}）还有内容" in result["reason"]
     assert "超过 10,000 行的上限" in result["reason"]
     assert result["expected"] == "每个工作表不超过 10,000 行、200 列、200,000 个非空单元格"
@@ -88,8 +96,10 @@ def _million_rows_xlsx(path: Path, rows: int = 1_000_000) -> Path:
     rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
     pkg = "http://schemas.openxmlformats.org/package/2006/relationships"
     body = "".join(f'<row r="{n}"><c r="A{n}"><v>{n}</v></c></row>' for n in range(2, rows + 1))
-    sheet = (f'<worksheet xmlns="{main}"><sheetData><row r="1"><c r="A1" t="inlineStr"><is>'
-             f"<t>指标编号</t></is></c></row>{body}</sheetData></worksheet>")
+    sheet = (
+        f'<worksheet xmlns="{main}"><sheetData><row r="1"><c r="A1" t="inlineStr"><is>'
+        f"<t>指标编号</t></is></c></row>{body}</sheetData></worksheet>"
+    )
     members = {
         "[Content_Types].xml": (
             '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
@@ -98,14 +108,20 @@ def _million_rows_xlsx(path: Path, rows: int = 1_000_000) -> Path:
             '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-'
             'officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/'
             'sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.'
-            'spreadsheetml.worksheet+xml"/></Types>'),
-        "_rels/.rels": (f'<Relationships xmlns="{pkg}"><Relationship Id="rId1" '
-                        f'Type="{rel}/officeDocument" Target="xl/workbook.xml"/></Relationships>'),
-        "xl/workbook.xml": (f'<workbook xmlns="{main}" xmlns:r="{rel}"><sheets><sheet name="填报" '
-                            'sheetId="1" r:id="rId1"/></sheets></workbook>'),
+            'spreadsheetml.worksheet+xml"/></Types>'
+        ),
+        "_rels/.rels": (
+            f'<Relationships xmlns="{pkg}"><Relationship Id="rId1" '
+            f'Type="{rel}/officeDocument" Target="xl/workbook.xml"/></Relationships>'
+        ),
+        "xl/workbook.xml": (
+            f'<workbook xmlns="{main}" xmlns:r="{rel}"><sheets><sheet name="填报" '
+            'sheetId="1" r:id="rId1"/></sheets></workbook>'
+        ),
         "xl/_rels/workbook.xml.rels": (
             f'<Relationships xmlns="{pkg}"><Relationship Id="rId1" Type="{rel}/worksheet" '
-            'Target="worksheets/sheet1.xml"/></Relationships>'),
+            'Target="worksheets/sheet1.xml"/></Relationships>'
+        ),
         "xl/worksheets/sheet1.xml": sheet,
     }
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
@@ -117,8 +133,7 @@ def _million_rows_xlsx(path: Path, rows: int = 1_000_000) -> Path:
 def test_a_million_legal_rows_are_refused_in_bounded_memory(tmp_path):
     path = _million_rows_xlsx(tmp_path / "2021Q2_环翠区_百万行.xlsx")
     result = read_in_child(path)
-    assert (result["code"], result["sheet"], result["cell"]) == (
-        "sheet_too_large", "填报", "A10001")
+    assert (result["code"], result["sheet"], result["cell"]) == ("sheet_too_large", "填报", "A10001")
     assert "在第 10,001 行（A10001）还有内容" in result["reason"]
     assert_bounded(result)
 
@@ -141,11 +156,13 @@ def test_too_many_columns_and_cells_have_their_own_message(catalog, tmp_path):
     assert "在第 300 列（KN2）还有内容，超过 200 列的上限" in exc.reason
     assert "删除表格右侧多余的列" in exc.hint
     with pytest.raises(UnreadableFile) as caught:
-        read_submission(SUBMISSIONS / "csv_utf8.csv", catalog.units,
-                        limits=ReadLimits(max_cells=50))
+        read_submission(SUBMISSIONS / "csv_utf8.csv", catalog.units, limits=ReadLimits(max_cells=50))
     assert caught.value.code == "sheet_too_large" and "非空单元格超过 50 个" in caught.value.reason
 
 
 def test_the_limits_are_read_limits_fields():
     assert (DEFAULT_LIMITS.max_rows, DEFAULT_LIMITS.max_columns, DEFAULT_LIMITS.max_cells) == (
-        10_000, 200, 200_000)
+        10_000,
+        200,
+        200_000,
+    )

@@ -78,10 +78,14 @@ def test_the_reader_reproduces_every_value_with_its_cell(filled, catalog):
         sub = read_submission(path, catalog.units, indicator_units=units)
         assert (sub.identity.unit, sub.identity.quarter) == (code, Q2)
         assert sub.issues == []
-        got = {("填报", r["actual_cell"]): (r["indicator_id"], r["actual_value"])
-               for r in sub.rows.iter_rows(named=True)}
-        got |= {("重点任务", r["status_cell"]): (r["milestone_id"], r["status"])
-                for r in sub.milestones.iter_rows(named=True)}
+        got = {
+            ("填报", r["actual_cell"]): (r["indicator_id"], r["actual_value"])
+            for r in sub.rows.iter_rows(named=True)
+        }
+        got |= {
+            ("重点任务", r["status_cell"]): (r["milestone_id"], r["status"])
+            for r in sub.milestones.iter_rows(named=True)
+        }
         assert got == expected, code
         notes = sub.rows["note"].to_list()
         assert notes == [f"{catalog.units[code].name}{i}说明" for i in sub.rows["indicator_id"]]
@@ -101,12 +105,16 @@ def test_raw_cells_reproduce_every_value_with_its_cell(filled, catalog, tmp_path
         rows = con.execute(
             "select sheet, cell, record_key, header, raw_text, parsed_value, value_kind "
             "from raw_cells where file_hash = ? and header in ('actual', 'status')",
-            [file_hash]).fetchall()
-        got = {(sheet, cell): (key, value if header == "actual" else text)
-               for sheet, cell, key, header, text, value, _ in rows}
+            [file_hash],
+        ).fetchall()
+        got = {
+            (sheet, cell): (key, value if header == "actual" else text)
+            for sheet, cell, key, header, text, value, _ in rows
+        }
         assert got == expected
         kinds = {kind for *_, header, _, _, kind in rows if header == "actual"}
         assert kinds == {"number"}
-        cells_in_file = con.execute("select count(*) from raw_cells where file_hash = ?",
-                                    [file_hash]).fetchone()[0]
+        cells_in_file = con.execute(
+            "select count(*) from raw_cells where file_hash = ?", [file_hash]
+        ).fetchone()[0]
         assert cells_in_file == landing.submission.cells.height

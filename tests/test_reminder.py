@@ -38,8 +38,15 @@ SUBMISSIONS = [
     ("hc1", "huancui", "2021Q2", "2021-07-01 09:00:00", "环翠区_初版.xlsx", True, None),
     ("hc2", "huancui", "2021Q2", "2021-07-02 09:00:00", "环翠区_更正版.xlsx", True, None),
     ("wd1", "wendeng", "2021Q2", "2021-07-01 09:00:00", "文登区.xlsx", True, None),
-    ("rc1", "rongcheng", "2021Q2", "2021-07-01 09:00:00", "荣成市.xlsx", False,
-     "文件已损坏或不是 Excel 工作簿，无法读取"),
+    (
+        "rc1",
+        "rongcheng",
+        "2021Q2",
+        "2021-07-01 09:00:00",
+        "荣成市.xlsx",
+        False,
+        "文件已损坏或不是 Excel 工作簿，无法读取",
+    ),
     ("rs1", "rushan", "2021Q2", "2021-07-01 09:00:00", "乳山市.xlsx", True, None),
     ("gq1", "gaoqu", "2021Q1", "2021-04-01 09:00:00", "高区_一季度.xlsx", True, None),
     ("jq1", "jingqu", "2021Q2", "2021-07-01 09:00:00", "经区.xlsx", True, None),
@@ -48,12 +55,10 @@ SUBMISSIONS = [
 ISSUES = [
     ("2021Q2-a", "hc1", "huancui", "error", "填报", "E12", "数值为负数", "请填写非负数"),
     ("2021Q2-a", "wd1", "wendeng", "error", "填报", "E9", "“12家”不是数字", "只填数字"),
-    ("2021Q2-a", "wd1", "wendeng", "error", "重点任务", "C5", "进展状态“完成”不在列表中",
-     "从下拉列表中选择"),
+    ("2021Q2-a", "wd1", "wendeng", "error", "重点任务", "C5", "进展状态“完成”不在列表中", "从下拉列表中选择"),
     # the same file judged again in a later run: still two errors, not four
     ("2021Q2-b", "wd1", "wendeng", "error", "填报", "E9", "“12家”不是数字", "只填数字"),
-    ("2021Q2-b", "wd1", "wendeng", "error", "重点任务", "C5", "进展状态“完成”不在列表中",
-     "从下拉列表中选择"),
+    ("2021Q2-b", "wd1", "wendeng", "error", "重点任务", "C5", "进展状态“完成”不在列表中", "从下拉列表中选择"),
     ("2021Q2-a", "rs1", "rushan", "warning", "填报", "E7", "超过年度目标5倍", ""),
     # jingqu's file had an error under an older catalog; the latest run found only a warning
     ("2021Q2-a", "jq1", "jingqu", "error", "填报", "E8", "旧规则下的错误", ""),
@@ -62,17 +67,23 @@ ISSUES = [
 
 
 def seed(con, catalog) -> None:
-    con.executemany("insert into runs (run_id, quarter, started_at, state) "
-                    "values (?, ?, ?, 'completed')", RUNS)
+    con.executemany(
+        "insert into runs (run_id, quarter, started_at, state) values (?, ?, ?, 'completed')", RUNS
+    )
     con.executemany(
         "insert into raw_submissions (submission_id, file_hash, unit, quarter, received_at, "
         "source_path, identity_from, readable, read_error) "
         "values (?, ?, ?, ?, ?, ?, 'workbook', ?, ?)",
-        [(sid, sid, unit, q, at, f"/inbox/{q}/{name}", readable, err)
-         for sid, unit, q, at, name, readable, err in SUBMISSIONS])
+        [
+            (sid, sid, unit, q, at, f"/inbox/{q}/{name}", readable, err)
+            for sid, unit, q, at, name, readable, err in SUBMISSIONS
+        ],
+    )
     con.executemany(
         "insert into submission_issues (run_id, submission_id, unit, code, severity, sheet, "
-        "cell, message, hint) values (?, ?, ?, 'code', ?, ?, ?, ?, ?)", ISSUES)
+        "cell, message, hint) values (?, ?, ?, 'code', ?, ?, ?, ?, ?)",
+        ISSUES,
+    )
     refresh_catalog_tables(con, catalog, 1.0, 0.5)
 
 
@@ -104,9 +115,11 @@ def test_latest_submission_per_unit_with_its_errors(warehouse):
 
 def test_every_reporting_unit_gets_a_state(warehouse, catalog):
     latest = latest_submissions(warehouse, Q2)
-    pending = [(Path("/inbox/2021Q2/文登区_更正.xlsx"), "wendeng"),
-               (Path("/inbox/2021Q2/临港区.xlsx"), "lingang"),
-               (Path("/inbox/2021Q2/新建 Microsoft Excel 工作表.xlsx"), None)]
+    pending = [
+        (Path("/inbox/2021Q2/文登区_更正.xlsx"), "wendeng"),
+        (Path("/inbox/2021Q2/临港区.xlsx"), "lingang"),
+        (Path("/inbox/2021Q2/新建 Microsoft Excel 工作表.xlsx"), None),
+    ]
 
     reminders = unit_reminders(catalog.reporting_units(), latest, pending)
 
@@ -129,8 +142,9 @@ def test_every_reporting_unit_gets_a_state(warehouse, catalog):
 def test_pending_files_skip_what_was_landed_and_name_their_unit(tmp_path, catalog):
     inbox = tmp_path / "inbox"
     inbox.mkdir()
-    landed = write_template(catalog, catalog.units["huancui"], Q2,
-                            inbox / template_filename(catalog.units["huancui"], Q2))
+    landed = write_template(
+        catalog, catalog.units["huancui"], Q2, inbox / template_filename(catalog.units["huancui"], Q2)
+    )
     fresh = write_template(catalog, catalog.units["wendeng"], Q2, inbox / "随便起的名字.xlsx")
     (inbox / "2021Q2_临港区_季度填报表.xlsx").write_bytes(b"not a workbook")
     (inbox / "新建文件.xlsx").write_bytes(b"not a workbook either")
@@ -138,30 +152,34 @@ def test_pending_files_skip_what_was_landed_and_name_their_unit(tmp_path, catalo
 
     pending = pending_files(inbox, {sha256_file(landed)}, catalog.units)
 
-    assert sorted((p.name, unit) for p, unit in pending) == sorted([
-        (fresh.name, "wendeng"),  # known from the workbook's identity, not its name
-        ("2021Q2_临港区_季度填报表.xlsx", "lingang"),  # unreadable: its name still tells
-        ("新建文件.xlsx", None),
-    ])
+    assert sorted((p.name, unit) for p, unit in pending) == sorted(
+        [
+            (fresh.name, "wendeng"),  # known from the workbook's identity, not its name
+            ("2021Q2_临港区_季度填报表.xlsx", "lingang"),  # unreadable: its name still tells
+            ("新建文件.xlsx", None),
+        ]
+    )
 
 
 def _reminders(warehouse, catalog):
     latest = latest_submissions(warehouse, Q2)
-    return unit_reminders(catalog.reporting_units(), latest,
-                          [(Path("临港区.xlsx"), "lingang")])
+    return unit_reminders(catalog.reporting_units(), latest, [(Path("临港区.xlsx"), "lingang")])
 
 
 def test_reminder_text_lists_who_must_act(warehouse, catalog):
     deadline = datetime(2021, 7, 10, 6, 0, tzinfo=SHANGHAI)
     written = datetime(2021, 7, 5, 9, 0, tzinfo=SHANGHAI)
 
-    text = reminder_text(catalog, Q2, _reminders(warehouse, catalog), ["新建文件.xlsx"],
-                         deadline, written)
+    text = reminder_text(catalog, Q2, _reminders(warehouse, catalog), ["新建文件.xlsx"], deadline, written)
 
     assert text.splitlines()[:6] == [
-        "威海市科学技术局", "《2021年全市科技工作要点》2021年第二季度填报提醒", "",
+        "威海市科学技术局",
+        "《2021年全市科技工作要点》2021年第二季度填报提醒",
+        "",
         "生成时间：2021年7月5日 09:00",
-        "季度流程将于 2021年7月10日 06:00 自动运行，请在此之前报送或更正。", ""]
+        "季度流程将于 2021年7月10日 06:00 自动运行，请在此之前报送或更正。",
+        "",
+    ]
     assert "一、尚未报送（5个单位）" in text
     assert "  1. 高区（火炬高技术产业开发区科技创新局）" in text
     assert "二、已报送但数据有误，需更正后重新报送（2个单位）" in text
@@ -174,12 +192,17 @@ def test_reminder_text_lists_who_must_act(warehouse, catalog):
 
 
 def test_reminder_mails_go_only_to_units_that_must_act(warehouse, catalog):
-    smtp = Smtp(host="127.0.0.1", unit_recipients={
-        "wendeng": ("wd@x.example",), "gaoqu": ("gq@x.example",), "huancui": ("hc@x.example",)})
+    smtp = Smtp(
+        host="127.0.0.1",
+        unit_recipients={
+            "wendeng": ("wd@x.example",),
+            "gaoqu": ("gq@x.example",),
+            "huancui": ("hc@x.example",),
+        },
+    )
     deadline = datetime(2021, 7, 10, 6, 0, tzinfo=SHANGHAI)
 
-    mails, not_mailed = reminder_mails(catalog, Q2, _reminders(warehouse, catalog), smtp,
-                                       deadline)
+    mails, not_mailed = reminder_mails(catalog, Q2, _reminders(warehouse, catalog), smtp, deadline)
 
     assert [(m.to, m.subject) for m in mails] == [
         (("wd@x.example",), "【报送提醒】文登区2021年第二季度填报表有误，请于2021年7月10日 06:00前更正"),
@@ -197,14 +220,15 @@ def test_reminder_mails_go_only_to_units_that_must_act(warehouse, catalog):
 
 # -- the flow function, end to end on a warehouse file and a loopback SMTP server -----
 
-def test_reminder_flow_writes_the_list_and_mails_each_unit(home, settings, catalog,
-                                                          smtp_server):
+
+def test_reminder_flow_writes_the_list_and_mails_each_unit(home, settings, catalog, smtp_server):
     controller, handler = smtp_server
     (home / "plantrack.toml").write_text(
         f'[smtp]\nhost = "127.0.0.1"\nport = {controller.port}\n'
         'sender = "plantrack@kjj.example"\n'
         '[smtp.units]\nwendeng = ["wd@x.example"]\nzongbao = ["zb@x.example"]\n',
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     con = connect(settings.warehouse_path)
     seed(con, catalog)
     con.close()
@@ -221,8 +245,9 @@ def test_reminder_flow_writes_the_list_and_mails_each_unit(home, settings, catal
     text = result.path.read_text(encoding="utf-8")
     assert "一、尚未报送（5个单位）" in text and "  - 南海新区.xlsx（南海新区）" in text
     assert {u.unit.code: u.state for u in result.units}["nanhai"] == PENDING
-    received = [(tos, message_from_bytes(raw, policy=policy.default)["Subject"])
-                for _, tos, raw in handler.received]
+    received = [
+        (tos, message_from_bytes(raw, policy=policy.default)["Subject"]) for _, tos, raw in handler.received
+    ]
     assert [tos for tos, _ in received] == [["wd@x.example"], ["zb@x.example"]]
     assert received[0][1].startswith("【报送提醒】文登区2021年第二季度填报表有误")
     assert [d.ok for d in result.deliveries] == [True, True]

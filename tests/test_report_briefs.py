@@ -20,11 +20,7 @@ from plantrack.catalog import catalog_from_settings
 from plantrack.periods import Quarter
 from plantrack.report import render
 from plantrack.settings import load_settings
-from tests.fixtures.progress.warehouse_builder import (
-    build_warehouse,
-    fixture_catalog,
-    synthetic_warehouse,
-)
+from tests.fixtures.progress.warehouse_builder import build_warehouse, fixture_catalog, synthetic_warehouse
 from warehouse.db import connect
 
 Q2 = Quarter(2021, 2)
@@ -37,8 +33,9 @@ def font_cache() -> Path:
 
 
 def page_texts(pdf: Path) -> list[str]:
-    text = subprocess.run(["pdftotext", "-layout", "-enc", "UTF-8", str(pdf), "-"], capture_output=True,
-                          text=True, check=True).stdout
+    text = subprocess.run(
+        ["pdftotext", "-layout", "-enc", "UTF-8", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
     return text.split("\f")[:-1]
 
 
@@ -61,13 +58,15 @@ def fixture_briefs(tmp_path_factory) -> dict[str, Path]:
     root = tmp_path_factory.mktemp("briefs")
     con = duckdb.connect(str(build_warehouse(root / "w.duckdb")), read_only=True)
     try:
-        return report.render_quarter_briefs(con, fixture_catalog(), Q2, root / "out", ISSUER,
-                                            font_cache(), workers=2)
+        return report.render_quarter_briefs(
+            con, fixture_catalog(), Q2, root / "out", ISSUER, font_cache(), workers=2
+        )
     finally:
         con.close()
 
 
 # -- what leadership reads ---------------------------------------------------------
+
 
 def test_a_brief_for_the_city_and_for_every_unit_with_targets(fixture_briefs):
     assert set(fixture_briefs) == {"city", "a", "b", "c", "bureau"}
@@ -79,9 +78,13 @@ def test_a_brief_for_the_city_and_for_every_unit_with_targets(fixture_briefs):
 
 def test_every_behind_indicator_is_on_the_first_two_pages(fixture_briefs):
     text = squeeze("".join(page_texts(fixture_briefs["city"])[:2]))
-    for ind_id, name in (("I01-1-1", "新增科技企业"), ("I01-1-2", "在孵企业总数"),
-                         ("I02-2-2", "省级重点项目"), ("I03-1-1", "专项经费支出"),
-                         ("I03-1-2", "高新技术产业产值占比")):
+    for ind_id, name in (
+        ("I01-1-1", "新增科技企业"),
+        ("I01-1-2", "在孵企业总数"),
+        ("I02-2-2", "省级重点项目"),
+        ("I03-1-1", "专项经费支出"),
+        ("I03-1-2", "高新技术产业产值占比"),
+    ):
         assert f"{ind_id}{name}" in text
     assert "丙区63%、乙区37%" in text  # who owes the shortfall: 12 and 7 of 19 (whole 家 expected)
     assert "数据缺失或待核" not in text  # the city has no indicator without data
@@ -123,8 +126,10 @@ def test_target_notes_word_each_target_as_the_plan_does(tmp_path):
     con = duckdb.connect(str(build_warehouse(tmp_path / "w.duckdb")), read_only=True)
     try:
         plan = dict(con.execute("select indicator_id, plan_target from mart_plan_targets").fetchall())
-        briefs = [report.city_brief(con, fixture_catalog(), Q2, ISSUER),
-                  report.unit_brief(con, fixture_catalog(), Q2, "bureau", ISSUER)]
+        briefs = [
+            report.city_brief(con, fixture_catalog(), Q2, ISSUER),
+            report.unit_brief(con, fixture_catalog(), Q2, "bureau", ISSUER),
+        ]
     finally:
         con.close()
     assert (plan["I03-1-2"], plan["I03-1-3"]) == (1, 20)
@@ -146,6 +151,7 @@ def test_the_same_inputs_give_a_byte_identical_pdf(fixture_briefs, tmp_path):
 
 # -- many behind-target items still fit the first two pages ------------------------
 
+
 def _all_behind_warehouse(path: Path, quarter: Quarter):
     """The real 2021 catalog; every unit a third of the way to its expected-to-date."""
     catalog = catalog_from_settings(load_settings({}))
@@ -157,8 +163,11 @@ def test_every_indicator_behind_still_fits_the_first_two_pages(tmp_path):
     q4 = Quarter(2021, 4)
     catalog, con = _all_behind_warehouse(tmp_path / "w.duckdb", q4)
     try:
-        behind = [(r["indicator_id"], r["name"]) for r in progress.city_progress(con, q4.code)
-                  if r["status"] in progress.BEHIND]
+        behind = [
+            (r["indicator_id"], r["name"])
+            for r in progress.city_progress(con, q4.code)
+            if r["status"] in progress.BEHIND
+        ]
         brief = report.city_brief(con, catalog, q4, ISSUER)
     finally:
         con.close()
@@ -172,7 +181,7 @@ def test_every_indicator_behind_still_fits_the_first_two_pages(tmp_path):
 
 HOSTILE_NOTE = '<b>粗体</b><img src="file:///etc/passwd"><link href="http://127.0.0.1:9/x.css">'
 HOSTILE_MILESTONE = '<script>alert(1)</script><iframe src="http://127.0.0.1:9/"></iframe>'
-HOSTILE_FILE = '<img src=x onerror=alert(1)>.xlsx'
+HOSTILE_FILE = "<img src=x onerror=alert(1)>.xlsx"
 
 
 def test_submitted_markup_and_urls_are_shown_escaped_and_never_fetched(tmp_path, monkeypatch):
@@ -191,12 +200,17 @@ def test_submitted_markup_and_urls_are_shown_escaped_and_never_fetched(tmp_path,
         return fetcher
 
     monkeypatch.setattr(render, "_bundled_only_fetcher", spying)
-    path = build_warehouse(tmp_path / "w.duckdb", notes={"I02-1-2": HOSTILE_NOTE},
-                           milestone_notes={"M01-1": HOSTILE_MILESTONE},
-                           file_names={"s-bu-q2": HOSTILE_FILE})
+    path = build_warehouse(
+        tmp_path / "w.duckdb",
+        notes={"I02-1-2": HOSTILE_NOTE},
+        milestone_notes={"M01-1": HOSTILE_MILESTONE},
+        file_names={"s-bu-q2": HOSTILE_FILE},
+    )
     con = duckdb.connect(str(path), read_only=True)
-    briefs = [report.city_brief(con, fixture_catalog(), Q2, ISSUER),
-              report.unit_brief(con, fixture_catalog(), Q2, "bureau", ISSUER)]
+    briefs = [
+        report.city_brief(con, fixture_catalog(), Q2, ISSUER),
+        report.unit_brief(con, fixture_catalog(), Q2, "bureau", ISSUER),
+    ]
     con.close()
     for n, brief in enumerate(briefs):  # strict: RenderError if anything was logged
         pdf = report.render_brief(brief, tmp_path / f"{n}.pdf", font_cache(), report.report_date(Q2))
@@ -214,22 +228,28 @@ def test_submitted_markup_and_urls_are_shown_escaped_and_never_fetched(tmp_path,
 
 def test_the_renderer_refuses_every_url_but_bundled_files(tmp_path):
     fetcher = render._bundled_only_fetcher([report.TEMPLATES_DIR])
-    for url in ("http://127.0.0.1:9/x.css", "https://example.com/a.png", "file:///etc/passwd",
-                (report.TEMPLATES_DIR / ".." / "pyproject.toml").as_uri()):
+    for url in (
+        "http://127.0.0.1:9/x.css",
+        "https://example.com/a.png",
+        "file:///etc/passwd",
+        (report.TEMPLATES_DIR / ".." / "pyproject.toml").as_uri(),
+    ):
         with pytest.raises(ValueError, match="refused"):
             fetcher.fetch(url)
     assert fetcher.fetch((report.TEMPLATES_DIR / "style.css").as_uri()).read().startswith(b"/*")
 
 
 def test_markup_that_did_reach_the_renderer_is_refused_and_reported(tmp_path):
-    html = ('<html><body><p>测试</p><img src="http://127.0.0.1:9/x.png">'
-            '<link rel="stylesheet" href="file:///etc/passwd"></body></html>')
+    html = (
+        '<html><body><p>测试</p><img src="http://127.0.0.1:9/x.png">'
+        '<link rel="stylesheet" href="file:///etc/passwd"></body></html>'
+    )
     messages = report.write_pdf(html, tmp_path / "x.pdf", [], date(2021, 7, 10))
     assert any("127.0.0.1" in m for m in messages) and any("/etc/passwd" in m for m in messages)
 
 
 def test_a_character_no_font_has_is_replaced_not_left_as_a_box(tmp_path):
-    path = build_warehouse(tmp_path / "w.duckdb", notes={"I02-1-2": "备注\U000F0000完"})
+    path = build_warehouse(tmp_path / "w.duckdb", notes={"I02-1-2": "备注\U000f0000完"})
     con = duckdb.connect(str(path), read_only=True)
     brief = report.unit_brief(con, fixture_catalog(), Q2, "bureau", ISSUER)
     con.close()
@@ -239,11 +259,11 @@ def test_a_character_no_font_has_is_replaced_not_left_as_a_box(tmp_path):
 
 # -- a run again redraws only the briefs whose content changed -----------------------
 
+
 def _render_all(warehouse: Path, out: Path) -> dict[str, Path]:
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
-        return report.render_quarter_briefs(con, fixture_catalog(), Q2, out, ISSUER, font_cache(),
-                                            workers=2)
+        return report.render_quarter_briefs(con, fixture_catalog(), Q2, out, ISSUER, font_cache(), workers=2)
     finally:
         con.close()
 
@@ -261,8 +281,9 @@ def test_briefs_whose_figures_did_not_change_are_not_rendered_again(tmp_path):
     assert again == first and _written(again) == before
 
     # the bureau's note changes: its brief is drawn again and says so; the districts' are kept
-    changed = _render_all(build_warehouse(tmp_path / "w3.duckdb", notes={"I02-1-2": "第三次修改后的说明"}),
-                          out)
+    changed = _render_all(
+        build_warehouse(tmp_path / "w3.duckdb", notes={"I02-1-2": "第三次修改后的说明"}), out
+    )
     after = _written(changed)
     assert after["bureau"] != before["bureau"]
     assert "第三次修改后的说明" in squeeze("".join(page_texts(changed["bureau"])))

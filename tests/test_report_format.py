@@ -22,16 +22,19 @@ from plantrack.report import (
 )
 
 
-@pytest.mark.parametrize(("value", "uom", "text"), [
-    (23.889, "亿元", "23.89"),
-    (12345.6, "亿元", "12,345.60"),
-    (1200.0, "家", "1,200"),
-    (1020.5, "家", "1,020.5"),
-    (0.5, "支", "0.5"),
-    (2.3, "%", "2.30"),
-    (58.2, "个百分点", "58.20"),
-    (None, "家", "—"),
-])
+@pytest.mark.parametrize(
+    ("value", "uom", "text"),
+    [
+        (23.889, "亿元", "23.89"),
+        (12345.6, "亿元", "12,345.60"),
+        (1200.0, "家", "1,200"),
+        (1020.5, "家", "1,020.5"),
+        (0.5, "支", "0.5"),
+        (2.3, "%", "2.30"),
+        (58.2, "个百分点", "58.20"),
+        (None, "家", "—"),
+    ],
+)
 def test_numbers_read_as_chinese_readers_expect(value, uom, text):
     assert format_number(value, uom) == text
 
@@ -75,16 +78,19 @@ def test_work_done_counts_a_stock_from_its_start_level():
 
 
 def test_status_chart_segments_fill_the_width_in_status_colours():
-    chart = status_chart([{"status": "滞后", "n": 3, "css": "behind"},
-                          {"status": "已完成", "n": 1, "css": "done"}], width=400)
+    chart = status_chart(
+        [{"status": "滞后", "n": 3, "css": "behind"}, {"status": "已完成", "n": 1, "css": "done"}], width=400
+    )
     assert [s["w"] for s in chart["segments"]] == [300.0, 100.0]
     assert [s["color"] for s in chart["segments"]] == ["#c77700", "#1a7f37"]
     assert [entry["text"] for entry in chart["legend"]] == ["滞后 3项", "已完成 1项"]
 
 
 def test_sparkline_draws_the_reported_quarters_against_the_whole_expected_path():
-    points = [{"quarter_number": q, "done": d, "expected": e}
-              for q, d, e in [(1, 0.2, 0.25), (2, 0.4, 0.5), (3, None, 0.75), (4, None, 1.0)]]
+    points = [
+        {"quarter_number": q, "done": d, "expected": e}
+        for q, d, e in [(1, 0.2, 0.25), (2, 0.4, 0.5), (3, None, 0.75), (4, None, 1.0)]
+    ]
     line = sparkline(points, "behind")
     assert len(line["expected"].split()) == 4
     assert len(line["done"].split()) == len(line["dots"]) == 2

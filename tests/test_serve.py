@@ -19,10 +19,13 @@ SHANGHAI = "Asia/Shanghai"
 @pytest.fixture
 def prefect_env(home, monkeypatch):
     """What configure_prefect would set, set here so that it is undone after the test."""
-    for key, value in {"PREFECT_HOME": str(home / "prefect"),
-                       "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-                       "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
-                       "PREFECT_LOGGING_LEVEL": "WARNING", "GX_ANALYTICS_ENABLED": "false"}.items():
+    for key, value in {
+        "PREFECT_HOME": str(home / "prefect"),
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
+        "PREFECT_LOGGING_LEVEL": "WARNING",
+        "GX_ANALYTICS_ENABLED": "false",
+    }.items():
         monkeypatch.setenv(key, value)
     return home
 
@@ -40,11 +43,18 @@ def test_dry_run_json_gives_the_next_runs_in_shanghai_time(prefect_env, capsys):
     plan = {d["name"]: d for d in json.loads(out)["deployments"]}
     quarterly = plan["plantrack-quarterly/quarterly"]
     assert (quarterly["cron"], quarterly["timezone"], quarterly["parameters"]) == (
-        "0 6 10 1,4,7,10 *", SHANGHAI, {"quarter": ""})
-    assert quarterly["next_runs"] == [{"at": "2021-07-10T06:00:00+08:00", "quarter": "2021Q2"},
-                                      {"at": "2021-10-10T06:00:00+08:00", "quarter": "2021Q3"}]
+        "0 6 10 1,4,7,10 *",
+        SHANGHAI,
+        {"quarter": ""},
+    )
+    assert quarterly["next_runs"] == [
+        {"at": "2021-07-10T06:00:00+08:00", "quarter": "2021Q2"},
+        {"at": "2021-10-10T06:00:00+08:00", "quarter": "2021Q3"},
+    ]
     assert plan["plantrack-reminder/reminder"]["next_runs"][0] == {
-        "at": "2021-07-05T09:00:00+08:00", "quarter": "2021Q2"}
+        "at": "2021-07-05T09:00:00+08:00",
+        "quarter": "2021Q2",
+    }
 
 
 def test_dry_run_text(prefect_env, capsys):
@@ -63,8 +73,8 @@ def test_dry_run_text(prefect_env, capsys):
 
 def test_schedules_come_from_the_settings_file(prefect_env, capsys):
     (prefect_env / "plantrack.toml").write_text(
-        '[schedule]\nquarterly_cron = "30 7 12 1,4,7,10 *"\ntimezone = "Asia/Shanghai"\n',
-        encoding="utf-8")
+        '[schedule]\nquarterly_cron = "30 7 12 1,4,7,10 *"\ntimezone = "Asia/Shanghai"\n', encoding="utf-8"
+    )
 
     code, out, _ = run_cli(capsys, "--dry-run", "--json", "--after", "2021-06-30", "--runs", "1")
 
@@ -72,11 +82,14 @@ def test_schedules_come_from_the_settings_file(prefect_env, capsys):
     assert quarterly["next_runs"] == [{"at": "2021-07-12T07:30:00+08:00", "quarter": "2021Q2"}]
 
 
-@pytest.mark.parametrize("argv, message", [
-    (("--json",), "--json 只能与 --dry-run 一起使用"),
-    (("--dry-run", "--after", "六月底"), "无法识别的时间“六月底”"),
-    (("--dry-run", "--runs", "0"), "--runs 至少为 1"),
-])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (("--json",), "--json 只能与 --dry-run 一起使用"),
+        (("--dry-run", "--after", "六月底"), "无法识别的时间“六月底”"),
+        (("--dry-run", "--runs", "0"), "--runs 至少为 1"),
+    ],
+)
 def test_bad_arguments_get_a_clear_message_and_no_output(prefect_env, capsys, argv, message):
     code, out, err = run_cli(capsys, *argv)
 
@@ -100,8 +113,7 @@ def test_the_quarter_just_ended_follows_the_schedule_timezone():
 def test_next_runs_across_the_year():
     after = datetime(2021, 10, 10, 6, 0, 1, tzinfo=ZoneInfo(SHANGHAI))
     runs = next_runs("0 6 10 1,4,7,10 *", SHANGHAI, after, 2)
-    assert [r.isoformat() for r in runs] == ["2022-01-10T06:00:00+08:00",
-                                             "2022-04-10T06:00:00+08:00"]
+    assert [r.isoformat() for r in runs] == ["2022-01-10T06:00:00+08:00", "2022-04-10T06:00:00+08:00"]
 
 
 def test_built_deployments_match_their_specs():
@@ -110,11 +122,9 @@ def test_built_deployments_match_their_specs():
 
     deployments = build_deployments(schedule)
 
-    assert [(d.flow_name, d.name) for d in deployments] == [
-        (s.flow_name, s.name) for s in specs]
+    assert [(d.flow_name, d.name) for d in deployments] == [(s.flow_name, s.name) for s in specs]
     for d, spec in zip(deployments, specs, strict=True):
-        assert [(s.schedule.cron, s.schedule.timezone) for s in d.schedules] == [
-            (spec.cron, SHANGHAI)]
+        assert [(s.schedule.cron, s.schedule.timezone) for s in d.schedules] == [(spec.cron, SHANGHAI)]
         assert d.parameters == {"quarter": ""}
         assert d.entrypoint == spec.entrypoint.replace(":", ".")
     assert deployments[0].concurrency_limit == 1

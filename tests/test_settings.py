@@ -11,7 +11,7 @@ def test_default_home_is_inside_the_checkout():
 
 def test_home_and_toml_file_and_env_overrides(tmp_path: Path):
     (tmp_path / "plantrack.toml").write_text(
-        '[status]\nbehind = 0.9\nsevere_behind_ignored = 1\n'
+        "[status]\nbehind = 0.9\nsevere_behind_ignored = 1\n"
         '[smtp]\nhost = "mail.example"\nleadership = ["boss@example"]\n'
         '[smtp.units]\nhuancui = ["a@example"]\n',
         encoding="utf-8",
@@ -40,10 +40,12 @@ def test_locations_from_the_toml_file_and_the_environment(tmp_path: Path):
 
 def test_smtps_defaults_to_port_465_and_never_also_starttls(tmp_path: Path):
     (tmp_path / "plantrack.toml").write_text(
-        '[smtp]\nhost = "mail.example"\nuse_ssl = true\nuse_tls = true\n', encoding="utf-8")
+        '[smtp]\nhost = "mail.example"\nuse_ssl = true\nuse_tls = true\n', encoding="utf-8"
+    )
     s = load_settings({"PLANTRACK_HOME": str(tmp_path)})
     assert s.smtp.use_ssl and not s.smtp.use_tls and s.smtp.port == 465
-    (tmp_path / "plantrack.toml").write_text('[smtp]\nhost = "mail.example"\nuse_tls = true\n',
-                                             encoding="utf-8")
+    (tmp_path / "plantrack.toml").write_text(
+        '[smtp]\nhost = "mail.example"\nuse_tls = true\n', encoding="utf-8"
+    )
     s = load_settings({"PLANTRACK_HOME": str(tmp_path)})
     assert s.smtp.use_tls and not s.smtp.use_ssl and s.smtp.port == 25

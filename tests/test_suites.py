@@ -8,12 +8,7 @@ import re
 import pytest
 
 from plantrack.validate import CHECKS, FILE_LEVEL
-from plantrack.validate.suites import (
-    PLAUSIBLE_MULTIPLE,
-    city_total_ids,
-    generate_suites,
-    write_suites,
-)
+from plantrack.validate.suites import PLAUSIBLE_MULTIPLE, city_total_ids, generate_suites, write_suites
 from tests.conftest import SUITES_2021
 
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
@@ -43,8 +38,11 @@ def test_write_suites_removes_suites_the_catalog_no_longer_implies(catalog, tmp_
 
 
 def test_every_code_a_suite_can_raise_has_a_chinese_message_and_hint(catalog):
-    codes = {e["meta"]["code"] for text in generate_suites(catalog).values()
-             for e in json.loads(text)["expectations"]}
+    codes = {
+        e["meta"]["code"]
+        for text in generate_suites(catalog).values()
+        for e in json.loads(text)["expectations"]
+    }
     assert codes <= set(CHECKS)
     for code, check in CHECKS.items():
         assert CHINESE.search(check.message) and CHINESE.search(check.hint), code
@@ -61,7 +59,11 @@ def test_a_district_suite_checks_exactly_its_own_indicators(catalog):
     [units] = _by_code(suite, "uom_mismatch")
     assert ["I05-3-1", "亿元"] in units["kwargs"]["value_pairs_set"]
     assert {c["kwargs"]["column"]: c["severity"] for c in _by_code(suite, "missing_column")} == {
-        "indicator_id": "critical", "actual": "critical", "uom": "critical", "note": "warning"}
+        "indicator_id": "critical",
+        "actual": "critical",
+        "uom": "critical",
+        "note": "warning",
+    }
 
 
 def test_plausibility_bounds_are_five_times_each_units_own_target(catalog):
@@ -74,9 +76,13 @@ def test_plausibility_bounds_are_five_times_each_units_own_target(catalog):
 
 
 def test_shares_growth_rates_and_point_changes_have_their_own_ranges():
-    ranges = {tuple(sorted(e["kwargs"]["row_condition"]["parameter"])):
-              (e["kwargs"].get("min_value"), e["kwargs"].get("max_value"))
-              for e in _by_code(_suite("submission_bureau.json"), "percent_out_of_range")}
+    ranges = {
+        tuple(sorted(e["kwargs"]["row_condition"]["parameter"])): (
+            e["kwargs"].get("min_value"),
+            e["kwargs"].get("max_value"),
+        )
+        for e in _by_code(_suite("submission_bureau.json"), "percent_out_of_range")
+    }
     assert ranges[("I10-3-1",)] == (0, 100)  # 研发投入占GDP比重: a share
     assert ranges[("I05-1-4",)] == (-100, 100)  # 提高1个百分点: a change in points
     assert ranges[("I10-1-3",)] == (-100, None)  # 同比增长20%: a growth rate
@@ -101,8 +107,12 @@ def test_the_milestone_suite_wants_evidence_for_completed_tasks():
     suite = _suite("milestones.json")
     [rule] = _by_code(suite, "completed_without_evidence")
     assert rule["severity"] == "warning"
-    assert rule["kwargs"]["row_condition"] == {"type": "comparison", "column": {"name": "status"},
-                                               "operator": "==", "parameter": "已完成"}
+    assert rule["kwargs"]["row_condition"] == {
+        "type": "comparison",
+        "column": {"name": "status"},
+        "operator": "==",
+        "parameter": "已完成",
+    }
     [status] = _by_code(suite, "invalid_status")
     assert status["kwargs"]["value_set"] == ["未启动", "推进中", "已完成"]
 
@@ -117,20 +127,35 @@ def test_row_conditions_select_their_rows_without_any_deprecation_warning():
     from plantrack.validate import add_lookup_columns, run_suite
 
     suite = _suite("submission_bureau.json")
-    frame = add_lookup_columns(pl.DataFrame({
-        "row_number": [5, 6, 7, 8],
-        "indicator_id": ["I10-1-3", "I10-3-1", "I10-3-1", "I09-1-1"],
-        "actual": [-5.0, 120.0, 2.3, -1.0],  # a fall in growth; a share over 100; fine; negative
-        "uom": ["%", "%", "%", "家"],
-        "note": [None, None, None, None],
-    }), suite)
+    frame = add_lookup_columns(
+        pl.DataFrame(
+            {
+                "row_number": [5, 6, 7, 8],
+                "indicator_id": ["I10-1-3", "I10-3-1", "I10-3-1", "I09-1-1"],
+                "actual": [-5.0, 120.0, 2.3, -1.0],  # a fall in growth; a share over 100; fine; negative
+                "uom": ["%", "%", "%", "家"],
+                "note": [None, None, None, None],
+            }
+        ),
+        suite,
+    )
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         result = run_suite(frame, suite)
-    assert not [w for w in caught if issubclass(w.category, DeprecationWarning)
-                and "condition" in str(w.message)]
-    failed = {(r.expectation_config.meta["code"], tuple(r.result.get("unexpected_index_list") and
-              sorted(i["row_number"] for i in r.result["unexpected_index_list"]) or ()))
-              for r in result.results if not r.success}
+    assert not [
+        w for w in caught if issubclass(w.category, DeprecationWarning) and "condition" in str(w.message)
+    ]
+    failed = {
+        (
+            r.expectation_config.meta["code"],
+            tuple(
+                r.result.get("unexpected_index_list")
+                and sorted(i["row_number"] for i in r.result["unexpected_index_list"])
+                or ()
+            ),
+        )
+        for r in result.results
+        if not r.success
+    }
     assert ("negative_value", (8,)) in failed  # the growth rate's -5 is allowed, the count's -1 not
     assert ("percent_out_of_range", (6,)) in failed  # only the share's row is held to 0–100

@@ -33,8 +33,7 @@ def workbooks(catalog, tmp_path_factory):
     out = tmp_path_factory.mktemp("templates")
     books = {}
     for unit in catalog.reporting_units():
-        path = write_template(catalog, unit, Q2, out / template_filename(unit, Q2),
-                              generated_at=PINNED)
+        path = write_template(catalog, unit, Q2, out / template_filename(unit, Q2), generated_at=PINNED)
         books[unit.code] = load_workbook(path)
     return books
 
@@ -54,13 +53,24 @@ def test_every_unit_gets_its_indicators_and_targets(workbooks, catalog):
         ws = wb[DATA_SHEET]
         assert [c.value for c in ws[DATA_HEADER_ROW]] == list(DATA_HEADERS)
         assert (ws["A2"].value, ws["B2"].value, ws["E2"].value) == (
-            "填报单位：", catalog.units[code].name, "2021年第二季度")
+            "填报单位：",
+            catalog.units[code].name,
+            "2021年第二季度",
+        )
         indicators = catalog.indicators_for(code)
         for row, ind in enumerate(indicators, start=DATA_HEADER_ROW + 1):
             target, stretch = catalog.unit_target(ind, code)
             got = [ws.cell(row=row, column=c).value for c in range(1, 9)]
-            assert got == [ind.id, ind.name, ind.unit, target, None, None, stretch,
-                           "期末总量" if ind.cumulative else "年内累计新增"]
+            assert got == [
+                ind.id,
+                ind.name,
+                ind.unit,
+                target,
+                None,
+                None,
+                stretch,
+                "期末总量" if ind.cumulative else "年内累计新增",
+            ]
             assert ind.text in ws.cell(row=row, column=2).comment.text
         assert ws.max_row == DATA_HEADER_ROW + len(indicators)  # nothing below the table
 
@@ -88,11 +98,9 @@ def test_only_input_cells_are_editable(workbooks):
 def test_value_cells_accept_numbers_only(workbooks, catalog):
     for code, wb in workbooks.items():
         rules = validation_cells(wb[DATA_SHEET])
-        rows = {ind.id: r for r, ind in enumerate(catalog.indicators_for(code),
-                                                  start=DATA_HEADER_ROW + 1)}
+        rows = {ind.id: r for r, ind in enumerate(catalog.indicators_for(code), start=DATA_HEADER_ROW + 1)}
         relative = {f"E{rows[i.id]}" for i in catalog.indicators_for(code) if i.is_relative}
-        assert rules.get("decimal:greaterThanOrEqual:0", set()) == {
-            f"E{r}" for r in rows.values()} - relative
+        assert rules.get("decimal:greaterThanOrEqual:0", set()) == {f"E{r}" for r in rows.values()} - relative
         assert rules.get("decimal:between:-1E+15", set()) == relative
     assert any(i.is_relative for i in catalog.indicators_for("bureau"))
 
@@ -103,19 +111,24 @@ def test_milestone_status_is_a_dropdown(workbooks):
         rules = validation_cells(ws)
         statuses = '"' + ",".join(MILESTONE_STATUSES) + '"'
         assert rules[f"list::{statuses}"] == {
-            f"C{r}" for r in range(MILESTONE_HEADER_ROW + 1, ws.max_row + 1)}
+            f"C{r}" for r in range(MILESTONE_HEADER_ROW + 1, ws.max_row + 1)
+        }
 
 
 def test_identity_is_machine_readable_and_hidden(workbooks, catalog):
     for code, wb in workbooks.items():
         ws = wb[IDENTITY_SHEET]
         assert ws.sheet_state == "veryHidden"
-        identity = {ws.cell(row=r, column=1).value: ws.cell(row=r, column=2).value
-                    for r in range(1, ws.max_row + 1)}
+        identity = {
+            ws.cell(row=r, column=1).value: ws.cell(row=r, column=2).value for r in range(1, ws.max_row + 1)
+        }
         assert identity == {
-            "format": "plantrack-submission", "unit": code,
-            "unit_name": catalog.units[code].name, "quarter": "2021Q2",
-            "template_version": TEMPLATE_VERSION, "catalog_version": catalog.version,
+            "format": "plantrack-submission",
+            "unit": code,
+            "unit_name": catalog.units[code].name,
+            "quarter": "2021Q2",
+            "template_version": TEMPLATE_VERSION,
+            "catalog_version": catalog.version,
             "generated_at": "2021-07-01T08:30:00Z",
         }
 
@@ -129,9 +142,11 @@ def test_instructions_are_in_chinese(workbooks):
 def test_template_all_writes_one_workbook_per_reporting_unit(catalog, tmp_path, home, capsys):
     assert main(["template", "--quarter", "2021Q3", "--all", "--out", str(tmp_path)]) == 0
     written = capsys.readouterr().out.split()
-    expected = [u for u in catalog.reporting_units()
-                if catalog.indicators_for(u.code) or catalog.milestones_for(u.code)]
-    assert sorted(written) == sorted(str(tmp_path / template_filename(u, Quarter(2021, 3)))
-                                     for u in expected)
+    expected = [
+        u
+        for u in catalog.reporting_units()
+        if catalog.indicators_for(u.code) or catalog.milestones_for(u.code)
+    ]
+    assert sorted(written) == sorted(str(tmp_path / template_filename(u, Quarter(2021, 3))) for u in expected)
     wb = load_workbook(written[0])
     assert wb[IDENTITY_SHEET]["B4"].value == "2021Q3"

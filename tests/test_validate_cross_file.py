@@ -12,8 +12,18 @@ from plantrack.validate import Validation, check_file, cross_file_issues, with_c
 from tests.conftest import SUITES_2021
 
 BUREAU = Path(__file__).resolve().parent / "fixtures" / "validation" / "city_total_mismatch_bureau.xlsx"
-DISTRICTS = ("huancui", "wendeng", "rongcheng", "rushan", "gaoqu", "jingqu", "lingang",
-             "zongbao", "nanhai", "haigaoyuan")
+DISTRICTS = (
+    "huancui",
+    "wendeng",
+    "rongcheng",
+    "rushan",
+    "gaoqu",
+    "jingqu",
+    "lingang",
+    "zongbao",
+    "nanhai",
+    "haigaoyuan",
+)
 
 
 @pytest.fixture(scope="module")
@@ -23,10 +33,13 @@ def bureau(catalog) -> Validation:
 
 
 def district(unit: str, value: float | None) -> Validation:
-    rows = {"indicator_id": ["I09-1-1"] if value is not None else [],
-            "actual": [value] if value is not None else []}
-    return Validation(unit=unit, accepted=pl.DataFrame(rows, schema={
-        "indicator_id": pl.String, "actual": pl.Float64}))
+    rows = {
+        "indicator_id": ["I09-1-1"] if value is not None else [],
+        "actual": [value] if value is not None else [],
+    }
+    return Validation(
+        unit=unit, accepted=pl.DataFrame(rows, schema={"indicator_id": pl.String, "actual": pl.Float64})
+    )
 
 
 def flat(issues) -> list[tuple]:
@@ -40,9 +53,17 @@ def test_units_summing_to_the_city_total_raise_nothing(bureau, catalog):
 
 def test_a_city_total_that_differs_from_the_units_sum_is_a_warning_at_its_cell(bureau, catalog):
     units = [district(u, 110.0) for u in DISTRICTS]
-    assert flat(cross_file_issues([bureau, *units], catalog)) == [(
-        "city_total_mismatch", "warning", "bureau", "city_total_mismatch_bureau.xlsx", "E37",
-        "1000", "1100（10个单位之和）")]
+    assert flat(cross_file_issues([bureau, *units], catalog)) == [
+        (
+            "city_total_mismatch",
+            "warning",
+            "bureau",
+            "city_total_mismatch_bureau.xlsx",
+            "E37",
+            "1000",
+            "1100（10个单位之和）",
+        )
+    ]
 
 
 def test_rounding_of_figures_typed_with_two_decimals_is_tolerated(bureau, catalog):
@@ -72,7 +93,10 @@ def test_cross_file_warnings_join_the_bureaus_verdict_without_rejecting_rows(bur
     assert merged.accepted.height == bureau.accepted.height and merged.city_totals.height == 1
     [result] = [r for r in merged.expectation_results if r["suite"] == "plantrack"]
     assert (result["code"], result["success"], result["unexpected_count"]) == (
-        "city_total_mismatch", False, 1)
+        "city_total_mismatch",
+        False,
+        1,
+    )
 
 
 def test_checking_again_replaces_the_earlier_cross_file_verdict(bureau, catalog):

@@ -33,8 +33,10 @@ EXPECTED = {
     "missing_column_unit.xlsx": [("missing_column", "error", DATA, "A4", "")],
     "missing_column_note.xlsx": [("missing_column", "warning", DATA, "A4", "")],
     "missing_indicator.xlsx": [("missing_indicator", "error", DATA, "", "I05-1-3")],
-    "duplicate_indicator.xlsx": [("duplicate_indicator", "error", DATA, "A10", "I06-1-1"),
-                                 ("duplicate_indicator", "error", DATA, "A40", "I06-1-1")],
+    "duplicate_indicator.xlsx": [
+        ("duplicate_indicator", "error", DATA, "A10", "I06-1-1"),
+        ("duplicate_indicator", "error", DATA, "A40", "I06-1-1"),
+    ],
     "unknown_indicator.xlsx": [("unknown_indicator", "error", DATA, "A40", "I03-1-1")],
     "missing_indicator_id.xlsx": [("missing_indicator_id", "error", DATA, "A40", "")],
     "uom_mismatch.xlsx": [("uom_mismatch", "error", DATA, "C9", "I05-3-1")],
@@ -50,10 +52,11 @@ EXPECTED = {
     "implausible_value.xlsx": [("implausible_value", "warning", DATA, "E34", "I13-1-1")],
     "invalid_status.xlsx": [("invalid_status", "error", TASKS, "C5", "M08-1")],
     "unknown_milestone.xlsx": [("unknown_milestone", "error", TASKS, "A9", "M99-9")],
-    "duplicate_milestone.xlsx": [("duplicate_milestone", "error", TASKS, "A7", "M14-2"),
-                                 ("duplicate_milestone", "error", TASKS, "A9", "M14-2")],
-    "completed_without_evidence.xlsx": [
-        ("completed_without_evidence", "warning", TASKS, "D6", "M08-3b")],
+    "duplicate_milestone.xlsx": [
+        ("duplicate_milestone", "error", TASKS, "A7", "M14-2"),
+        ("duplicate_milestone", "error", TASKS, "A9", "M14-2"),
+    ],
+    "completed_without_evidence.xlsx": [("completed_without_evidence", "warning", TASKS, "D6", "M08-3b")],
     "unit_mismatch.xlsx": [("unit_mismatch", "error", DATA, "B2", "")],
     "period_mismatch.xlsx": [("period_mismatch", "error", DATA, "E2", "")],
     "unknown_unit.xlsx": [("unknown_unit", "error", DATA, "B2", "")],
@@ -62,16 +65,20 @@ EXPECTED = {
     "filename_mismatch_文登区.xlsx": [("filename_mismatch", "warning", DATA, "", "")],
     "formula_text_in_value.xlsx": [("value_not_number", "error", DATA, "E13", "I07-1-1")],
 }
-REFUSED = {"missing_column_unit.xlsx", "unit_mismatch.xlsx", "period_mismatch.xlsx",
-           "unknown_unit.xlsx", "wrong_quarter.xlsx"}
+REFUSED = {
+    "missing_column_unit.xlsx",
+    "unit_mismatch.xlsx",
+    "period_mismatch.xlsx",
+    "unknown_unit.xlsx",
+    "wrong_quarter.xlsx",
+}
 _cache: dict[tuple[str, Quarter | None], FileVerdict] = {}
 
 
 def verdict(catalog, name: str, quarter: Quarter | None = Q2) -> FileVerdict:
     """Each fixture is judged once per quarter for the whole module (GX takes ~0.2 s a file)."""
     if (name, quarter) not in _cache:
-        _cache[(name, quarter)] = check_file(FIXTURES / name, catalog, quarter,
-                                             SUITES_2021)
+        _cache[(name, quarter)] = check_file(FIXTURES / name, catalog, quarter, SUITES_2021)
     return _cache[(name, quarter)]
 
 
@@ -98,9 +105,12 @@ def test_every_issue_tells_the_steward_what_and_how_in_chinese(catalog, name):
         assert issue.expected or issue.code in ("missing_indicator_id",), issue
 
 
-@pytest.mark.parametrize("name", sorted(n for n, e in EXPECTED.items()
-                                        if any(s == "error" and c for _, s, _, c, _ in e)
-                                        and n not in REFUSED))
+@pytest.mark.parametrize(
+    "name",
+    sorted(
+        n for n, e in EXPECTED.items() if any(s == "error" and c for _, s, _, c, _ in e) and n not in REFUSED
+    ),
+)
 def test_an_error_rejects_its_row_and_the_rest_loads(catalog, name):
     v = verdict(catalog, name).validation
     bad_rows = {int(re.sub(r"\D", "", i.cell)) for i in v.issues if i.is_error and i.sheet == DATA}
@@ -140,9 +150,11 @@ def test_the_warehouse_stores_the_reason_codes_of_every_quarantined_row(catalog,
         load_verdicts(con, "run-1", Q2.code, [(received, v)])
         store_validation_details(con, "run-1", Q2.code, [(received.submission_id, v)])
     assert con.execute("select indicator_id, reasons, reason_codes from quarantine_rows").fetchall() == [
-        ("I07-3-1", "“累计完成”应为数字，但填写的是“待统计”", ["value_not_number"])]
+        ("I07-3-1", "“累计完成”应为数字，但填写的是“待统计”", ["value_not_number"])
+    ]
     assert con.execute("select milestone_id, reason_codes from quarantined_milestones").fetchall() == [
-        ("M08-1", ["invalid_status"])]
+        ("M08-1", ["invalid_status"])
+    ]
 
 
 @pytest.mark.parametrize("name", sorted(REFUSED))
@@ -154,9 +166,16 @@ def test_an_error_about_the_whole_file_refuses_every_row_but_keeps_them(catalog,
     assert all(v.issues[0].message in r for r in v.quarantined["reasons"])
 
 
-@pytest.mark.parametrize("name", ["number_as_text.xlsx", "unit_converted.xlsx",
-                                  "implausible_value.xlsx", "completed_without_evidence.xlsx",
-                                  "missing_column_note.xlsx"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "number_as_text.xlsx",
+        "unit_converted.xlsx",
+        "implausible_value.xlsx",
+        "completed_without_evidence.xlsx",
+        "missing_column_note.xlsx",
+    ],
+)
 def test_a_warning_loads_the_row_as_read(catalog, name):
     v = verdict(catalog, name).validation
     clean = verdict(catalog, "clean.xlsx").validation
@@ -208,7 +227,8 @@ def test_an_unreadable_file_is_one_error_naming_the_file(catalog, tmp_path):
     v = check_file(path, catalog, Q2, SUITES_2021)
     assert v.validation is None and v.submission is None
     assert [(i.code, i.file, i.unit) for i in v.issues] == [
-        ("not_a_spreadsheet", "2021Q2_环翠区.xlsx", "huancui")]
+        ("not_a_spreadsheet", "2021Q2_环翠区.xlsx", "huancui")
+    ]
 
 
 def test_the_fixtures_are_what_make_fixtures_writes(tmp_path):

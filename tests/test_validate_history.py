@@ -47,8 +47,7 @@ def test_a_flow_that_stays_or_grows_passes(clean, catalog):
 
 def test_a_stock_that_jumps_is_a_warning_and_still_loads(clean, catalog):
     v = with_history(clean, catalog, {"I09-1-1": 100})
-    assert flat(v) == [("stock_jump", "warning", "E22", "I09-1-1", "173",
-                        "与上季度 100 相差不超过50%")]
+    assert flat(v) == [("stock_jump", "warning", "E22", "I09-1-1", "173", "与上季度 100 相差不超过50%")]
     assert "+73%" in v.issues[0].message
     assert v.accepted.height == clean.accepted.height
 
@@ -64,22 +63,28 @@ def test_checking_history_again_replaces_the_earlier_history_verdict(clean, cata
     assert again.issues == [] and again.quarantined.height == 0
     assert again.accepted.height == clean.accepted.height
     assert [r["code"] for r in again.expectation_results if r["suite"] == "plantrack"] == [
-        "ytd_decreased", "stock_jump"]
+        "ytd_decreased",
+        "stock_jump",
+    ]
 
 
 def test_history_is_checked_through_validate_submission_too(catalog):
-    v = check_file(CLEAN, catalog, Q2, SUITES_2021,
-                   previous={"I07-3-1": 5}).validation
+    v = check_file(CLEAN, catalog, Q2, SUITES_2021, previous={"I07-3-1": 5}).validation
     assert [(i.code, i.cell) for i in v.issues] == [("ytd_decreased", "E14")]
 
 
 def _land(con, sid: str, unit: str, quarter: str, received: datetime, values: dict) -> None:
-    con.execute("insert into raw_submissions (submission_id, file_hash, unit, quarter, received_at, "
-                "source_path, readable) values (?, ?, ?, ?, ?, 'x.xlsx', true)",
-                [sid, sid, unit, quarter, received])
+    con.execute(
+        "insert into raw_submissions (submission_id, file_hash, unit, quarter, received_at, "
+        "source_path, readable) values (?, ?, ?, ?, ?, 'x.xlsx', true)",
+        [sid, sid, unit, quarter, received],
+    )
     for ind, value in values.items():
-        con.execute("insert into accepted_values (run_id, submission_id, unit, quarter, indicator_id, "
-                    "value) values ('r', ?, ?, ?, ?, ?)", [sid, unit, quarter, ind, value])
+        con.execute(
+            "insert into accepted_values (run_id, submission_id, unit, quarter, indicator_id, "
+            "value) values ('r', ?, ?, ?, ?, ?)",
+            [sid, unit, quarter, ind, value],
+        )
 
 
 def test_previous_values_are_the_latest_accepted_receipt_of_the_quarter_before():

@@ -25,9 +25,12 @@ Q2 = Quarter(2021, 2)
 
 
 def _files(tmp_path: Path, catalog) -> list[Path]:
-    files = sorted(p for folder in ("validation", "submissions")
-                   for p in (FIXTURES / folder).iterdir()
-                   if p.is_file() and p.suffix != ".py")
+    files = sorted(
+        p
+        for folder in ("validation", "submissions")
+        for p in (FIXTURES / folder).iterdir()
+        if p.is_file() and p.suffix != ".py"
+    )
     demo, _ = make_demo_submissions(catalog, Q2, tmp_path / "demo")
     return files + sorted(demo) + sorted(demo)[:3]  # the same file twice in one batch too
 
@@ -36,10 +39,18 @@ def _summary(verdict) -> tuple:
     v = verdict.validation
     if v is None:
         return ([i.to_dict() for i in verdict.issues],)
-    frames = [f.to_dicts() if f is not None else None
-              for f in (v.accepted, v.quarantined, v.milestones, v.milestones_quarantined)]
-    return ([i.to_dict() for i in v.issues], v.expectation_results, frames, v.city_total_ids,
-            len(v.gx_results), [g["success"] for g in v.gx_results])
+    frames = [
+        f.to_dicts() if f is not None else None
+        for f in (v.accepted, v.quarantined, v.milestones, v.milestones_quarantined)
+    ]
+    return (
+        [i.to_dict() for i in v.issues],
+        v.expectation_results,
+        frames,
+        v.city_total_ids,
+        len(v.gx_results),
+        [g["success"] for g in v.gx_results],
+    )
 
 
 @pytest.fixture(scope="module")

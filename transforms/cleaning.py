@@ -24,9 +24,23 @@ DATA_HEADER_SYNONYMS: dict[str, tuple[str, ...]] = {
     "uom": ("单位", "计量单位", "计量单位名称", "单位名称"),
     "target": ("年度目标", "全年目标", "目标", "年度目标值", "目标值", "分解目标", "目标任务"),
     "actual": (
-        "累计完成", "本年累计", "累计完成值", "截至本季度末累计", "累计完成数",
-        "完成值", "完成情况", "累计", "本季度末累计", "截至季度末累计", "截至本季度末累计完成",
-        "本年累计完成", "年初至今累计", "累计完成数值", "实际完成", "完成数", "季度末累计",
+        "累计完成",
+        "本年累计",
+        "累计完成值",
+        "截至本季度末累计",
+        "累计完成数",
+        "完成值",
+        "完成情况",
+        "累计",
+        "本季度末累计",
+        "截至季度末累计",
+        "截至本季度末累计完成",
+        "本年累计完成",
+        "年初至今累计",
+        "累计完成数值",
+        "实际完成",
+        "完成数",
+        "季度末累计",
     ),
     "note": ("说明", "备注", "情况说明", "完成情况说明", "进展说明"),
     "stretch": ("力争目标", "力争", "力争值"),
@@ -60,15 +74,52 @@ MILESTONE_LOOSE_RULES: LooseRules = (
 )
 
 TRAILING_ROW_MARKERS = (
-    "合计", "总计", "小计", "备注", "注：", "注:", "说明：", "说明:", "填表人", "填报人", "制表",
-    "审核人", "负责人", "单位负责人", "联系电话", "联系人", "填报日期", "填表日期", "报送日期",
+    "合计",
+    "总计",
+    "小计",
+    "备注",
+    "注：",
+    "注:",
+    "说明：",
+    "说明:",
+    "填表人",
+    "填报人",
+    "制表",
+    "审核人",
+    "负责人",
+    "单位负责人",
+    "联系电话",
+    "联系人",
+    "填报日期",
+    "填表日期",
+    "报送日期",
     "以下空白",
 )
 
 # Every unit a figure may be typed with, longest first so that 万元 wins over 元.
 _UNIT_SUFFIXES = (
-    "个百分点", "万人次", "人次", "亿元", "万元", "元", "家", "项", "个", "支", "件", "人",
-    "场", "次", "名", "所", "批", "户", "台", "套", "篇", "%",
+    "个百分点",
+    "万人次",
+    "人次",
+    "亿元",
+    "万元",
+    "元",
+    "家",
+    "项",
+    "个",
+    "支",
+    "件",
+    "人",
+    "场",
+    "次",
+    "名",
+    "所",
+    "批",
+    "户",
+    "台",
+    "套",
+    "篇",
+    "%",
 )
 _MONEY_SCALE = {"元": 1.0, "万元": 1e4, "亿元": 1e8}
 _BIG_MULTIPLIER = {"万": 1e4, "亿": 1e8}
@@ -78,8 +129,18 @@ _LEADING_CHINESE_RE = re.compile(r"^([零〇一二两三四五六七八九十百
 _CHINESE_DIGITS = "零〇一二两三四五六七八九十"
 _THOUSANDS_RE = re.compile(r"(?<=\d),(?=\d{3}(\D|$))")
 _LEADING_YEAR_RE = re.compile(r"^(\d{4}年度?|全年|本年度)(?=.)")
-EXCEL_ERRORS = ("#DIV/0!", "#REF!", "#VALUE!", "#N/A", "#NAME?", "#NUM!", "#NULL!", "#SPILL!",
-                "#CALC!", "#GETTING_DATA")
+EXCEL_ERRORS = (
+    "#DIV/0!",
+    "#REF!",
+    "#VALUE!",
+    "#N/A",
+    "#NAME?",
+    "#NUM!",
+    "#NULL!",
+    "#SPILL!",
+    "#CALC!",
+    "#GETTING_DATA",
+)
 _EXCEL_ERRORS = EXCEL_ERRORS  # kept for callers of the old name
 
 
@@ -194,7 +255,7 @@ def _split_number(body: str) -> tuple[float, str, str] | None:
     """(number, unit text after it, how it was written) or None when no number leads."""
     percent_words = body.startswith("百分之")
     if percent_words:
-        body = body[len("百分之"):]
+        body = body[len("百分之") :]
     m = _LEADING_NUMBER_RE.match(body)
     how = "文本数字"
     if m:

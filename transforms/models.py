@@ -69,8 +69,7 @@ def model_files(sql_dir: Path = SQL_DIR) -> list[Path]:
     return ordered
 
 
-def run_models(con: duckdb.DuckDBPyConnection, sql_dir: Path = SQL_DIR,
-               temporary: bool = False) -> list[str]:
+def run_models(con: duckdb.DuckDBPyConnection, sql_dir: Path = SQL_DIR, temporary: bool = False) -> list[str]:
     """Create (or replace) every model; return the files run, in order.
 
     ``temporary``: as temporary views and macros, which live as long as the connection
@@ -90,14 +89,16 @@ def run_models(con: duckdb.DuckDBPyConnection, sql_dir: Path = SQL_DIR,
 
 def model_names(sql_dir: Path = SQL_DIR) -> list[str]:
     """The views the model files define, in run order."""
-    return [name for path in model_files(sql_dir)
-            for name in _VIEW_DEF.findall(_strip_comments(path.read_text(encoding="utf-8")))]
+    return [
+        name
+        for path in model_files(sql_dir)
+        for name in _VIEW_DEF.findall(_strip_comments(path.read_text(encoding="utf-8")))
+    ]
 
 
 def missing_models(con: duckdb.DuckDBPyConnection, sql_dir: Path = SQL_DIR) -> list[str]:
     """The models this code defines that the connection has no view for."""
-    have = {r[0] for r in con.execute(
-        "select view_name from duckdb_views() where not internal").fetchall()}
+    have = {r[0] for r in con.execute("select view_name from duckdb_views() where not internal").fetchall()}
     return [name for name in model_names(sql_dir) if name not in have]
 
 

@@ -21,8 +21,18 @@ _WIDTH_MAP.pop(ord("！"))
 _WIDTH_MAP.pop(ord("？"))
 
 CN_DIGITS = {
-    "零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4,
-    "五": 5, "六": 6, "七": 7, "八": 8, "九": 9,
+    "零": 0,
+    "〇": 0,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
 }
 CN_SMALL_UNITS = {"十": 10, "百": 100, "千": 1000}
 CN_BIG_UNITS = {"万": 10_000, "亿": 100_000_000}
@@ -115,7 +125,7 @@ def parse_number(text: str) -> int | float:
     """
     raw = normalize_width(text).strip()
     if raw.startswith(_PERCENT_WORDS):
-        raw = raw[len(_PERCENT_WORDS):]
+        raw = raw[len(_PERCENT_WORDS) :]
     match = _ARABIC_FULL.match(raw)
     if match:
         value = float(match.group(1).replace(",", ""))

@@ -50,8 +50,13 @@ def _sheet_title(sheet: str) -> str:
 
 
 def _issue_lines(issue: Issue) -> list[str]:
-    cells = (issue.cell or "—", SEVERITY_LABEL[issue.severity], issue.indicator_id or "—",
-             issue.found or "—", issue.expected or "—")
+    cells = (
+        issue.cell or "—",
+        SEVERITY_LABEL[issue.severity],
+        issue.indicator_id or "—",
+        issue.found or "—",
+        issue.expected or "—",
+    )
     row = "  ".join(pad(clip(v, w), w) for v, (_, w) in zip(cells, COLUMNS, strict=True))
     lines = ["  " + row.rstrip(), f"  {'':7}  问题：{issue.message}"]
     if issue.hint:
@@ -72,8 +77,10 @@ def render_text(verdict, catalog, path: Path) -> str:
     if verdict.unreadable is not None:
         lines.append("结论：无法读取，请按下面的提示处理后重新报送。")
     elif errors:
-        lines.append(f"结论：未通过 —— 错误 {errors} 处，警告 {len(issues) - errors} 处。"
-                     "有错误的行不会入库，请按下表修改后重新报送。")
+        lines.append(
+            f"结论：未通过 —— 错误 {errors} 处，警告 {len(issues) - errors} 处。"
+            "有错误的行不会入库，请按下表修改后重新报送。"
+        )
     elif issues:
         lines.append(f"结论：通过（有警告 {len(issues)} 处，数据可以入库，请核实）。")
     else:
@@ -111,10 +118,12 @@ def cmd_check(args) -> int:
 
 def register(sub) -> None:
     p = sub.add_parser(
-        "check", help="校验一份填报表（不入库）：列出每个问题单元格及修改方法",
+        "check",
+        help="校验一份填报表（不入库）：列出每个问题单元格及修改方法",
         description="按季度流程的同样规则校验一份填报表，但不写入数据库。"
-                    "退出码：0 通过（可有警告），1 有错误，2 文件无法读取。"
-                    "需要上季度数据的核对（累计数不减少等）只在季度流程中进行。")
+        "退出码：0 通过（可有警告），1 有错误，2 文件无法读取。"
+        "需要上季度数据的核对（累计数不减少等）只在季度流程中进行。",
+    )
     p.add_argument("file", metavar="FILE", help="填报表文件（.xlsx/.xls/.csv）")
     p.add_argument("--quarter", help="按此报告期核对，格式 YYYYQn（默认：文件自己写明的报告期）")
     p.add_argument("--json", action="store_true", help="以 JSON 输出问题列表")

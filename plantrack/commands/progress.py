@@ -7,8 +7,13 @@ import unicodedata
 from plantrack.cli import EXIT_OK, CliError, parse_quarter_arg, print_json
 
 ORDER = 40
-LEVELS = {"stretch_met": "达力争", "floor_met": "达确保", "below_floor": "", "within_ceiling": "未超限",
-          "over_ceiling": "超上限"}
+LEVELS = {
+    "stretch_met": "达力争",
+    "floor_met": "达确保",
+    "below_floor": "",
+    "within_ceiling": "未超限",
+    "over_ceiling": "超上限",
+}
 
 
 def display_width(text: str) -> int:
@@ -24,14 +29,23 @@ def _row(entry: dict, city: bool) -> list[str]:
     from plantrack.report import display_unit, format_number, format_percent
 
     uom = display_unit({"qualifier": entry["qualifier"], "unit_of_measure": entry["unit"]})
-    last = ("、".join(f"{u['name']}{format_percent(u['share'], 0)}" for u in entry["shortfall_by_unit"][:3])
-            if city else format_percent(entry["shortfall_share"], 0))
+    last = (
+        "、".join(f"{u['name']}{format_percent(u['share'], 0)}" for u in entry["shortfall_by_unit"][:3])
+        if city
+        else format_percent(entry["shortfall_share"], 0)
+    )
     return [
-        entry["id"], entry["name"], uom or "—", format_number(entry["target"], uom),
-        format_number(entry["stretch"], uom), format_number(entry["actual"], uom),
-        format_number(entry["expected_to_date"], uom), format_percent(entry["pct_of_target"]),
+        entry["id"],
+        entry["name"],
+        uom or "—",
+        format_number(entry["target"], uom),
+        format_number(entry["stretch"], uom),
+        format_number(entry["actual"], uom),
+        format_number(entry["expected_to_date"], uom),
+        format_percent(entry["pct_of_target"]),
         entry["status"] + (f"（{LEVELS[entry['level']]}）" if LEVELS.get(entry["level"] or "") else ""),
-        format_number(entry["projection"], uom), format_number(entry["needed_per_quarter"], uom),
+        format_number(entry["projection"], uom),
+        format_number(entry["needed_per_quarter"], uom),
         last or "—",
     ]
 
@@ -39,13 +53,26 @@ def _row(entry: dict, city: bool) -> list[str]:
 def format_table(doc: dict) -> str:
     """The progress document as a Chinese table for the terminal."""
     city = doc["scope"] == "city"
-    header = ["编号", "指标", "单位", "目标", "力争", "累计完成", "序时应完成", "完成率", "状态",
-              "年末预计", "每季度还需", "缺口主要在" if city else "占全市缺口"]
+    header = [
+        "编号",
+        "指标",
+        "单位",
+        "目标",
+        "力争",
+        "累计完成",
+        "序时应完成",
+        "完成率",
+        "状态",
+        "年末预计",
+        "每季度还需",
+        "缺口主要在" if city else "占全市缺口",
+    ]
     rows = [_row(e, city) for e in doc["indicators"]]
     widths = [max(display_width(r[i]) for r in [header, *rows]) for i in range(len(header))]
     numeric = set(range(3, 8)) | {9, 10}
-    lines = ["  ".join(pad(c, widths[i], i in numeric) for i, c in enumerate(r)).rstrip()
-             for r in [header, *rows]]
+    lines = [
+        "  ".join(pad(c, widths[i], i in numeric) for i, c in enumerate(r)).rstrip() for r in [header, *rows]
+    ]
     counts = "，".join(f"{s}{n}项" for s, n in doc["status_counts"].items())
     title = f"{doc['quarter_label']} {doc['scope_name']}量化指标进度（{len(rows)}项）：{counts}"
     return "\n".join([title, "", *lines])
@@ -77,9 +104,12 @@ def cmd_progress(args) -> int:
 
 
 def register(sub) -> None:
-    p = sub.add_parser("progress", help="查看各量化指标的进度：完成率、序时进度、状态、年末预计",
-                       description="从数据仓库（只读）读取一个季度各量化指标的进度：目标、累计完成、"
-                                   "序时应完成、完成率、状态、年末预计、每季度还需完成量及各单位占全市缺口的比例。")
+    p = sub.add_parser(
+        "progress",
+        help="查看各量化指标的进度：完成率、序时进度、状态、年末预计",
+        description="从数据仓库（只读）读取一个季度各量化指标的进度：目标、累计完成、"
+        "序时应完成、完成率、状态、年末预计、每季度还需完成量及各单位占全市缺口的比例。",
+    )
     p.add_argument("--quarter", required=True, help="报告期，格式 YYYYQn，按该年度的计划核对")
     p.add_argument("--unit", help="只看一个填报单位（代码或名称，见计划的 units.toml）；默认看全市")
     p.add_argument("--json", action="store_true", help="以 JSON 输出（一个文档）")

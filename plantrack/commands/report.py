@@ -4,14 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from plantrack.cli import (
-    EXIT_ERRORS,
-    EXIT_OK,
-    CliError,
-    load_catalog,
-    parse_quarter_arg,
-    progress,
-)
+from plantrack.cli import EXIT_ERRORS, EXIT_OK, CliError, load_catalog, parse_quarter_arg, progress
 
 ORDER = 50
 
@@ -51,19 +44,23 @@ def _render(con, catalog, quarter, out_dir: Path, settings, unit: str | None) ->
     if unit:
         code = prog.resolve_unit(con, unit, quarter.year)["unit"]
         progress(f"生成{quarter.label}简报：{unit} → {out_dir}")
-        return report.render_unit_briefs(con, catalog, quarter, out_dir, catalog.issuer,
-                                         settings.font_cache, units=[code])
+        return report.render_unit_briefs(
+            con, catalog, quarter, out_dir, catalog.issuer, settings.font_cache, units=[code]
+        )
     units = prog.units_with_targets(con, quarter.year)
-    progress(f"生成{quarter.label}简报：全市及{len(units)}个单位 → {out_dir}"
-             "（首次运行需准备字体，约需半分钟）")
-    return report.render_quarter_briefs(con, catalog, quarter, out_dir, catalog.issuer,
-                                        settings.font_cache)
+    progress(
+        f"生成{quarter.label}简报：全市及{len(units)}个单位 → {out_dir}（首次运行需准备字体，约需半分钟）"
+    )
+    return report.render_quarter_briefs(con, catalog, quarter, out_dir, catalog.issuer, settings.font_cache)
 
 
 def register(sub) -> None:
-    p = sub.add_parser("report", help="根据数据仓库重新生成简报（全市及各单位，PDF）",
-                       description="根据数据仓库（只读）重新生成一个季度的简报：全市简报及每个有目标任务的"
-                                   "单位的简报，或用 --unit 只生成一个单位的简报；列出生成的文件。")
+    p = sub.add_parser(
+        "report",
+        help="根据数据仓库重新生成简报（全市及各单位，PDF）",
+        description="根据数据仓库（只读）重新生成一个季度的简报：全市简报及每个有目标任务的"
+        "单位的简报，或用 --unit 只生成一个单位的简报；列出生成的文件。",
+    )
     p.add_argument("--quarter", required=True, help="报告期，格式 YYYYQn，按该年度的计划核对")
     p.add_argument("--unit", help="只生成一个填报单位的简报（代码或名称）")
     p.add_argument("--out", help="输出文件夹（默认 $PLANTRACK_HOME/out/季度）")

@@ -5,14 +5,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from plantrack.cli import (
-    EXIT_ERRORS,
-    EXIT_OK,
-    CliError,
-    load_catalog,
-    parse_quarter_arg,
-    progress,
-)
+from plantrack.cli import EXIT_ERRORS, EXIT_OK, CliError, load_catalog, parse_quarter_arg, progress
 from plantrack.processes import contain_children
 from plantrack.settings import configure_prefect, load_settings
 
@@ -27,8 +20,13 @@ def run_flow(settings, quarter, inbox: Path | None, out: Path | None, demo: bool
     from plantrack import live
 
     with live.showing(live.wanted()):  # a bar on a terminal only: never in logs or pipes
-        state = quarterly_run(quarter=quarter.code, inbox=str(inbox) if inbox else None,
-                              out=str(out) if out else None, trust_mtimes=demo, return_state=True)
+        state = quarterly_run(
+            quarter=quarter.code,
+            inbox=str(inbox) if inbox else None,
+            out=str(out) if out else None,
+            trust_mtimes=demo,
+            return_state=True,
+        )
     if not state.is_completed():
         raise CliError(f"季度流程未能完成（{state.name}）：{state.message}", code=1)
     return state.message, state.result()
@@ -36,9 +34,11 @@ def run_flow(settings, quarter, inbox: Path | None, out: Path | None, demo: bool
 
 def print_run_summary(message: str, d: dict, started: float) -> None:
     print(f"\n{message}")
-    print(f"收到文件 {d['files_received']} 个，采用 {d['files_accepted']} 个，"
-          f"隔离数据行 {d['rows_quarantined']} 行，错误 {d['issues']['errors']} 条，"
-          f"警告 {d['issues']['warnings']} 条；滞后指标 {len(d['indicators_behind'])} 项。")
+    print(
+        f"收到文件 {d['files_received']} 个，采用 {d['files_accepted']} 个，"
+        f"隔离数据行 {d['rows_quarantined']} 行，错误 {d['issues']['errors']} 条，"
+        f"警告 {d['issues']['warnings']} 条；滞后指标 {len(d['indicators_behind'])} 项。"
+    )
     for r in d["files_rejected"]:
         print(f"  未采用：{r['file']}（{r['unit'] or '未识别单位'}）— {r['reason']}")
     for r in d.get("files_ignored", []):
@@ -140,17 +140,22 @@ def cmd_demo(args) -> int:
 
 
 def register(sub) -> None:
-    p = sub.add_parser("demo", help="生成示例填报表并在本地运行一次完整的季度流程",
-                       description="为每个填报单位生成示例填报表（含几处常见错误），"
-                                   "在内置默认配置上运行季度流程，并列出生成的简报等文件；"
-                                   "--year 依次运行全年四个季度，第四季度另出年度考核情况。")
+    p = sub.add_parser(
+        "demo",
+        help="生成示例填报表并在本地运行一次完整的季度流程",
+        description="为每个填报单位生成示例填报表（含几处常见错误），"
+        "在内置默认配置上运行季度流程，并列出生成的简报等文件；"
+        "--year 依次运行全年四个季度，第四季度另出年度考核情况。",
+    )
     p.add_argument("--quarter", help="报告期，格式 YYYYQn（默认：内置示例计划年度的第二季度）")
-    p.add_argument("--year", nargs="?", const="",
-                   help="依次运行一年的四个季度（默认：内置示例计划的年度）")
+    p.add_argument("--year", nargs="?", const="", help="依次运行一年的四个季度（默认：内置示例计划的年度）")
     p.set_defaults(func=cmd_demo)
 
-    p = sub.add_parser("run", help="运行季度流程：收取、校验、入库、计算进度、生成简报",
-                       description="对一个季度的报送文件运行完整流程：收取、校验、入库、计算进度、生成简报。")
+    p = sub.add_parser(
+        "run",
+        help="运行季度流程：收取、校验、入库、计算进度、生成简报",
+        description="对一个季度的报送文件运行完整流程：收取、校验、入库、计算进度、生成简报。",
+    )
     p.add_argument("--quarter", required=True, help="报告期，格式 YYYYQn，按该年度的计划核对")
     p.add_argument("--inbox", help="报送文件所在文件夹（默认 $PLANTRACK_HOME/inbox/季度）")
     p.add_argument("--out", help="输出文件夹（默认 $PLANTRACK_HOME/out/季度）")

@@ -49,18 +49,27 @@ def schedule_plan(settings: Settings, after: datetime, count: int) -> list[dict]
     for spec in deployment_specs(settings.schedule):
         runs = next_runs(spec.cron, spec.timezone, after, count)
         quarters = [resolve_quarter(spec.parameters["quarter"], r, spec.timezone) for r in runs]
-        plan.append({
-            "name": spec.full_name, "cron": spec.cron, "timezone": spec.timezone,
-            "parameters": spec.parameters, "description": spec.description,
-            "next_runs": [{"at": r.isoformat(), "quarter": q.code,
-                           "plan": states.get(q.year, "missing")}
-                          for r, q in zip(runs, quarters, strict=True)],
-        })
+        plan.append(
+            {
+                "name": spec.full_name,
+                "cron": spec.cron,
+                "timezone": spec.timezone,
+                "parameters": spec.parameters,
+                "description": spec.description,
+                "next_runs": [
+                    {"at": r.isoformat(), "quarter": q.code, "plan": states.get(q.year, "missing")}
+                    for r, q in zip(runs, quarters, strict=True)
+                ],
+            }
+        )
     return plan
 
 
-PLAN_STATE = {"ready": "", "draft": "（该年度计划尚未就绪：plantrack plan check）",
-              "missing": "（该年度尚无计划：plantrack plan init）"}
+PLAN_STATE = {
+    "ready": "",
+    "draft": "（该年度计划尚未就绪：plantrack plan check）",
+    "missing": "（该年度尚无计划：plantrack plan init）",
+}
 
 
 def print_plan(plan: list[dict]) -> None:
@@ -112,8 +121,10 @@ def prefect_api(settings: Settings, port: int) -> Iterator[str]:
     progress(f"未设置 PREFECT_API_URL：在 127.0.0.1:{port} 启动本机 Prefect 服务（日志 {log_path}）…")
     with log_path.open("ab") as log:
         server = subprocess.Popen(
-            [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
-             "--port", str(port)], stdout=log, stderr=subprocess.STDOUT)
+            [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     try:
         wait_until_healthy(url, server, log_path)
         os.environ["PREFECT_API_URL"] = url  # before prefect is imported by serve
@@ -127,13 +138,16 @@ def prefect_api(settings: Settings, port: int) -> Iterator[str]:
             server.wait()
 
 
-def wait_until_healthy(url: str, server: subprocess.Popen, log_path: Path,
-                       seconds: float = SERVER_START_SECONDS) -> None:
+def wait_until_healthy(
+    url: str, server: subprocess.Popen, log_path: Path, seconds: float = SERVER_START_SECONDS
+) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if server.poll() is not None:
-            raise CliError(f"Prefect 服务启动失败（退出码 {server.returncode}），详见 {log_path}"
-                           "；端口被占用时请用 --port 换一个端口")
+            raise CliError(
+                f"Prefect 服务启动失败（退出码 {server.returncode}），详见 {log_path}"
+                "；端口被占用时请用 --port 换一个端口"
+            )
         try:
             with urllib.request.urlopen(f"{url}/health", timeout=2) as response:
                 if response.status == 200:
@@ -145,14 +159,21 @@ def wait_until_healthy(url: str, server: subprocess.Popen, log_path: Path,
 
 
 def register(sub) -> None:
-    p = sub.add_parser("serve", help="注册并值守定时任务：季度流程与报送提醒",
-                       description="注册两个定时任务并持续值守：季度流程（默认每季度结束后第10天"
-                                   " 06:00，Asia/Shanghai）和报送提醒（默认提前5天）。计划时间在"
-                                   " plantrack.toml 的 [schedule] 中设置。")
+    p = sub.add_parser(
+        "serve",
+        help="注册并值守定时任务：季度流程与报送提醒",
+        description="注册两个定时任务并持续值守：季度流程（默认每季度结束后第10天"
+        " 06:00，Asia/Shanghai）和报送提醒（默认提前5天）。计划时间在"
+        " plantrack.toml 的 [schedule] 中设置。",
+    )
     p.add_argument("--dry-run", action="store_true", help="只列出计划任务和下次运行时间，不值守")
     p.add_argument("--json", action="store_true", help="以 JSON 输出（须与 --dry-run 一起使用）")
     p.add_argument("--after", help="从该时间起计算下次运行（默认现在），格式 YYYY-MM-DD")
     p.add_argument("--runs", type=int, default=2, help="每个任务列出几次运行（默认 2）")
-    p.add_argument("--port", type=int, default=4200,
-                   help="未设置 PREFECT_API_URL 时，本机 Prefect 服务的端口（默认 4200）")
+    p.add_argument(
+        "--port",
+        type=int,
+        default=4200,
+        help="未设置 PREFECT_API_URL 时，本机 Prefect 服务的端口（默认 4200）",
+    )
     p.set_defaults(func=cmd_serve)

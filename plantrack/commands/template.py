@@ -4,13 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from plantrack.cli import (
-    EXIT_OK,
-    CliError,
-    load_catalog,
-    parse_quarter_arg,
-    progress,
-)
+from plantrack.cli import EXIT_OK, CliError, load_catalog, parse_quarter_arg, progress
 from plantrack.settings import load_settings
 
 ORDER = 30
@@ -24,8 +18,11 @@ def cmd_template(args) -> int:
     quarter = parse_quarter_arg(args.quarter)
     catalog = load_catalog(settings, quarter)
     if args.all:
-        units = [u for u in catalog.reporting_units()
-                 if catalog.indicators_for(u.code) or catalog.milestones_for(u.code)]
+        units = [
+            u
+            for u in catalog.reporting_units()
+            if catalog.indicators_for(u.code) or catalog.milestones_for(u.code)
+        ]
     else:
         code = match_unit(args.unit, catalog.units)
         if code is None:
@@ -40,8 +37,11 @@ def cmd_template(args) -> int:
 
 
 def register(sub) -> None:
-    p = sub.add_parser("template", help="生成空白填报模板",
-                       description="生成某季度的空白填报工作簿，已预填本单位的指标、目标和重点任务。")
+    p = sub.add_parser(
+        "template",
+        help="生成空白填报模板",
+        description="生成某季度的空白填报工作簿，已预填本单位的指标、目标和重点任务。",
+    )
     p.add_argument("--quarter", required=True, help="报告期，格式 YYYYQn，按该年度的计划生成")
     who = p.add_mutually_exclusive_group(required=True)
     who.add_argument("--unit", help="填报单位代码或名称（见计划的 units.toml）")

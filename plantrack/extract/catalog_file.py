@@ -89,6 +89,7 @@ def read_units(units: UnitsLike) -> tuple[list[UnitRef], dict[str, list[str]]]:
 
 # -- metadata --------------------------------------------------------------
 
+
 def plan_metadata(text: str) -> dict[str, str | int | None]:
     """Title, issuer, document number and year as the notice and title lines give them."""
     norm = normalize_width(text)
@@ -96,8 +97,8 @@ def plan_metadata(text: str) -> dict[str, str | int | None]:
     publisher = _PUBLISHER_RE.search(norm)
     number = _DOC_NUMBER_RE.search(norm)
     title = notice.group("title").strip() if notice else _title_line(norm)
-    issuer = publisher.group("issuer") if publisher else (
-        _clean_issuer(notice.group("issuer")) if notice else ""
+    issuer = (
+        publisher.group("issuer") if publisher else (_clean_issuer(notice.group("issuer")) if notice else "")
     )
     return {
         "title": title,
@@ -120,6 +121,7 @@ def _title_line(norm: str) -> str:
 
 
 # -- responsible units -----------------------------------------------------
+
 
 @dataclass
 class _Units:
@@ -167,8 +169,7 @@ def _node_span(draft: PlanDraft, pos: int) -> tuple[int, int]:
     return node.start, node.end
 
 
-def _responsible(draft: PlanDraft, units: _Units, pos: int, additive: bool | None
-                 ) -> tuple[list[str], str]:
+def _responsible(draft: PlanDraft, units: _Units, pos: int, additive: bool | None) -> tuple[list[str], str]:
     """(unit codes or group names, reason when guessed) for the entry at pos."""
     text = draft.text
     start, stop = _node_span(draft, pos)
@@ -183,6 +184,7 @@ def _responsible(draft: PlanDraft, units: _Units, pos: int, additive: bool | Non
 
 
 # -- the catalog -----------------------------------------------------------
+
 
 def _join(*reasons: str) -> str:
     return "；".join(r for r in reasons if r)
@@ -223,13 +225,11 @@ def draft_catalog(text: str, year: int | None = None, units: UnitsLike = ()) -> 
     indicators = []
     for target, entry in zip(draft.targets, draft.indicators, strict=True):
         codes, guessed = _responsible(draft, refs, target.num_start, entry["additive"])
-        indicators.append({**entry, "units": codes,
-                           "review_reason": _join(entry["review_reason"], guessed)})
+        indicators.append({**entry, "units": codes, "review_reason": _join(entry["review_reason"], guessed)})
     milestones = []
     for entry in draft.milestones:
         codes, guessed = _responsible(draft, refs, _milestone_pos(draft, entry), None)
-        milestones.append({**entry, "units": codes,
-                           "review_reason": _join(entry["review_reason"], guessed)})
+        milestones.append({**entry, "units": codes, "review_reason": _join(entry["review_reason"], guessed)})
     _unique_ids(indicators + milestones)
     used = {(e["section"], e["item"]) for e in indicators + milestones}
     sections, items = _sections_and_items(draft, used)
@@ -238,17 +238,22 @@ def draft_catalog(text: str, year: int | None = None, units: UnitsLike = ()) -> 
         "" if meta["title"] else "未找到计划标题",
         "" if meta["issuer"] else "未找到发文单位",
         "" if meta["document_number"] else "未找到文号",
-        f"标题年度（{title_year}）与指定年度（{year}）不一致"
-        if title_year and title_year != year else "",
+        f"标题年度（{title_year}）与指定年度（{year}）不一致" if title_year and title_year != year else "",
     )
     return {
-        "catalog_version": f"{year}.1", "year": year, "title": meta["title"] or f"{year}年工作计划",
-        "issuer": meta["issuer"], "document_number": meta["document_number"],
-        "review": "draft", "review_reason": meta_reasons,
+        "catalog_version": f"{year}.1",
+        "year": year,
+        "title": meta["title"] or f"{year}年工作计划",
+        "issuer": meta["issuer"],
+        "document_number": meta["document_number"],
+        "review": "draft",
+        "review_reason": meta_reasons,
         "pacing": PACING,
-        "pacing_review": {"review": "draft",
-                          "review_reason": "季度进度曲线为通用默认值，请按本年计划核对"},
-        "section": sections, "item": items, "indicator": indicators, "milestone": milestones,
+        "pacing_review": {"review": "draft", "review_reason": "季度进度曲线为通用默认值，请按本年计划核对"},
+        "section": sections,
+        "item": items,
+        "indicator": indicators,
+        "milestone": milestones,
     }
 
 
@@ -257,33 +262,71 @@ def _sections_and_items(draft: PlanDraft, used: set[tuple[int, int]]) -> tuple[l
     used_items = {i for _, i in used}
     sections, items = [], []
     if 0 in used_items:
-        sections.append({"number": 0, "title": HEADLINE_TITLE, "review": "draft",
-                         "review_reason": "正文之前的总体目标，标题为推测"})
-        items.append({"number": 0, "section": 0, "title": HEADLINE_TITLE, "review": "draft",
-                      "review_reason": "正文之前的总体目标，标题为推测"})
+        sections.append(
+            {
+                "number": 0,
+                "title": HEADLINE_TITLE,
+                "review": "draft",
+                "review_reason": "正文之前的总体目标，标题为推测",
+            }
+        )
+        items.append(
+            {
+                "number": 0,
+                "section": 0,
+                "title": HEADLINE_TITLE,
+                "review": "draft",
+                "review_reason": "正文之前的总体目标，标题为推测",
+            }
+        )
     for node in draft.structure.nodes:
         if node.kind == "section" and node.number in used_sections and node.number:
-            sections.append({"number": node.number, "title": _heading(draft, node),
-                             "review": "draft", "review_reason": ""})
+            sections.append(
+                {
+                    "number": node.number,
+                    "title": _heading(draft, node),
+                    "review": "draft",
+                    "review_reason": "",
+                }
+            )
         elif node.kind == "item" and node.item in used_items:
-            items.append({"number": node.item, "section": node.section,
-                          "title": _heading(draft, node), "review": "draft", "review_reason": ""})
+            items.append(
+                {
+                    "number": node.item,
+                    "section": node.section,
+                    "title": _heading(draft, node),
+                    "review": "draft",
+                    "review_reason": "",
+                }
+            )
     seen = {s["number"] for s in sections}
     for number in sorted(used_sections - seen):  # items without sections (a plan of items only)
-        sections.append({"number": number, "title": "", "review": "draft",
-                         "review_reason": "未找到部分标题"})
+        sections.append({"number": number, "title": "", "review": "draft", "review_reason": "未找到部分标题"})
     return sections, items
 
 
 # -- TOML ------------------------------------------------------------------
 
 _INDICATOR_ORDER = (
-    "id", "section", "item", "subtask", "text", "name", "unit", "target", "stretch",
-    "range_max", "qualifier", "cumulative", "additive", "pacing", "units", "review",
+    "id",
+    "section",
+    "item",
+    "subtask",
+    "text",
+    "name",
+    "unit",
+    "target",
+    "stretch",
+    "range_max",
+    "qualifier",
+    "cumulative",
+    "additive",
+    "pacing",
+    "units",
+    "review",
     "review_reason",
 )
-_MILESTONE_ORDER = ("id", "section", "item", "subtask", "text", "name", "units", "review",
-                    "review_reason")
+_MILESTONE_ORDER = ("id", "section", "item", "subtask", "text", "name", "units", "review", "review_reason")
 
 
 def _value(value: object) -> str:
@@ -316,13 +359,12 @@ def catalog_toml(catalog: dict) -> str:
     lines = [
         f"# plantrack plan catalog — {catalog['title']}"
         + (f" ({catalog['document_number']})" if catalog["document_number"] else ""),
-        "# 草稿：由 plantrack 从计划文本提取。逐条对照原文审核后，把 review = \"draft\" 改为",
-        "# review = \"reviewed\"（或运行 plantrack plan approve）。review_reason 说明需要核对之处。",
+        '# 草稿：由 plantrack 从计划文本提取。逐条对照原文审核后，把 review = "draft" 改为',
+        '# review = "reviewed"（或运行 plantrack plan approve）。review_reason 说明需要核对之处。',
         "# Schema: docs/catalog.md.",
         "",
     ]
-    for key in ("catalog_version", "year", "title", "issuer", "document_number", "review",
-                "review_reason"):
+    for key in ("catalog_version", "year", "title", "issuer", "document_number", "review", "review_reason"):
         lines.append(f"{key} = {_value(catalog[key])}")
     lines.append("")
     lines += _table("[pacing]", catalog["pacing"])

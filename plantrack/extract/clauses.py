@@ -86,7 +86,7 @@ def _keyword_qualifier(prefix: str) -> str | None:
         index = prefix.rfind(word)
         if index < 0 or in_compound(prefix, index, word):
             continue
-        between = prefix[index + len(word):]
+        between = prefix[index + len(word) :]
         if len(between) > gap or "、" in between:
             continue
         rank = (index + len(word), len(word), qualifier)
@@ -97,7 +97,7 @@ def _keyword_qualifier(prefix: str) -> str | None:
 
 def in_compound(text: str, index: int, word: str) -> bool:
     """True when a one-character keyword at index ends a longer word (签约, 接近)."""
-    return len(word) == 1 and index > 0 and text[index - 1:index + 1] in COMPOUNDS
+    return len(word) == 1 and index > 0 and text[index - 1 : index + 1] in COMPOUNDS
 
 
 def _ratio_kind(prefix: str) -> str | None:
@@ -110,8 +110,7 @@ def _ratio_kind(prefix: str) -> str | None:
 
 def _nearest_ratio_word(prefix: str) -> str | None:
     best: tuple[int, int, str] | None = None
-    for words, kind in ((INCREASE_WORDS, "increase"), (DECREASE_WORDS, "decrease"),
-                        (LEVEL_WORDS, "level")):
+    for words, kind in ((INCREASE_WORDS, "increase"), (DECREASE_WORDS, "decrease"), (LEVEL_WORDS, "level")):
         for word in words:
             index = prefix.rfind(word)
             if index < 0:
@@ -130,8 +129,10 @@ def classify(norm: str, target: Target, previous: Target | None) -> None:
     target.ratio_kind = _ratio_kind(prefix)
     target.per_capita = bool(PER_CAPITA_RE.search(prefix))
     inherits = (
-        target.continuation and previous is not None
-        and not target.prefix_qualifier and not starts_with_verb(prefix)
+        target.continuation
+        and previous is not None
+        and not target.prefix_qualifier
+        and not starts_with_verb(prefix)
     )
     if inherits:
         target.basis = previous.basis + prefix
@@ -200,17 +201,23 @@ def merge_stretches(norm: str, targets: list[Target]) -> list[Target]:
 def _is_stretch_of(norm: str, floor: Target, target: Target) -> bool:
     if floor.stretch is not None or floor.unit != target.unit or floor.high is not None:
         return False
-    between = norm[floor.end:target.text_start]
+    between = norm[floor.end : target.text_start]
     if any(c in SENTENCE_PUNCT for c in between):
         return False
     return is_stretch_wording(clause_prefix(norm, target).strip())
 
 
-_STRETCH_TAIL = tuple(sorted(
-    set(QUANTITY_VERBS) | set(LEVEL_WORDS) | set(INCREASE_WORDS)
-    | {word for word, _, _ in PREFIX_KEYWORDS} | {"实现", "全年", "年内", "再"},
-    key=len, reverse=True,
-))
+_STRETCH_TAIL = tuple(
+    sorted(
+        set(QUANTITY_VERBS)
+        | set(LEVEL_WORDS)
+        | set(INCREASE_WORDS)
+        | {word for word, _, _ in PREFIX_KEYWORDS}
+        | {"实现", "全年", "年内", "再"},
+        key=len,
+        reverse=True,
+    )
+)
 
 
 def is_stretch_wording(prefix: str) -> bool:
@@ -218,8 +225,8 @@ def is_stretch_wording(prefix: str) -> bool:
     word = next((w for w in STRETCH_WORDS if prefix.startswith(w)), None)
     if word is None:
         return False
-    rest = prefix[len(word):]
+    rest = prefix[len(word) :]
     for _ in range(2):
         verb = next((v for v in _STRETCH_TAIL if rest.startswith(v)), "")
-        rest = rest[len(verb):]
+        rest = rest[len(verb) :]
     return rest == ""

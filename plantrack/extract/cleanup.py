@@ -34,8 +34,7 @@ def join_broken_lines(norm: str) -> str:
             continue
         if _HEADING_START.match(norm, pos + 1):
             continue
-        split_word = any(line.endswith(w[0]) and norm.startswith(w[1], pos + 1)
-                         for w in _SPLIT_WORDS)
+        split_word = any(line.endswith(w[0]) and norm.startswith(w[1], pos + 1) for w in _SPLIT_WORDS)
         if split_word or len(line) >= _WRAPPED_LINE:
             chars[pos] = " "
     return "".join(chars)

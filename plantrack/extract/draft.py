@@ -25,13 +25,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from plantrack.extract.clauses import (
-    Clauses,
-    assign_texts,
-    classify,
-    distribute_list_suffix,
-    merge_stretches,
-)
+from plantrack.extract.clauses import Clauses, assign_texts, classify, distribute_list_suffix, merge_stretches
 from plantrack.extract.cleanup import join_broken_lines
 from plantrack.extract.names import MAX_NAME, indicator_name, merge_restatements
 from plantrack.extract.reading import PlanTextError
@@ -65,8 +59,7 @@ _LONG_NAME = 20
 RECOGNITION_WORDS = ("认定", "评定", "认证", "获批", "评审")
 
 
-def find_targets(text: str, structure: Structure | None = None,
-                 year: int | None = None) -> list[Target]:
+def find_targets(text: str, structure: Structure | None = None, year: int | None = None) -> list[Target]:
     """All quantified targets of a plan text, classified, in document order.
 
     ``year`` is the plan's year when the caller knows it; else the title says it.
@@ -146,15 +139,14 @@ def _reasons(text: str, target: Target, cumulative_certain: bool, pacing_reason:
         reasons.append("无法判断是新增还是累计")
     if target.restated_at:
         reasons.append("总体目标在正文重复出现，已合并为一条")
-    if len(target.name) > _LONG_NAME or target.name == text[target.text_start:target.text_end]:
+    if len(target.name) > _LONG_NAME or target.name == text[target.text_start : target.text_end]:
         reasons.append("名称为推测，请精简")
     if pacing_reason:
         reasons.append(pacing_reason)
     return "；".join(reasons)
 
 
-def _indicator_dict(text: str, target: Target, context: tuple[int, int, int],
-                    seq: int) -> dict:
+def _indicator_dict(text: str, target: Target, context: tuple[int, int, int], seq: int) -> dict:
     section, item, subtask = context
     additive = _additive(target)
     cumulative, certain = _cumulative(target)
@@ -165,7 +157,7 @@ def _indicator_dict(text: str, target: Target, context: tuple[int, int, int],
         "section": section,
         "item": item,
         "subtask": subtask,
-        "text": text[target.text_start:target.text_end],
+        "text": text[target.text_start : target.text_end],
         "name": target.name,
         "unit": target.unit,
         "target": target.value,
@@ -185,7 +177,7 @@ def _milestone_name(heading: str) -> str:
     name = heading[:comma] if comma > 0 else heading
     for adverb in MILESTONE_ADVERBS:
         if name.startswith(adverb) and len(name) > len(adverb) + 2:
-            name = name[len(adverb):]
+            name = name[len(adverb) :]
     name = name.replace("《", "").replace("》", "")
     return name[:MAX_NAME]
 
@@ -215,8 +207,9 @@ def _heading_text(text: str, start: int, stop: int) -> tuple[int, int]:
     return start, stop
 
 
-def _milestones(text: str, structure: Structure, targets: list[Target],
-                year: int | None = None) -> list[dict]:
+def _milestones(
+    text: str, structure: Structure, targets: list[Target], year: int | None = None
+) -> list[dict]:
     positions = [t.num_start for t in targets]
     items_with_subs = {n.item for n in structure.nodes if n.kind == "subtask"}
     review = review_spans(text, structure, year)
@@ -228,25 +221,35 @@ def _milestones(text: str, structure: Structure, targets: list[Target],
             continue
         limit = node.end
         if node.kind == "item":
-            limit = min([n.start for n in structure.nodes
-                         if n.kind == "subtask" and n.item == node.item] or [node.end])
+            limit = min(
+                [n.start for n in structure.nodes if n.kind == "subtask" and n.item == node.item]
+                or [node.end]
+            )
         start, stop = node.heading_span(text, limit)
         if stop <= start or any(start <= p < stop for p in positions):
             continue
         start, stop = _heading_text(text, start, stop)
         heading = text[start:stop]
-        out.append({
-            "id": f"M{node.item:02d}-{node.subtask}",
-            "kind": "milestone",
-            "section": node.section,
-            "item": node.item,
-            "subtask": node.subtask,
-            "text": heading,
-            "name": _milestone_name(heading),
-            "unit": None, "target": None, "stretch": None, "range_max": None,
-            "qualifier": None, "cumulative": None, "additive": None,
-            "review": "draft", "review_reason": "",
-        })
+        out.append(
+            {
+                "id": f"M{node.item:02d}-{node.subtask}",
+                "kind": "milestone",
+                "section": node.section,
+                "item": node.item,
+                "subtask": node.subtask,
+                "text": heading,
+                "name": _milestone_name(heading),
+                "unit": None,
+                "target": None,
+                "stretch": None,
+                "range_max": None,
+                "qualifier": None,
+                "cumulative": None,
+                "additive": None,
+                "review": "draft",
+                "review_reason": "",
+            }
+        )
     return out
 
 

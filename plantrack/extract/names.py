@@ -32,7 +32,7 @@ def _strip_words(text: str, leading: tuple[str, ...], trailing: tuple[str, ...])
             text, changed = dated, True
         for word in leading:
             if text.startswith(word) and len(text) > len(word):
-                text, changed = text[len(word):], True
+                text, changed = text[len(word) :], True
         for word in trailing:
             if text.endswith(word) and not in_compound(text, len(text) - len(word), word):
                 text, changed = text[: -len(word)], True
@@ -45,16 +45,16 @@ def indicator_name(text: str, target: Target, previous: Target | None) -> str:
         subject = _respective_subject(target)
         if subject:
             return subject
-    name = _strip_words(text[target.text_start:target.num_start], NAME_LEADING, NAME_TRAILING)
-    tail = text[target.end:target.text_end]
+    name = _strip_words(text[target.text_start : target.num_start], NAME_LEADING, NAME_TRAILING)
+    tail = text[target.end : target.text_end]
     if tail and re.match(r"[\u4e00-\u9fff“]", tail):
         name += NAME_TAIL_STOP.split(tail, maxsplit=1)[0]
     same_sentence = previous is not None and not any(
-        c in SENTENCE_PUNCT for c in text[previous.end:target.text_start]
+        c in SENTENCE_PUNCT for c in text[previous.end : target.text_start]
     )
     if same_sentence and target.continuation and not starts_with_verb(name):
         name = _leading_verb(previous.name) + name
-    own_prefix = text[target.text_start:target.num_start]
+    own_prefix = text[target.text_start : target.num_start]
     if same_sentence and LEVEL_ONLY_RE.fullmatch(name):
         name = _with_level(previous.name, name)
     elif same_sentence and (len(name) <= 2 or _BARE_CHANGE_RE.fullmatch(name)):
@@ -62,7 +62,7 @@ def indicator_name(text: str, target: Target, previous: Target | None) -> str:
         name = _stock_of(previous.name, stock) if stock else previous.name + name
     name = _strip_words(name, NAME_LEADING, ())
     if not name:
-        name = text[target.text_start:target.text_end].strip()
+        name = text[target.text_start : target.text_end].strip()
     return name[-MAX_NAME:]
 
 
@@ -91,7 +91,7 @@ def _leading_verb(name: str) -> str:
 
 def _stock_of(previous: str, word: str) -> str:
     """累计达到6500个 after 新建5G基站1200个: 5G基站累计, not 新建5G基站."""
-    return previous[len(_leading_verb(previous)):] + word
+    return previous[len(_leading_verb(previous)) :] + word
 
 
 _BARE_CHANGE_RE = re.compile(r"(?:同比|比上年|较上年)?(?:增长|提高|提升|增加|下降|降低)")
@@ -103,8 +103,8 @@ def _respective_subject(target: Target) -> str:
     names = [s for s in subjects.split("、") if s]
     shared = SHARED_TAIL_RE.search(names[-1]) if names else None
     if shared and shared.start() > 0:  # 新能源、新材料两大产业集群营业收入
-        tail = names[-1][shared.end():]
-        names = [n + tail for n in names[:-1]] + [names[-1][:shared.start()] + tail]
+        tail = names[-1][shared.end() :]
+        names = [n + tail for n in names[:-1]] + [names[-1][: shared.start()] + tail]
     return names[target.list_index] if target.list_index < len(names) else ""
 
 
@@ -139,7 +139,7 @@ def merge_restatements(text: str, targets: list[Target]) -> list[Target]:
 def _restates(text: str, first: Target, later: Target) -> bool:
     if (first.unit, first.value, first.high) != (later.unit, later.value, later.high):
         return False
-    if not any(c in SENTENCE_PUNCT for c in text[first.end:later.num_start]):
+    if not any(c in SENTENCE_PUNCT for c in text[first.end : later.num_start]):
         return False
     a, b = _core(first.name), _core(later.name)
     return bool(a and b) and (a in b or b in a)

@@ -8,6 +8,7 @@ from pathlib import Path
 class PlanTextError(Exception):
     """Raised with a Chinese, user-facing message when a plan text is unusable."""
 
+
 _MAGIC = (
     (b"%PDF", "PDF 文件"),
     (b"PK\x03\x04", "Word/Excel（.docx/.xlsx）或压缩包"),
@@ -28,7 +29,7 @@ def _decode(data: bytes, path: Path) -> str:
     for bom, encoding in _BOMS:
         if data.startswith(bom):
             try:
-                return data[len(bom):].decode(encoding.replace("-sig", ""))
+                return data[len(bom) :].decode(encoding.replace("-sig", ""))
             except UnicodeDecodeError as exc:
                 message = f"{path} 不是有效的文本文件：编码损坏。{_SAVE_AS_TEXT}"
                 raise PlanTextError(message) from exc

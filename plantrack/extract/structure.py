@@ -104,7 +104,7 @@ def _inline_subtasks(norm: str, start: int, end: int) -> list[tuple[int, int, in
             number = _number_of(match.group(1))
         except ValueError:
             continue
-        before = norm[start:match.start()].rstrip(" \t")
+        before = norm[start : match.start()].rstrip(" \t")
         if before and before[-1] not in CLAUSE_PUNCT:
             continue
         if number == expected:
@@ -162,10 +162,7 @@ def _build_nodes(norm: str, markers: list, item_kind: str) -> list[Node]:
 
 def _subtasks_of(norm: str, item: Node, markers: list, item_kind: str) -> list[Node]:
     """Line-level sub-markers of another kind, or inline 一是/二是 … in an item."""
-    line_subs = [
-        m for m in markers
-        if m[0] not in ("section", item_kind) and item.start < m[2] < item.end
-    ]
+    line_subs = [m for m in markers if m[0] not in ("section", item_kind) and item.start < m[2] < item.end]
     line_subs = _sequential(line_subs, set())
     if line_subs:
         found = [(m[1], m[2], m[3]) for m in line_subs]
@@ -173,8 +170,9 @@ def _subtasks_of(norm: str, item: Node, markers: list, item_kind: str) -> list[N
         found = _inline_subtasks(norm, item.body, item.end)
     subs = []
     for number, start, body in found:
-        subs.append(Node("subtask", number, start, body, section=item.section,
-                         item=item.item, subtask=number))
+        subs.append(
+            Node("subtask", number, start, body, section=item.section, item=item.item, subtask=number)
+        )
     for current, following in zip(subs, subs[1:], strict=False):
         current.end = following.start
     if subs:
@@ -186,7 +184,7 @@ def _set_ends(nodes: list[Node], length: int) -> None:
     """A section ends at the next section; an item at the next item or section."""
     for index, node in enumerate(nodes):
         node.end = length
-        for later in nodes[index + 1:]:
+        for later in nodes[index + 1 :]:
             if node.kind == "item" or later.kind == "section":
                 node.end = later.start
                 break

@@ -48,9 +48,7 @@ _TARGET_RE = re.compile(
     rf"(?:[ \t]?(?P<suffix>{_SUFFIX_RE}))?"
 )
 _DOUBLING_RE = re.compile(r"翻(?P<times>[一两二三]?)番")
-_MAGNITUDE_RE = re.compile(
-    rf"(?<=突破|达到|超过)(?P<num>[百千万])(?P<unit>{UNIT_RE})(?P<suffix>以上)?"
-)
+_MAGNITUDE_RE = re.compile(rf"(?<=突破|达到|超过)(?P<num>[百千万])(?P<unit>{UNIT_RE})(?P<suffix>以上)?")
 
 
 @dataclass
@@ -84,7 +82,7 @@ class Target:
 
 def clause_prefix(norm: str, target: Target) -> str:
     """The words of the target's clause before its figure (verb, keyword, subject)."""
-    return norm[target.text_start:target.num_start]
+    return norm[target.text_start : target.num_start]
 
 
 def quote_mask(norm: str) -> list[tuple[int, int]]:
@@ -95,11 +93,11 @@ def quote_mask(norm: str) -> list[tuple[int, int]]:
             closer = QUOTE_PAIRS.get(char)
             if closer:
                 close = line.find(closer, pos + 1)
-                if close > 0 and not _bare_figure(line[pos + 1:close]):
+                if close > 0 and not _bare_figure(line[pos + 1 : close]):
                     spans.append((line_start + pos, line_start + close + 1))
         quotes = [i for i, c in enumerate(line) if c == '"']
         for open_, close in zip(quotes[::2], quotes[1::2], strict=False):
-            if not _bare_figure(line[open_ + 1:close]):
+            if not _bare_figure(line[open_ + 1 : close]):
                 spans.append((line_start + open_, line_start + close + 1))
     return spans
 
@@ -130,13 +128,24 @@ def raw_targets(norm: str) -> list[Target]:
             found.append(target)
     for match in _DOUBLING_RE.finditer(norm):
         times = CN_DIGITS.get(match.group("times"), 1)
-        found.append(Target(match.start(), match.end(), match.end(),
-                            (2 ** times - 1) * 100, None, "%", special="double"))
+        found.append(
+            Target(match.start(), match.end(), match.end(), (2**times - 1) * 100, None, "%", special="double")
+        )
     for match in _MAGNITUDE_RE.finditer(norm):
         value = parse_chinese_numeral(match.group("num"))
-        found.append(Target(match.start(), match.end("num"), match.end(), value, None,
-                            match.group("unit"), suffix=match.group("suffix") or "",
-                            chinese=True, special="magnitude"))
+        found.append(
+            Target(
+                match.start(),
+                match.end("num"),
+                match.end(),
+                value,
+                None,
+                match.group("unit"),
+                suffix=match.group("suffix") or "",
+                chinese=True,
+                special="magnitude",
+            )
+        )
     return sorted(found, key=lambda t: t.num_start)
 
 
@@ -162,9 +171,14 @@ def _from_match(match: re.Match) -> Target | None:
     if high is not None and high <= value:
         return None
     return Target(
-        num_start=match.start(), num_end=match.end("num2") if num2 else match.end("num"),
-        end=match.end(), value=value, high=high, unit=unit,
-        suffix=re.sub(r"\s", "", match.group("suffix") or ""), vague=match.group("vague") or "",
+        num_start=match.start(),
+        num_end=match.end("num2") if num2 else match.end("num"),
+        end=match.end(),
+        value=value,
+        high=high,
+        unit=unit,
+        suffix=re.sub(r"\s", "", match.group("suffix") or ""),
+        vague=match.group("vague") or "",
         chinese=is_chinese_numeral(num),
     )
 
@@ -175,12 +189,12 @@ def clause_end_after(norm: str, pos: int) -> bool:
 
 def _is_name_or_label(norm: str, target: Target, quotes: list[tuple[int, int]]) -> bool:
     """True when the number is a name, ordinal, date or label rather than a target."""
-    start, before = target.num_start, norm[max(0, target.num_start - 1):target.num_start]
+    start, before = target.num_start, norm[max(0, target.num_start - 1) : target.num_start]
     if _inside(quotes, start) or before == "第":
         return True
     if before == "前" and target.unit in ("名", "位"):
         return True
-    after = norm[target.end:target.end + 2]
+    after = norm[target.end : target.end + 2]
     unit_tail = target.unit[-1] + after[:1]
     if not target.suffix and any(unit_tail.startswith(w) for w in NOT_A_UNIT):
         return True
@@ -196,8 +210,8 @@ def _is_vague_chinese(norm: str, target: Target) -> bool:
         return False
     if start > 0 and norm[start - 1] in VAGUE_BEFORE_CN:
         return True
-    after_unit = norm[target.end:target.end + 3]
-    if target.value == 1 and any(norm[start + 1:].startswith(w) for w in VAGUE_ONE):
+    after_unit = norm[target.end : target.end + 3]
+    if target.value == 1 and any(norm[start + 1 :].startswith(w) for w in VAGUE_ONE):
         return True
     if after_unit[:1] in CN_DIGITS:
         return True  # 一家一策, 五位一体
@@ -205,7 +219,7 @@ def _is_vague_chinese(norm: str, target: Target) -> bool:
         return False
     if target.value == 1:
         return True  # 一个…, 一项… before a noun: not a count
-    prefix = norm[max(0, start - 4):start]
+    prefix = norm[max(0, start - 4) : start]
     words = QUANTITY_VERBS + tuple(k for k, _, _ in PREFIX_KEYWORDS)
     return not any(prefix.endswith(w) for w in words)
 
@@ -221,9 +235,7 @@ def drop_unwanted(norm: str, targets: list[Target], quotes: list) -> list[Target
             continue
         if _describes_a_noun(norm, target) or _is_capacity(prefix):
             continue
-        if target.special == "magnitude" and not (
-            target.suffix or clause_end_after(norm, target.end)
-        ):
+        if target.special == "magnitude" and not (target.suffix or clause_end_after(norm, target.end)):
             continue
         kept.append(target)
     return kept
@@ -231,7 +243,7 @@ def drop_unwanted(norm: str, targets: list[Target], quotes: list) -> list[Target
 
 def _describes_a_noun(norm: str, target: Target) -> bool:
     """低于5%的企业, 总投资85亿元的项目, 5万元以下的村: a figure before 的 describes what follows."""
-    return norm[target.end:target.end + 2].lstrip(" \t")[:1] == "的"
+    return norm[target.end : target.end + 2].lstrip(" \t")[:1] == "的"
 
 
 def _is_capacity(prefix: str) -> bool:
@@ -246,8 +258,9 @@ def drop_described_lists(norm: str, kept: list[Target], raw: list[Target]) -> li
     for target in kept:
         following = next((t for t in dropped if t.num_start > target.end), None)
         listed = (
-            following is not None and target.unit in THRESHOLD_UNITS
-            and norm[target.end:following.text_start].strip(" \t") == "、"
+            following is not None
+            and target.unit in THRESHOLD_UNITS
+            and norm[target.end : following.text_start].strip(" \t") == "、"
             and _is_capacity(clause_prefix(norm, following))
         )
         if not listed:
@@ -269,7 +282,7 @@ def drop_thresholds(norm: str, targets: list[Target]) -> list[Target]:
 def _is_threshold(norm: str, target: Target, following: Target) -> bool:
     if target.unit not in THRESHOLD_UNITS or target.high is not None:
         return False
-    between = norm[target.end:following.num_start]
+    between = norm[target.end : following.num_start]
     if not between or any(c in CLAUSE_PUNCT + "、" for c in between):
         return False
     if not re.match(r"[\u4e00-\u9fff]", between) or following.text_start > target.end:

@@ -16,9 +16,7 @@ from dataclasses import dataclass
 from plantrack.extract.structure import Structure
 from transforms.numerals import normalize_width
 
-_PLAN_TITLE_RE = re.compile(
-    r"(\d{4})年(?:(?!\d{4}年)[^\n。]){0,30}?(?:工作要点|工作计划|要点|计划|安排)"
-)
+_PLAN_TITLE_RE = re.compile(r"(\d{4})年(?:(?!\d{4}年)[^\n。]){0,30}?(?:工作要点|工作计划|要点|计划|安排)")
 _DATE_RE = re.compile(r"(\d{4})(?:年\d{1,2}月\d{1,2}日|-\d{1,2}-\d{1,2})")
 _YEAR_RE = re.compile(r"(\d{4})年")
 _PAST_YEAR_RE = re.compile(r"(?<![较比与以在同])(\d{4})年")  # not 较2020年 (a baseline)
@@ -30,8 +28,16 @@ _SO_FAR_RE = re.compile(
     r"(?<![\d年])[1一][ \t]*[-—–~至到][ \t]*(?:\d{1,2}|[二三四五六七八九十]{1,2})月|前三季度|上半年"
 )
 _REVIEW_WORDS = (
-    "回顾", "总结", "完成情况", "主要成效", "工作成效", "主要成绩", "存在的问题", "存在问题",
-    "问题与不足", "困难和问题",
+    "回顾",
+    "总结",
+    "完成情况",
+    "主要成效",
+    "工作成效",
+    "主要成绩",
+    "存在的问题",
+    "存在问题",
+    "问题与不足",
+    "困难和问题",
 )
 _PLAN_WORDS = ("计划", "要点", "安排", "思路", "目标", "任务", "举措", "重点工作")
 _HEADING_MAX = 40
@@ -84,8 +90,10 @@ class Timeline:
         index = bisect.bisect_right(self.scope_starts, pos) - 1
         start = max(norm.rfind("\n", 0, pos) + 1, self.scope_starts[index] if index >= 0 else 0)
         before = norm[start:pos]
-        markers = [(m.start(), self.year is not None and int(m.group(1)) < self.year)
-                   for m in _PAST_YEAR_RE.finditer(before)]
+        markers = [
+            (m.start(), self.year is not None and int(m.group(1)) < self.year)
+            for m in _PAST_YEAR_RE.finditer(before)
+        ]
         markers += [(m.start(), True) for m in _PAST_WORDS_RE.finditer(before)]
         markers += [(m.start(), self.written_before) for m in _PRESENT_WORDS_RE.finditer(before)]
         if self.written_before:
@@ -138,9 +146,7 @@ def _review_headings(norm: str, year: int | None) -> list[tuple[int, int]]:
         if heading is not None:
             kind, title = heading
             is_review = _is_review_title(title, year)
-            names_plan = any(w in title for w in _PLAN_WORDS) or (
-                year is not None and str(year) in title
-            )
+            names_plan = any(w in title for w in _PLAN_WORDS) or (year is not None and str(year) in title)
             if open_at is not None and not is_review and (kind == open_kind or names_plan):
                 spans.append((open_at, offset))
                 open_at = None
@@ -160,4 +166,4 @@ def _heading(line: str) -> tuple[str, str] | None:
     mark = _MARK_RE.match(stripped)
     token = mark.group(1) or ""
     kind = re.sub(r"[一二三四五六七八九十\d]+", "N", token)
-    return kind, stripped[len(token):]
+    return kind, stripped[len(token) :]

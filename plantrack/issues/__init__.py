@@ -12,5 +12,15 @@ from plantrack.issues.registry import (
     issue_type,
 )
 
-__all__ = ["REGISTRY", "SEVERITY_LABEL", "UNREADABLE_CODES", "Issue", "IssueType", "Severity",
-           "UnknownIssueCode", "has_errors", "issue_type", "make_issue"]
+__all__ = [
+    "REGISTRY",
+    "SEVERITY_LABEL",
+    "UNREADABLE_CODES",
+    "Issue",
+    "IssueType",
+    "Severity",
+    "UnknownIssueCode",
+    "has_errors",
+    "issue_type",
+    "make_issue",
+]

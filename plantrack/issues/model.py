@@ -61,18 +61,29 @@ class _Values(dict):
         return ""
 
 
-def make_issue(code: str, severity: Severity | None = None, name: str = "",
-               details: dict | None = None, **fields) -> Issue:
+def make_issue(
+    code: str, severity: Severity | None = None, name: str = "", details: dict | None = None, **fields
+) -> Issue:
     """An issue with the Chinese message and hint registered for ``code``, filled from its
     fields (``{id}`` is the indicator id, ``{name}`` its name) and ``details``.
 
     ``severity`` None: the registered one.
     """
     t = issue_type(code, severity)
-    values = _Values(name=name, id=fields.get("indicator_id", ""), found=fields.get("found", ""),
-                     expected=fields.get("expected", ""), **(details or {}))
-    return Issue(code=code, severity=severity or t.severity, message=t.message.format_map(values),
-                 hint=t.hint.format_map(values), **fields)
+    values = _Values(
+        name=name,
+        id=fields.get("indicator_id", ""),
+        found=fields.get("found", ""),
+        expected=fields.get("expected", ""),
+        **(details or {}),
+    )
+    return Issue(
+        code=code,
+        severity=severity or t.severity,
+        message=t.message.format_map(values),
+        hint=t.hint.format_map(values),
+        **fields,
+    )
 
 
 def has_errors(issues: list[Issue]) -> bool:

@@ -16,9 +16,9 @@ from plantrack.portal.web import shown_time
 
 log = logging.getLogger("plantrack.portal")
 
+
 class AdminPages:
     """The bureau's view of every unit, and the reminder button."""
-
 
     def admin_window(self, request: Request) -> Window:
         code = request.query_params.get("quarter")
@@ -44,14 +44,31 @@ class AdminPages:
         window = self.admin_window(request)
         view = await run_in_threadpool(self.warehouse.quarter, window.quarter.code)
         states = await run_in_threadpool(
-            unit_states, self.catalog, window, view, self.db.uploads(window.quarter.code),
-            self.settings.quarter_inbox(window.quarter.code), self.inbox_hashes, self.now(), self.zone)
+            unit_states,
+            self.catalog,
+            window,
+            view,
+            self.db.uploads(window.quarter.code),
+            self.settings.quarter_inbox(window.quarter.code),
+            self.inbox_hashes,
+            self.now(),
+            self.zone,
+        )
         counts = {key: sum(1 for s in states if s.state == key) for key in STATE_LABEL}
-        return self.render(request, "admin.html", caller, status=status, window=window, states=states,
-                           counts=counts, late=sum(s.late for s in states),
-                           windows=self.calendar.open_windows(self.now()),
-                           deadline=shown_time(window.deadline), warehouse_note=view.note,
-                           notice=notice)
+        return self.render(
+            request,
+            "admin.html",
+            caller,
+            status=status,
+            window=window,
+            states=states,
+            counts=counts,
+            late=sum(s.late for s in states),
+            windows=self.calendar.open_windows(self.now()),
+            deadline=shown_time(window.deadline),
+            warehouse_note=view.note,
+            notice=notice,
+        )
 
     async def admin_unit_page(self, request: Request) -> Response:
         caller = self.admin(request)
@@ -62,10 +79,17 @@ class AdminPages:
         view = await run_in_threadpool(self.warehouse.quarter, window.quarter.code)
         uploads = self.db.uploads(window.quarter.code, code)
         rows = [self.upload_row(u, view, window) for u in uploads]
-        return self.render(request, "admin_unit.html", caller, window=window,
-                           unit=self.catalog.units[code], rows=rows,
-                           accounts=[a for a in self.db.accounts() if a.unit == code],
-                           audit=self.db.audit_entries(code, 100), local=lambda t: local(t, self.zone))
+        return self.render(
+            request,
+            "admin_unit.html",
+            caller,
+            window=window,
+            unit=self.catalog.units[code],
+            rows=rows,
+            accounts=[a for a in self.db.accounts() if a.unit == code],
+            audit=self.db.audit_entries(code, 100),
+            local=lambda t: local(t, self.zone),
+        )
 
     async def remind(self, request: Request) -> Response:
         caller = self.admin(request)
@@ -76,10 +100,14 @@ class AdminPages:
         except Exception as exc:  # mail down, a broken catalog: say so on the page
             log.exception("reminder failed")
             message = f"发送提醒失败：{exc}"
-        self.db.audit("reminder", caller.account, quarter=window.quarter.code, detail=message,
-                      client=self.client(request))
+        self.db.audit(
+            "reminder",
+            caller.account,
+            quarter=window.quarter.code,
+            detail=message,
+            client=self.client(request),
+        )
         return await self.admin_page(request, notice=message)
-
 
 
 def send_reminders(quarter: Quarter) -> str:
@@ -92,8 +120,10 @@ def send_reminders(quarter: Quarter) -> str:
     if result is None:
         return f"提醒未生成：{getattr(state, 'message', state)}"
     sent = sum(1 for d in result.deliveries if d.ok)
-    text = (f"已生成{quarter.label}报送提醒：未报送{result.count(MISSING)}个单位，"
-            f"有错误{result.count(INVALID)}个单位，待处理{result.count(PENDING)}个。")
+    text = (
+        f"已生成{quarter.label}报送提醒：未报送{result.count(MISSING)}个单位，"
+        f"有错误{result.count(INVALID)}个单位，待处理{result.count(PENDING)}个。"
+    )
     if result.deliveries or result.not_mailed:
         text += f"已发送邮件{sent}封"
         failed = len(result.deliveries) - sent

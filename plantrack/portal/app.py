@@ -43,9 +43,7 @@ from plantrack.portal.overview import STATE_LABEL, InboxHashes
 from plantrack.portal.quarters import Calendar, Window
 from plantrack.portal.status import WarehouseReader
 from plantrack.portal.steward import StewardPages
-from plantrack.portal.uploads import (
-    MAX_UPLOAD_BYTES,
-)
+from plantrack.portal.uploads import MAX_UPLOAD_BYTES
 from plantrack.portal.verdict import make_verdict
 from plantrack.portal.web import (
     CHECKS_AT_ONCE,
@@ -63,10 +61,16 @@ log = logging.getLogger("plantrack.portal")
 
 
 class Portal(AccountPages, StewardPages, AdminPages):
-    def __init__(self, settings: Settings, catalog: Catalog, calendar: Calendar, *,
-                 max_upload_bytes: int = MAX_UPLOAD_BYTES,
-                 clock: Callable[[], datetime] = utc_now,
-                 limit: auth.LoginLimit | None = None):
+    def __init__(
+        self,
+        settings: Settings,
+        catalog: Catalog,
+        calendar: Calendar,
+        *,
+        max_upload_bytes: int = MAX_UPLOAD_BYTES,
+        clock: Callable[[], datetime] = utc_now,
+        limit: auth.LoginLimit | None = None,
+    ):
         self.settings, self.catalog, self.calendar = settings, catalog, calendar
         self.plans: dict = {}  # year → its ready plan, looked up once
         self.max_upload_bytes = max_upload_bytes
@@ -81,11 +85,15 @@ class Portal(AccountPages, StewardPages, AdminPages):
         self.inbox_hashes = InboxHashes()
         self.checks = threading.BoundedSemaphore(CHECKS_AT_ONCE)
         self.zone = settings.schedule.timezone
-        self.env = Environment(loader=FileSystemLoader(HERE / "templates"),
-                               autoescape=select_autoescape(default=True, default_for_string=True),
-                               trim_blocks=True, lstrip_blocks=True)
-        self.env.globals.update(issuer=catalog.issuer, title=catalog.title, shown_time=shown_time,
-                                state_label=STATE_LABEL)
+        self.env = Environment(
+            loader=FileSystemLoader(HERE / "templates"),
+            autoescape=select_autoescape(default=True, default_for_string=True),
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        self.env.globals.update(
+            issuer=catalog.issuer, title=catalog.title, shown_time=shown_time, state_label=STATE_LABEL
+        )
         self.scratch.mkdir(parents=True, exist_ok=True)
         for stale in self.scratch.glob(".upload-*.part"):  # a server stopped mid-upload
             stale.unlink(missing_ok=True)
@@ -154,8 +162,9 @@ class Portal(AccountPages, StewardPages, AdminPages):
     def client(self, request: Request) -> str:
         return request.client.host if request.client else ""
 
-    def render(self, request: Request, name: str, caller: Caller | None = None, status: int = 200,
-               **context) -> HTMLResponse:
+    def render(
+        self, request: Request, name: str, caller: Caller | None = None, status: int = 200, **context
+    ) -> HTMLResponse:
         caller = caller or self.caller(request)
         scope = caller.csrf_scope
         new_nonce = None
@@ -163,17 +172,25 @@ class Portal(AccountPages, StewardPages, AdminPages):
             new_nonce = secrets.token_urlsafe(16)
             scope = f"pre:{new_nonce}"
         html = self.env.get_template(name).render(
-            request=request, me=caller.account, csrf=self.signer.csrf_token(scope), **context)
+            request=request, me=caller.account, csrf=self.signer.csrf_token(scope), **context
+        )
         response = HTMLResponse(html, status_code=status)
         if new_nonce:
-            self.set_cookie(request, response, auth.PRELOGIN_COOKIE, self.signer.sign(new_nonce),
-                            max_age=3600)
+            self.set_cookie(
+                request, response, auth.PRELOGIN_COOKIE, self.signer.sign(new_nonce), max_age=3600
+            )
         return response
 
-    def set_cookie(self, request: Request, response: Response, name: str, value: str,
-                   max_age: int) -> None:
-        response.set_cookie(name, value, max_age=max_age, httponly=True, samesite="lax",
-                            secure=request.url.scheme == "https", path="/")
+    def set_cookie(self, request: Request, response: Response, name: str, value: str, max_age: int) -> None:
+        response.set_cookie(
+            name,
+            value,
+            max_age=max_age,
+            httponly=True,
+            samesite="lax",
+            secure=request.url.scheme == "https",
+            path="/",
+        )
 
     async def form(self, request: Request, caller: Caller) -> dict[str, str]:
         """The posted form, after its CSRF token is checked (403 without a valid one)."""
@@ -217,9 +234,13 @@ class Portal(AccountPages, StewardPages, AdminPages):
             return RedirectResponse(f"/login?next={quote(target)}", 303)
         titles = {403: "无权访问", 404: "未找到", 405: "不支持的请求", 413: "文件过大", 429: "请稍后再试"}
         detail = exc.detail if isinstance(exc.detail, str) and not exc.detail.isascii() else ""
-        return self.render(request, "error.html", status=exc.status_code,
-                           heading=titles.get(exc.status_code, "出错了"),
-                           message=detail or "无法完成请求。")
+        return self.render(
+            request,
+            "error.html",
+            status=exc.status_code,
+            heading=titles.get(exc.status_code, "出错了"),
+            message=detail or "无法完成请求。",
+        )
 
     # -- pages: logging in ---------------------------------------------------------------
 
@@ -239,9 +260,12 @@ class SecurityHeaders:
     """Headers every answer carries: no framing, no sniffing, no outside scripts or styles."""
 
     HEADERS = [
-        (b"content-security-policy", b"default-src 'self'; img-src 'self' data:; style-src 'self'; "
-                                     b"script-src 'self'; form-action 'self'; frame-ancestors 'none'; "
-                                     b"base-uri 'none'"),
+        (
+            b"content-security-policy",
+            b"default-src 'self'; img-src 'self' data:; style-src 'self'; "
+            b"script-src 'self'; form-action 'self'; frame-ancestors 'none'; "
+            b"base-uri 'none'",
+        ),
         (b"x-content-type-options", b"nosniff"),
         (b"x-frame-options", b"DENY"),
         (b"referrer-policy", b"no-referrer"),
@@ -259,17 +283,18 @@ class SecurityHeaders:
             if message["type"] == "http.response.start":
                 present = {k.lower() for k, _ in message.get("headers", [])}
                 message["headers"] = list(message.get("headers", [])) + [
-                    (k, v) for k, v in self.HEADERS if k not in present]
+                    (k, v) for k, v in self.HEADERS if k not in present
+                ]
             await send(message)
 
         return await self.app(scope, receive, with_headers)
 
 
-def create_app(settings: Settings, catalog: Catalog, calendar: Calendar, *, warm: bool = True,
-               **options) -> tuple[Starlette, Portal]:
+def create_app(
+    settings: Settings, catalog: Catalog, calendar: Calendar, *, warm: bool = True, **options
+) -> tuple[Starlette, Portal]:
     portal = Portal(settings, catalog, calendar, **options)
     if warm:
         seconds = portal.warm()
         log.info("portal warmed in %.1f s", seconds)
     return portal.app(), portal
-

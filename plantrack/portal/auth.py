@@ -114,8 +114,10 @@ class LoginLimit:
 
     def refused(self, db: PortalDB, login: str, client: str) -> bool:
         since = utc_now() - self.window
-        return (db.failures_since(f"login:{login.lower()}", since) >= self.per_login
-                or db.failures_since(f"client:{client}", since) >= self.per_client)
+        return (
+            db.failures_since(f"login:{login.lower()}", since) >= self.per_login
+            or db.failures_since(f"client:{client}", since) >= self.per_client
+        )
 
     def failed(self, db: PortalDB, login: str, client: str) -> None:
         db.record_failure(f"login:{login.lower()}", f"client:{client}")

@@ -65,9 +65,17 @@ class Account:
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> Account:
-        return cls(row["id"], row["login"], row["name"], row["unit"], bool(row["is_admin"]),
-                   row["password_hash"], parse_stamp(row["created_at"]),
-                   parse_stamp(row["disabled_at"]), parse_stamp(row["last_login_at"]))
+        return cls(
+            row["id"],
+            row["login"],
+            row["name"],
+            row["unit"],
+            bool(row["is_admin"]),
+            row["password_hash"],
+            parse_stamp(row["created_at"]),
+            parse_stamp(row["disabled_at"]),
+            parse_stamp(row["last_login_at"]),
+        )
 
 
 @dataclass(frozen=True)
@@ -91,11 +99,24 @@ class Upload:
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> Upload:
-        return cls(row["id"], row["account_id"], row["unit"], row["quarter"], row["original_name"],
-                   row["inbox_name"], Path(row["stored_path"]), row["file_hash"],
-                   row["size_bytes"], parse_stamp(row["uploaded_at"]), row["errors"],
-                   row["warnings"], row["verdict_json"], row["check_seconds"],
-                   parse_stamp(row["submitted_at"]), row["submitted_by"])
+        return cls(
+            row["id"],
+            row["account_id"],
+            row["unit"],
+            row["quarter"],
+            row["original_name"],
+            row["inbox_name"],
+            Path(row["stored_path"]),
+            row["file_hash"],
+            row["size_bytes"],
+            parse_stamp(row["uploaded_at"]),
+            row["errors"],
+            row["warnings"],
+            row["verdict_json"],
+            row["check_seconds"],
+            parse_stamp(row["submitted_at"]),
+            row["submitted_by"],
+        )
 
 
 class PortalDB:
@@ -123,7 +144,8 @@ class PortalDB:
             with self.connect() as con:
                 cur = con.execute(
                     "insert into accounts (login, name, unit, is_admin, created_at) values (?, ?, ?, ?, ?)",
-                    (login, name, unit, int(is_admin), stamp(utc_now())))
+                    (login, name, unit, int(is_admin), stamp(utc_now())),
+                )
         except sqlite3.IntegrityError as exc:
             raise AccountError(f"登录名“{login}”已被使用，请用 --login 另取一个") from exc
         return self.account(cur.lastrowid)
@@ -145,19 +167,24 @@ class PortalDB:
 
     def logins_like(self, prefix: str) -> set[str]:
         with self.connect() as con:
-            rows = con.execute("select login from accounts where login like ? escape '\\'",
-                               (prefix.replace("%", "\\%").replace("_", "\\_") + "%",)).fetchall()
+            rows = con.execute(
+                "select login from accounts where login like ? escape '\\'",
+                (prefix.replace("%", "\\%").replace("_", "\\_") + "%",),
+            ).fetchall()
         return {r[0] for r in rows}
 
     def disable(self, account_id: int) -> None:
         """No more logins; every open session and unused link ends now."""
         now = stamp(utc_now())
         with self.connect() as con:
-            con.execute("update accounts set disabled_at = coalesce(disabled_at, ?) where id = ?",
-                        (now, account_id))
+            con.execute(
+                "update accounts set disabled_at = coalesce(disabled_at, ?) where id = ?", (now, account_id)
+            )
             con.execute("delete from sessions where account_id = ?", (account_id,))
-            con.execute("update login_tokens set used_at = ? where account_id = ? and used_at is null",
-                        (now, account_id))
+            con.execute(
+                "update login_tokens set used_at = ? where account_id = ? and used_at is null",
+                (now, account_id),
+            )
 
     def set_password(self, account_id: int, password_hash: str) -> None:
         with self.connect() as con:
@@ -165,8 +192,7 @@ class PortalDB:
 
     def logged_in(self, account_id: int) -> None:
         with self.connect() as con:
-            con.execute("update accounts set last_login_at = ? where id = ?",
-                        (stamp(utc_now()), account_id))
+            con.execute("update accounts set last_login_at = ? where id = ?", (stamp(utc_now()), account_id))
 
     # -- one-time links ------------------------------------------------------------------
 
@@ -175,10 +201,14 @@ class PortalDB:
         token = secrets.token_urlsafe(32)
         now = utc_now()
         with self.connect() as con:
-            con.execute("update login_tokens set used_at = ? where account_id = ? and used_at is null",
-                        (stamp(now), account_id))
-            con.execute("insert into login_tokens values (?, ?, ?, ?, null)",
-                        (digest(token), account_id, stamp(now), stamp(now + timedelta(days=days))))
+            con.execute(
+                "update login_tokens set used_at = ? where account_id = ? and used_at is null",
+                (stamp(now), account_id),
+            )
+            con.execute(
+                "insert into login_tokens values (?, ?, ?, ?, null)",
+                (digest(token), account_id, stamp(now), stamp(now + timedelta(days=days))),
+            )
         return token
 
     def token_account(self, token: str) -> Account | None:
@@ -187,14 +217,18 @@ class PortalDB:
             row = con.execute(
                 "select a.* from login_tokens t join accounts a on a.id = t.account_id "
                 "where t.token_hash = ? and t.used_at is null and t.expires_at > ? "
-                "and a.disabled_at is null", (digest(token), stamp(utc_now()))).fetchone()
+                "and a.disabled_at is null",
+                (digest(token), stamp(utc_now())),
+            ).fetchone()
         return Account.from_row(row) if row else None
 
     def use_token(self, token: str) -> bool:
         """Mark a link used; False when someone used it first (two tabs, a replay)."""
         with self.connect() as con:
-            cur = con.execute("update login_tokens set used_at = ? where token_hash = ? and used_at is null",
-                              (stamp(utc_now()), digest(token)))
+            cur = con.execute(
+                "update login_tokens set used_at = ? where token_hash = ? and used_at is null",
+                (stamp(utc_now()), digest(token)),
+            )
         return cur.rowcount == 1
 
     # -- sessions ------------------------------------------------------------------------
@@ -204,9 +238,10 @@ class PortalDB:
         now = utc_now()
         with self.connect() as con:
             con.execute("delete from sessions where expires_at <= ?", (stamp(now),))
-            con.execute("insert into sessions values (?, ?, ?, ?, ?)",
-                        (digest(sid), account_id, stamp(now), stamp(now + timedelta(hours=hours)),
-                         stamp(now)))
+            con.execute(
+                "insert into sessions values (?, ?, ?, ?, ?)",
+                (digest(sid), account_id, stamp(now), stamp(now + timedelta(hours=hours)), stamp(now)),
+            )
         return sid
 
     def session_account(self, sid: str) -> Account | None:
@@ -214,7 +249,8 @@ class PortalDB:
             row = con.execute(
                 "select a.* from sessions s join accounts a on a.id = s.account_id "
                 "where s.id_hash = ? and s.expires_at > ? and a.disabled_at is null",
-                (digest(sid), stamp(utc_now()))).fetchone()
+                (digest(sid), stamp(utc_now())),
+            ).fetchone()
         return Account.from_row(row) if row else None
 
     def end_session(self, sid: str) -> None:
@@ -231,8 +267,9 @@ class PortalDB:
     def failures_since(self, key: str, since: datetime) -> int:
         with self.connect() as con:
             con.execute("delete from login_failures where at < ?", (stamp(utc_now() - timedelta(days=1)),))
-            return con.execute("select count(*) from login_failures where key = ? and at > ?",
-                               (key, stamp(since))).fetchone()[0]
+            return con.execute(
+                "select count(*) from login_failures where key = ? and at > ?", (key, stamp(since))
+            ).fetchone()[0]
 
     def clear_failures(self, key: str) -> None:
         with self.connect() as con:
@@ -244,10 +281,23 @@ class PortalDB:
         with self.connect() as con:
             con.execute(
                 "insert into uploads values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, null, null)",
-                (upload.id, upload.account_id, upload.unit, upload.quarter, upload.original_name,
-                 upload.inbox_name, str(upload.stored_path), upload.file_hash, upload.size_bytes,
-                 stamp(upload.uploaded_at), upload.errors, upload.warnings, upload.verdict_json,
-                 upload.check_seconds))
+                (
+                    upload.id,
+                    upload.account_id,
+                    upload.unit,
+                    upload.quarter,
+                    upload.original_name,
+                    upload.inbox_name,
+                    str(upload.stored_path),
+                    upload.file_hash,
+                    upload.size_bytes,
+                    stamp(upload.uploaded_at),
+                    upload.errors,
+                    upload.warnings,
+                    upload.verdict_json,
+                    upload.check_seconds,
+                ),
+            )
 
     def upload(self, upload_id: str) -> Upload | None:
         with self.connect() as con:
@@ -259,7 +309,9 @@ class PortalDB:
         with self.connect() as con:
             rows = con.execute(
                 "select * from uploads where quarter = ? and (? is null or unit = ?) "
-                "order by uploaded_at desc", (quarter, unit, unit)).fetchall()
+                "order by uploaded_at desc",
+                (quarter, unit, unit),
+            ).fetchall()
         return [Upload.from_row(r) for r in rows]
 
     def mark_submitted(self, upload_id: str, account_id: int, at: datetime) -> bool:
@@ -267,29 +319,50 @@ class PortalDB:
         with self.connect() as con:
             cur = con.execute(
                 "update uploads set submitted_at = ?, submitted_by = ? where id = ? and submitted_at is null",
-                (stamp(at), account_id, upload_id))
+                (stamp(at), account_id, upload_id),
+            )
         return cur.rowcount == 1
 
     def unmark_submitted(self, upload_id: str) -> None:
         with self.connect() as con:
-            con.execute("update uploads set submitted_at = null, submitted_by = null where id = ?",
-                        (upload_id,))
+            con.execute(
+                "update uploads set submitted_at = null, submitted_by = null where id = ?", (upload_id,)
+            )
 
     # -- audit log -----------------------------------------------------------------------
 
-    def audit(self, action: str, account: Account | None = None, *, quarter: str = "",
-              target: str = "", detail: str = "", client: str = "", at: datetime | None = None,
-              login: str = "") -> None:
+    def audit(
+        self,
+        action: str,
+        account: Account | None = None,
+        *,
+        quarter: str = "",
+        target: str = "",
+        detail: str = "",
+        client: str = "",
+        at: datetime | None = None,
+        login: str = "",
+    ) -> None:
         with self.connect() as con:
             con.execute(
                 "insert into audit_log (at, account_id, login, unit, action, quarter, target, detail, "
                 "client) values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (stamp(at or utc_now()), account.id if account else None,
-                 account.login if account else (login or None), account.unit if account else None,
-                 action, quarter or None, target or None, detail or None, client or None))
+                (
+                    stamp(at or utc_now()),
+                    account.id if account else None,
+                    account.login if account else (login or None),
+                    account.unit if account else None,
+                    action,
+                    quarter or None,
+                    target or None,
+                    detail or None,
+                    client or None,
+                ),
+            )
 
     def audit_entries(self, unit: str | None = None, limit: int = 200) -> list[sqlite3.Row]:
         with self.connect() as con:
             return con.execute(
                 "select * from audit_log where (? is null or unit = ?) order by id desc limit ?",
-                (unit, unit, limit)).fetchall()
+                (unit, unit, limit),
+            ).fetchall()

@@ -22,8 +22,7 @@ from plantrack.portal.status import WarehouseView
 from plantrack.reader import match_unit
 
 MISSING, ERRORS, VALID, PENDING = "missing", "errors", "valid", "pending"
-STATE_LABEL = {MISSING: "未报送", ERRORS: "已报送，有错误", VALID: "已报送，通过",
-               PENDING: "已收到，待校验"}
+STATE_LABEL = {MISSING: "未报送", ERRORS: "已报送，有错误", VALID: "已报送，通过", PENDING: "已收到，待校验"}
 
 
 @dataclass(frozen=True)
@@ -71,8 +70,16 @@ class InboxHashes:
         return self._known[key]
 
 
-def unit_states(catalog: Catalog, window: Window, view: WarehouseView, uploads: list[Upload],
-                inbox: Path, hashes: InboxHashes, now: datetime, zone: str) -> list[UnitState]:
+def unit_states(
+    catalog: Catalog,
+    window: Window,
+    view: WarehouseView,
+    uploads: list[Upload],
+    inbox: Path,
+    hashes: InboxHashes,
+    now: datetime,
+    zone: str,
+) -> list[UnitState]:
     """One state per unit that reports anything, in the catalog's order."""
     receipts: dict[str, list[Receipt]] = {}
     firsts: dict[str, datetime] = {}
@@ -87,10 +94,19 @@ def unit_states(catalog: Catalog, window: Window, view: WarehouseView, uploads: 
     for unit, row in view.units.items():
         if row["receipts"]:
             state = VALID if row["state"] == "已采用" and not row["errors"] else ERRORS
-            add(unit, Receipt(local(row["last_received_at"], zone), state, row["original_name"] or "",
-                              "数仓", row["errors"], row["warnings"]),
+            add(
+                unit,
+                Receipt(
+                    local(row["last_received_at"], zone),
+                    state,
+                    row["original_name"] or "",
+                    "数仓",
+                    row["errors"],
+                    row["warnings"],
+                ),
                 local(row["first_received_at"], zone) if row["first_received_at"] else None,
-                row["receipts"])
+                row["receipts"],
+            )
     landed = set(view.receipts)
     portal_names = set()
     for u in uploads:
@@ -98,8 +114,17 @@ def unit_states(catalog: Catalog, window: Window, view: WarehouseView, uploads: 
             continue
         portal_names.add(u.inbox_name)
         if u.file_hash not in landed:  # once landed, the warehouse's verdict speaks for it
-            add(u.unit, Receipt(local(u.submitted_at, zone), ERRORS if u.errors else VALID,
-                                u.original_name, "网上报送", u.errors, u.warnings))
+            add(
+                u.unit,
+                Receipt(
+                    local(u.submitted_at, zone),
+                    ERRORS if u.errors else VALID,
+                    u.original_name,
+                    "网上报送",
+                    u.errors,
+                    u.warnings,
+                ),
+            )
     for path in discover(inbox):
         if path.name in portal_names or hashes(path) in landed:
             continue
@@ -118,6 +143,7 @@ def unit_states(catalog: Catalog, window: Window, view: WarehouseView, uploads: 
             continue
         latest = max(receipts[unit.code], key=lambda r: r.at)
         first = firsts[unit.code]
-        states.append(UnitState(unit, latest.state, first > window.deadline, latest, first,
-                                counts[unit.code]))
+        states.append(
+            UnitState(unit, latest.state, first > window.deadline, latest, first, counts[unit.code])
+        )
     return states

@@ -98,14 +98,22 @@ def _rows(cursor) -> list[dict]:
 
 def _query(con, quarter: str) -> WarehouseView:
     view = WarehouseView(True, read_at=time.monotonic())
-    for row in _rows(con.execute(
+    for row in _rows(
+        con.execute(
             "select submission_id, file_hash, unit, received_at, readable, read_error "
-            "from stg_submissions where quarter = ? order by received_at", [quarter])):
+            "from stg_submissions where quarter = ? order by received_at",
+            [quarter],
+        )
+    ):
         view.receipts.setdefault(row["file_hash"], []).append(row)
-    for row in _rows(con.execute(
+    for row in _rows(
+        con.execute(
             "select unit, state, receipts, submission_id, shown_submission_id, received_at, "
             "first_received_at, last_received_at, original_name, rows_accepted, rows_quarantined, "
-            "errors, warnings from mart_submission_status where quarter = ?", [quarter])):
+            "errors, warnings from mart_submission_status where quarter = ?",
+            [quarter],
+        )
+    ):
         view.units[row["unit"]] = row
     return view
 
@@ -131,8 +139,11 @@ class WarehouseReader:
         version = (st.st_mtime_ns, st.st_size)
         with self._lock:
             cached = self._cache.get(code)
-            if (cached is not None and cached[0] == version
-                    and time.monotonic() - cached[1].read_at < self.seconds):
+            if (
+                cached is not None
+                and cached[0] == version
+                and time.monotonic() - cached[1].read_at < self.seconds
+            ):
                 try:
                     with reading(self.path):
                         return cached[1]

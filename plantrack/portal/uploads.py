@@ -47,8 +47,10 @@ class UploadRefused(Exception):
 
 
 def too_large_message(limit: int) -> str:
-    return (f"文件超过 {limit // 2**20} MB 的上限，未被接收。季度填报表通常只有几十 KB，"
-            "请确认选择的是填报表本身（不要把附件、图片放进表格），必要时另存为 .xlsx 后重新上传。")
+    return (
+        f"文件超过 {limit // 2**20} MB 的上限，未被接收。季度填报表通常只有几十 KB，"
+        "请确认选择的是填报表本身（不要把附件、图片放进表格），必要时另存为 .xlsx 后重新上传。"
+    )
 
 
 def shown_name(raw: str | None) -> str:
@@ -62,8 +64,11 @@ def shown_name(raw: str | None) -> str:
 def suffix_of(name: str) -> str:
     suffix = PurePosixPath(name).suffix.lower()
     if suffix not in ALLOWED_SUFFIXES:
-        raise UploadRefused(f"不支持的文件类型“{suffix or '无扩展名'}”。请上传 Excel 工作簿（.xlsx/.xls）、"
-                            "LibreOffice 表格（.ods）或 CSV 文件。", 415)
+        raise UploadRefused(
+            f"不支持的文件类型“{suffix or '无扩展名'}”。请上传 Excel 工作簿（.xlsx/.xls）、"
+            "LibreOffice 表格（.ods）或 CSV 文件。",
+            415,
+        )
     return suffix
 
 
@@ -84,6 +89,7 @@ def new_upload_id() -> str:
 
 
 # -- the streamed form ---------------------------------------------------------------
+
 
 @dataclass
 class ReceivedForm:
@@ -109,8 +115,13 @@ class _Part:
         self.value = bytearray()
 
 
-async def receive_form(headers, chunks: AsyncIterator[bytes], scratch: Path, max_bytes: int,
-                       before_file: Callable[[dict[str, str], str], None]) -> ReceivedForm:
+async def receive_form(
+    headers,
+    chunks: AsyncIterator[bytes],
+    scratch: Path,
+    max_bytes: int,
+    before_file: Callable[[dict[str, str], str], None],
+) -> ReceivedForm:
     """Parse a multipart form with at most one file; ``before_file(fields, name)`` may refuse it.
 
     Raises UploadRefused (413 when too large); nothing of a refused upload is left on disk.
@@ -124,15 +135,18 @@ async def receive_form(headers, chunks: AsyncIterator[bytes], scratch: Path, max
 
     form = ReceivedForm()
     events: list[tuple[str, bytes]] = []
-    parser = MultipartParser(params[b"boundary"], {
-        "on_part_begin": lambda: events.append(("begin", b"")),
-        "on_header_field": lambda d, s, e: events.append(("hfield", d[s:e])),
-        "on_header_value": lambda d, s, e: events.append(("hvalue", d[s:e])),
-        "on_header_end": lambda: events.append(("hend", b"")),
-        "on_headers_finished": lambda: events.append(("headers", b"")),
-        "on_part_data": lambda d, s, e: events.append(("data", bytes(d[s:e]))),
-        "on_part_end": lambda: events.append(("end", b"")),
-    })
+    parser = MultipartParser(
+        params[b"boundary"],
+        {
+            "on_part_begin": lambda: events.append(("begin", b"")),
+            "on_header_field": lambda d, s, e: events.append(("hfield", d[s:e])),
+            "on_header_value": lambda d, s, e: events.append(("hvalue", d[s:e])),
+            "on_header_end": lambda: events.append(("hend", b"")),
+            "on_headers_finished": lambda: events.append(("headers", b"")),
+            "on_part_data": lambda d, s, e: events.append(("data", bytes(d[s:e]))),
+            "on_part_end": lambda: events.append(("end", b"")),
+        },
+    )
     part = _Part()
     out = None
     hasher = hashlib.sha256()
@@ -208,6 +222,7 @@ async def drain(chunks: AsyncIterator[bytes], limit: int = DRAIN_BYTES) -> None:
 
 
 # -- into the inbox -------------------------------------------------------------------
+
 
 def deliver_to_inbox(source: Path, inbox: Path, name: str, received_at: datetime) -> Path:
     """Copy ``source`` into ``inbox`` as ``name``; the run sees the whole file or nothing.

@@ -54,18 +54,29 @@ class Verdict:
         return len(self.issues) - self.errors
 
     def to_json(self) -> str:
-        return json.dumps({"issues": [i.to_dict() for i in self.issues], "sheets": self.sheets,
-                           "unit": self.unit, "quarter": self.quarter,
-                           "unreadable": self.unreadable}, ensure_ascii=False)
+        return json.dumps(
+            {
+                "issues": [i.to_dict() for i in self.issues],
+                "sheets": self.sheets,
+                "unit": self.unit,
+                "quarter": self.quarter,
+                "unreadable": self.unreadable,
+            },
+            ensure_ascii=False,
+        )
 
     @classmethod
     def from_json(cls, text: str) -> Verdict:
         data = json.loads(text)
         known = {f.name for f in fields(Issue)}  # an upload kept from before the model grew a field
-        issues = [Issue(**{k: v for k, v in d.items() if k in known and k != "severity"},
-                        severity=Severity(d["severity"])) for d in data["issues"]]
-        return cls(issues, data["sheets"], data["unit"], data["quarter"],
-                   data.get("unreadable", False))
+        issues = [
+            Issue(
+                **{k: v for k, v in d.items() if k in known and k != "severity"},
+                severity=Severity(d["severity"]),
+            )
+            for d in data["issues"]
+        ]
+        return cls(issues, data["sheets"], data["unit"], data["quarter"], data.get("unreadable", False))
 
     def groups(self) -> list[dict]:
         """Problems of one cause together (errors first), each with its cells and messages."""
@@ -73,14 +84,27 @@ class Verdict:
         out = []
         for g in group_issues(self.issues):
             first = g.first
-            out.append({
-                "title": g.title(), "severity": str(first.severity),
-                "label": SEVERITY_LABEL[first.severity], "hint": first.hint,
-                "items": [{"n": index[id(i)], "sheet": i.sheet, "cell": i.cell,
-                           "anchor": anchor(i.sheet, i.cell) if i.cell else "",
-                           "indicator": i.indicator_id, "message": i.message, "found": i.found,
-                           "expected": i.expected} for i in g.issues],
-            })
+            out.append(
+                {
+                    "title": g.title(),
+                    "severity": str(first.severity),
+                    "label": SEVERITY_LABEL[first.severity],
+                    "hint": first.hint,
+                    "items": [
+                        {
+                            "n": index[id(i)],
+                            "sheet": i.sheet,
+                            "cell": i.cell,
+                            "anchor": anchor(i.sheet, i.cell) if i.cell else "",
+                            "indicator": i.indicator_id,
+                            "message": i.message,
+                            "found": i.found,
+                            "expected": i.expected,
+                        }
+                        for i in g.issues
+                    ],
+                }
+            )
         return out
 
 
@@ -93,8 +117,12 @@ def make_verdict(verdict: FileVerdict) -> Verdict:
     issues = verdict.issues
     if sub is None:
         return Verdict(issues, unreadable=verdict.unreadable is not None)
-    return Verdict(issues, draw_sheets(sub.cells, issues), sub.identity.unit,
-                   sub.identity.quarter.code if sub.identity.quarter else None)
+    return Verdict(
+        issues,
+        draw_sheets(sub.cells, issues),
+        sub.identity.unit,
+        sub.identity.quarter.code if sub.identity.quarter else None,
+    )
 
 
 def _sheet_order(name: str) -> tuple[int, str]:
@@ -104,8 +132,7 @@ def _sheet_order(name: str) -> tuple[int, str]:
 def draw_sheets(cells, issues: list[Issue]) -> list[dict]:
     """Each sheet read (not the hidden identity sheet) as rows of cells, problems marked."""
     by_sheet: dict[str, dict[tuple[int, int], str]] = {}
-    for sheet, row, col, text in cells.select("sheet", "row_number", "column_number",
-                                             "raw_text").iter_rows():
+    for sheet, row, col, text in cells.select("sheet", "row_number", "column_number", "raw_text").iter_rows():
         if sheet != IDENTITY_SHEET:
             by_sheet.setdefault(sheet, {})[(row, col)] = text
     marks: dict[str, dict[tuple[int, int], list[int]]] = {}
@@ -114,12 +141,15 @@ def draw_sheets(cells, issues: list[Issue]) -> list[dict]:
         if pos is not None:
             marks.setdefault(issue.sheet, {}).setdefault(pos, []).append(n)
             by_sheet.setdefault(issue.sheet, {})
-    return [_draw(name, by_sheet[name], marks.get(name, {}), issues)
-            for name in sorted(by_sheet, key=_sheet_order)]
+    return [
+        _draw(name, by_sheet[name], marks.get(name, {}), issues)
+        for name in sorted(by_sheet, key=_sheet_order)
+    ]
 
 
-def _draw(name: str, texts: dict[tuple[int, int], str], marks: dict[tuple[int, int], list[int]],
-          issues: list[Issue]) -> dict:
+def _draw(
+    name: str, texts: dict[tuple[int, int], str], marks: dict[tuple[int, int], list[int]], issues: list[Issue]
+) -> dict:
     positions = set(texts) | set(marks)
     rows = sorted({r for r, _ in positions})
     max_col = max((c for _, c in positions), default=0)
@@ -135,10 +165,20 @@ def _draw(name: str, texts: dict[tuple[int, int], str], marks: dict[tuple[int, i
                 severity = "error" if any(issues[n].is_error for n in found) else "warning"
                 notes += found
             text = texts.get((r, c)) or ""
-            cells.append({"text": text[:MAX_CELL_TEXT] + ("…" if len(text) > MAX_CELL_TEXT else ""),
-                          "cell": f"{get_column_letter(c)}{r}", "mark": severity})
-        drawn.append({"number": r, "gap": previous is not None and r > previous + 1,
-                      "cells": cells, "notes": notes})
+            cells.append(
+                {
+                    "text": text[:MAX_CELL_TEXT] + ("…" if len(text) > MAX_CELL_TEXT else ""),
+                    "cell": f"{get_column_letter(c)}{r}",
+                    "mark": severity,
+                }
+            )
+        drawn.append(
+            {"number": r, "gap": previous is not None and r > previous + 1, "cells": cells, "notes": notes}
+        )
         previous = r
-    return {"name": name, "columns": [get_column_letter(c) for c in range(1, columns + 1)],
-            "rows": drawn, "truncated": truncated}
+    return {
+        "name": name,
+        "columns": [get_column_letter(c) for c in range(1, columns + 1)],
+        "rows": drawn,
+        "truncated": truncated,
+    }

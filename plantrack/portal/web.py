@@ -57,7 +57,6 @@ class Caller:
         return f"pre:{self.prelogin}" if self.prelogin else None
 
 
-
 class LoginRequired(HTTPException):
     def __init__(self, path: str):
         super().__init__(401)

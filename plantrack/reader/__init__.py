@@ -28,12 +28,7 @@ from plantrack.reader.cells import CELL_SCHEMA, SheetCells, cells_frame
 from plantrack.reader.errors import UNREADABLE_CODES, UnreadableFile
 from plantrack.reader.guards import DEFAULT_LIMITS, ReadLimits
 from plantrack.reader.identity import Identity, match_unit
-from plantrack.reader.submission import (
-    MILESTONE_SCHEMA,
-    STAGED_SCHEMA,
-    Submission,
-    read_submission,
-)
+from plantrack.reader.submission import MILESTONE_SCHEMA, STAGED_SCHEMA, Submission, read_submission
 
 __all__ = [
     "CELL_SCHEMA",

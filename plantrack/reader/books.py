@@ -19,12 +19,7 @@ from xml.parsers import expat
 import fastexcel
 
 from plantrack.reader import ods
-from plantrack.reader.errors import (
-    ENCRYPTED_HINT,
-    EXPECTED_FILE,
-    NOT_A_SPREADSHEET_HINT,
-    UnreadableFile,
-)
+from plantrack.reader.errors import ENCRYPTED_HINT, EXPECTED_FILE, NOT_A_SPREADSHEET_HINT, UnreadableFile
 from plantrack.reader.extent import TooLarge, too_large, xls_extent, xlsx_extent
 from plantrack.reader.formats import (
     UnsafeXml,
@@ -52,8 +47,9 @@ from plantrack.template import DATA_SHEET
 from transforms.cleaning import is_percent_format
 
 
-def open_book(path: Path, name: str | None = None, limits: ReadLimits = DEFAULT_LIMITS,
-              data: bytes | None = None) -> Book:
+def open_book(
+    path: Path, name: str | None = None, limits: ReadLimits = DEFAULT_LIMITS, data: bytes | None = None
+) -> Book:
     """Sniff the bytes, apply the guards and open the file with the right reader."""
     name = name or path.name
     data = read_bytes(path, name, limits) if data is None else check_size(data, name, limits)
@@ -67,9 +63,14 @@ def open_book(path: Path, name: str | None = None, limits: ReadLimits = DEFAULT_
     if suffix in (".csv", ".txt") and "XML" not in what and "HTML" not in what:
         return _CsvBook(data, name, limits)
     shown = suffix or "（无扩展名）"
-    raise UnreadableFile(f"文件扩展名是 {shown}，但内容是{what}，不是电子表格",
-                         code="not_a_spreadsheet", file=name, found=what,
-                         expected=EXPECTED_FILE, hint=NOT_A_SPREADSHEET_HINT)
+    raise UnreadableFile(
+        f"文件扩展名是 {shown}，但内容是{what}，不是电子表格",
+        code="not_a_spreadsheet",
+        file=name,
+        found=what,
+        expected=EXPECTED_FILE,
+        hint=NOT_A_SPREADSHEET_HINT,
+    )
 
 
 class Book:
@@ -115,13 +116,24 @@ class _CsvBook(Book):
         except TooLarge as exc:
             raise too_large(exc, self.name, sheet, self.limits) from None
         except csv.Error as exc:  # e.g. a field of megabytes: not a table a person filled in
-            raise UnreadableFile(f"CSV 文件格式错误（{exc}），无法按表格读取", code="corrupt",
-                                 file=self.name, sheet=sheet, found="格式错误的 CSV") from exc
+            raise UnreadableFile(
+                f"CSV 文件格式错误（{exc}），无法按表格读取",
+                code="corrupt",
+                file=self.name,
+                sheet=sheet,
+                found="格式错误的 CSV",
+            ) from exc
 
 
 class _CalamineBook(Book):
-    def __init__(self, data: bytes, name: str, file_format: str, facts: ZipFacts | None,
-                 limits: ReadLimits = DEFAULT_LIMITS):
+    def __init__(
+        self,
+        data: bytes,
+        name: str,
+        file_format: str,
+        facts: ZipFacts | None,
+        limits: ReadLimits = DEFAULT_LIMITS,
+    ):
         super().__init__(name)
         self.data, self.file_format, self.limits = data, file_format, limits
         self.external_links = bool(facts and facts.external_links)
@@ -189,8 +201,7 @@ class _CalamineBook(Book):
         import xlrd
 
         try:
-            book = xlrd.open_workbook(file_contents=self.data, on_demand=True,
-                                      logfile=io.StringIO())
+            book = xlrd.open_workbook(file_contents=self.data, on_demand=True, logfile=io.StringIO())
             sheets = list(zip(book._sheet_names, book._sh_abs_posn, strict=True))
         except Exception:  # calamine reads what xlrd cannot: then calamine decides
             return
@@ -215,8 +226,11 @@ class _CalamineBook(Book):
         if self._ods is not None:
             found = self._ods.get(sheet)
             facts = {ref: _ods_cell(found, ref) for ref in cells} if found else {}
-            return {ref: f.formula.lstrip("=") for ref, f in facts.items()
-                    if f is not None and f.formula is not None and f.value_type is None}
+            return {
+                ref: f.formula.lstrip("=")
+                for ref, f in facts.items()
+                if f is not None and f.formula is not None and f.value_type is None
+            }
         facts = self._cell_facts(sheet, cells)
         return {ref: f for ref, (f, has_value, _) in facts.items() if f is not None and not has_value}
 
@@ -227,14 +241,12 @@ class _CalamineBook(Book):
             return xls_percent_cells(self.data, sheet, cells)
         if self._ods is not None:
             found = self._ods.get(sheet)
-            return {ref for ref in cells if found and _ods_cell(found, ref)
-                    and _ods_cell(found, ref).percent}
+            return {ref for ref in cells if found and _ods_cell(found, ref) and _ods_cell(found, ref).percent}
         parts = self._xlsx
         if parts is None:
             return set()
         facts = self._cell_facts(sheet, cells)
-        return {ref for ref, (_, _, style) in facts.items()
-                if is_percent_format(parts.number_format(style))}
+        return {ref for ref, (_, _, style) in facts.items() if is_percent_format(parts.number_format(style))}
 
     def _cell_facts(self, sheet: str, cells: set[str]) -> dict[str, tuple[str | None, bool, int]]:
         parts = self._xlsx
@@ -264,23 +276,37 @@ def _ods_values(grid: Grid, sheet: ods.OdsSheet) -> None:
 
 def _encrypted(name: str, sheet: str = "") -> UnreadableFile:
     return UnreadableFile(
-        "文件设置了打开密码（已加密），无法读取", code="encrypted", file=name, sheet=sheet,
-        found="加密的工作簿", expected="未设置打开密码的工作簿（.xlsx/.xls/.ods）",
-        hint=ENCRYPTED_HINT)
+        "文件设置了打开密码（已加密），无法读取",
+        code="encrypted",
+        file=name,
+        sheet=sheet,
+        found="加密的工作簿",
+        expected="未设置打开密码的工作簿（.xlsx/.xls/.ods）",
+        hint=ENCRYPTED_HINT,
+    )
 
 
 def _calamine_error(exc: Exception, name: str, sheet: str) -> UnreadableFile:
     text = str(exc).lower()
     if "password" in text or "encrypt" in text:  # an .xls with a password (FILEPASS)
         return _encrypted(name, sheet)
-    return UnreadableFile("文件已损坏或格式不正确，Excel 数据无法解析", code="corrupt", file=name,
-                          sheet=sheet, found="无法解析的工作表" if sheet else "无法解析的工作簿")
+    return UnreadableFile(
+        "文件已损坏或格式不正确，Excel 数据无法解析",
+        code="corrupt",
+        file=name,
+        sheet=sheet,
+        found="无法解析的工作表" if sheet else "无法解析的工作簿",
+    )
 
 
 def _unsafe_xml(exc: UnsafeXml, name: str, sheet: str) -> UnreadableFile:
     return UnreadableFile(
         "文件内部的 XML 含有 DOCTYPE/ENTITY 声明，已拒绝读取：Excel、WPS 和 LibreOffice 保存的工作簿"
         "从不含有这种声明，它可被用来读取服务器上的文件或耗尽内存",
-        code="unsafe_xml", file=name, sheet=sheet, found=f"{exc} 声明",
+        code="unsafe_xml",
+        file=name,
+        sheet=sheet,
+        found=f"{exc} 声明",
         expected="Excel、WPS 或 LibreOffice 直接保存的工作簿",
-        hint="请确认文件来源；用 Excel、WPS 或 LibreOffice 打开后另存为新的 .xlsx（或 .ods），再重新报送。")
+        hint="请确认文件来源；用 Excel、WPS 或 LibreOffice 打开后另存为新的 .xlsx（或 .ods），再重新报送。",
+    )

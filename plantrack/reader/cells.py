@@ -18,10 +18,17 @@ from transforms.cleaning import column_letter, parse_number
 
 NUMERIC_KEYS = ("actual", "target", "stretch")  # columns where a typed figure belongs
 CELL_SCHEMA = {
-    "sheet": pl.String, "row_number": pl.Int32, "column_letter": pl.String,
-    "column_number": pl.Int32, "cell": pl.String, "header": pl.String,
-    "record_key": pl.String, "raw_text": pl.String, "value_kind": pl.String,
-    "parsed_value": pl.Float64, "parse_code": pl.String,
+    "sheet": pl.String,
+    "row_number": pl.Int32,
+    "column_letter": pl.String,
+    "column_number": pl.Int32,
+    "cell": pl.String,
+    "header": pl.String,
+    "record_key": pl.String,
+    "raw_text": pl.String,
+    "value_kind": pl.String,
+    "parsed_value": pl.Float64,
+    "parse_code": pl.String,
 }
 
 
@@ -39,22 +46,26 @@ class SheetCells:
     records: dict[int, str | None] = field(default_factory=dict)  # table row → record key
     headers: dict[int, str] = field(default_factory=dict)  # column → canonical key
     overrides: dict[tuple[int, int], tuple[str, float | None, str | None]] = field(
-        default_factory=dict)  # (row, column) → (kind, number, parse code)
+        default_factory=dict
+    )  # (row, column) → (kind, number, parse code)
 
 
-def sheet_cells(grid: Grid, header: Header, table: list[TableRow],
-                units: dict[int, str]) -> SheetCells:
+def sheet_cells(grid: Grid, header: Header, table: list[TableRow], units: dict[int, str]) -> SheetCells:
     """A sheet's cells with its table mapped onto them (``units``: table row → unit of measure)."""
-    cells = SheetCells(grid, {r.row_number: r.key or None for r in table},
-                       {c: k for k, c in header.columns.items()})
+    cells = SheetCells(
+        grid, {r.row_number: r.key or None for r in table}, {c: k for k, c in header.columns.items()}
+    )
     for key in NUMERIC_KEYS:  # text typed where a number belongs: read it as a person would
         col = header.columns.get(key)
         if col is None:
             continue
         for r in table:
             text = r.values.get(key)
-            if (text is None or (r.row_number, col) in grid.special
-                    or (grid.numeric_text and PLAIN_DECIMAL_RE.match(text))):
+            if (
+                text is None
+                or (r.row_number, col) in grid.special
+                or (grid.numeric_text and PLAIN_DECIMAL_RE.match(text))
+            ):
                 continue
             parsed = parse_number(text, units.get(r.row_number, ""))
             cells.overrides[(r.row_number, col)] = ("text", parsed.value, parsed.code)
@@ -74,8 +85,7 @@ def cells_frame(files: list[tuple[str | None, list[SheetCells]]]) -> pl.DataFram
     joined on, addresses are built from numbers.
     """
     names: list[str] = []
-    columns: dict[str, list] = {"f": [], "s": [], "r": [], "c": [], "raw_text": [],
-                                "numeric": []}
+    columns: dict[str, list] = {"f": [], "s": [], "r": [], "c": [], "raw_text": [], "numeric": []}
     records, headers, overrides = [], [], []
     for f, (_, parts) in enumerate(files):
         for part in parts:
@@ -95,31 +105,46 @@ def cells_frame(files: list[tuple[str | None, list[SheetCells]]]) -> pl.DataFram
             overrides += [(f, s, r, c, *o) for (r, c), o in (special | part.overrides).items()]
     if not columns["r"]:
         return pl.DataFrame(schema={"file_hash": pl.String, **CELL_SCHEMA})
-    types = {"f": pl.Int32, "s": pl.Int32, "r": pl.Int32, "c": pl.Int32, "raw_text": pl.String,
-             "numeric": pl.Boolean}
+    types = {
+        "f": pl.Int32,
+        "s": pl.Int32,
+        "r": pl.Int32,
+        "c": pl.Int32,
+        "raw_text": pl.String,
+        "numeric": pl.Boolean,
+    }
     frame = pl.DataFrame([pl.Series(k, v, dtype=types[k]) for k, v in columns.items()])
     key = ["f", "s", "r"]
     frame = (
         frame.join(_small(records, [*key, "record_key"], types), on=key, how="left")
         .join(_small(headers, ["f", "s", "c", "header"], types), on=["f", "s", "c"], how="left")
-        .join(_small(overrides, [*key, "c", "o_kind", "o_value", "o_code"], types),
-              on=[*key, "c"], how="left")
+        .join(
+            _small(overrides, [*key, "c", "o_kind", "o_value", "o_code"], types), on=[*key, "c"], how="left"
+        )
     )
     number = pl.col("numeric") & pl.col("raw_text").str.contains(PLAIN_DECIMAL)
     letters = pl.col("c").replace_strict(
-        {c: column_letter(c) for c in set(columns["c"])}, return_dtype=pl.String)
-    frame = frame.sort("f", "s", "r", "c").with_columns(
-        sheet=pl.col("s").replace_strict(dict(enumerate(names)), return_dtype=pl.String),
-        row_number=pl.col("r"),
-        column_letter=letters,
-        column_number=pl.col("c") + 1,
-        header=pl.when(pl.col("in_table")).then(pl.col("header")),
-        value_kind=pl.coalesce("o_kind", pl.when(number).then(pl.lit("number"))
-                               .otherwise(pl.lit("text"))),
-        parsed_value=pl.when(pl.col("o_kind").is_not_null()).then(pl.col("o_value"))
-        .when(number).then(pl.col("raw_text").cast(pl.Float64, strict=False)),
-        parse_code=pl.col("o_code"),
-    ).with_columns(cell=pl.concat_str("column_letter", pl.col("row_number").cast(pl.String)))
+        {c: column_letter(c) for c in set(columns["c"])}, return_dtype=pl.String
+    )
+    frame = (
+        frame.sort("f", "s", "r", "c")
+        .with_columns(
+            sheet=pl.col("s").replace_strict(dict(enumerate(names)), return_dtype=pl.String),
+            row_number=pl.col("r"),
+            column_letter=letters,
+            column_number=pl.col("c") + 1,
+            header=pl.when(pl.col("in_table")).then(pl.col("header")),
+            value_kind=pl.coalesce(
+                "o_kind", pl.when(number).then(pl.lit("number")).otherwise(pl.lit("text"))
+            ),
+            parsed_value=pl.when(pl.col("o_kind").is_not_null())
+            .then(pl.col("o_value"))
+            .when(number)
+            .then(pl.col("raw_text").cast(pl.Float64, strict=False)),
+            parse_code=pl.col("o_code"),
+        )
+        .with_columns(cell=pl.concat_str("column_letter", pl.col("row_number").cast(pl.String)))
+    )
     hashes = dict(enumerate(h for h, _ in files))
     if all(h is None for h in hashes.values()):
         return frame.select(list(CELL_SCHEMA))
@@ -129,8 +154,15 @@ def cells_frame(files: list[tuple[str | None, list[SheetCells]]]) -> pl.DataFram
 
 def _small(rows: list[tuple], names: list[str], types: dict) -> pl.DataFrame:
     """A small lookup frame (records, headers, re-read cells) with join-compatible types."""
-    dtypes = {**types, "record_key": pl.String, "header": pl.String, "o_kind": pl.String,
-              "o_value": pl.Float64, "o_code": pl.String, "in_table": pl.Boolean}
+    dtypes = {
+        **types,
+        "record_key": pl.String,
+        "header": pl.String,
+        "o_kind": pl.String,
+        "o_value": pl.Float64,
+        "o_code": pl.String,
+        "in_table": pl.Boolean,
+    }
     frame = pl.DataFrame(rows, schema={n: dtypes[n] for n in names}, orient="row")
     if "record_key" in names:
         frame = frame.with_columns(in_table=pl.lit(True))
@@ -143,5 +175,9 @@ def frame_from_rows(rows: list[tuple], schema: dict) -> pl.DataFrame:
     if not rows:
         return pl.DataFrame(schema=schema)
     columns = zip(*rows, strict=True)
-    return pl.DataFrame([pl.Series(name, values, dtype=dtype)
-                         for (name, dtype), values in zip(schema.items(), columns, strict=True)])
+    return pl.DataFrame(
+        [
+            pl.Series(name, values, dtype=dtype)
+            for (name, dtype), values in zip(schema.items(), columns, strict=True)
+        ]
+    )

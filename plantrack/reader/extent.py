@@ -57,25 +57,35 @@ def too_large(exc: TooLarge, name: str, sheet: str, limits) -> UnreadableFile:
     """The steward's message for a sheet past the limits: where, what, how to fix it."""
     e = exc.extent
     where = e.far_cell
-    expected = (f"每个工作表不超过 {limits.max_rows:,} 行、{limits.max_columns} 列、"
-                f"{limits.max_cells:,} 个非空单元格")
+    expected = (
+        f"每个工作表不超过 {limits.max_rows:,} 行、{limits.max_columns} 列、{limits.max_cells:,} 个非空单元格"
+    )
     if exc.what == "cells":
         reason = f"工作表“{sheet}”的非空单元格超过 {limits.max_cells:,} 个，远多于一份季度报表"
         found = f"超过 {limits.max_cells:,} 个非空单元格"
         hint = "请只保留填报表格，删除其他大量数据（或移到另一个文件）后保存，重新报送。"
     elif exc.what == "rows":
-        reason = (f"工作表“{sheet}”在第 {e.rows:,} 行（{where}）还有内容，"
-                  f"超过 {limits.max_rows:,} 行的上限")
+        reason = f"工作表“{sheet}”在第 {e.rows:,} 行（{where}）还有内容，超过 {limits.max_rows:,} 行的上限"
         found = f"{where}（第 {e.rows:,} 行）"
-        hint = (f"请删除表格下方多余的行（第 {limits.max_rows:,} 行以下，包括 {where} 单元格），"
-                "保存后重新报送。")
+        hint = (
+            f"请删除表格下方多余的行（第 {limits.max_rows:,} 行以下，包括 {where} 单元格），保存后重新报送。"
+        )
     else:
-        reason = (f"工作表“{sheet}”在第 {e.columns:,} 列（{where}）还有内容，"
-                  f"超过 {limits.max_columns} 列的上限")
+        reason = (
+            f"工作表“{sheet}”在第 {e.columns:,} 列（{where}）还有内容，超过 {limits.max_columns} 列的上限"
+        )
         found = f"{where}（第 {e.columns:,} 列）"
         hint = f"请删除表格右侧多余的列（包括 {where} 单元格），保存后重新报送。"
-    return UnreadableFile(reason, code="sheet_too_large", file=name, sheet=sheet, cell=where,
-                          found=found, expected=expected, hint=hint)
+    return UnreadableFile(
+        reason,
+        code="sheet_too_large",
+        file=name,
+        sheet=sheet,
+        cell=where,
+        found=found,
+        expected=expected,
+        hint=hint,
+    )
 
 
 # -- .xlsx: the sheet XML, streamed ---------------------------------------------------

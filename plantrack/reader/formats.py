@@ -21,6 +21,7 @@ from transforms.cleaning import is_percent_format
 
 # -- .xlsx: the package XML -----------------------------------------------------
 
+
 class UnsafeXml(ValueError):
     """A DTD or entity declaration: refused, never expanded."""
 
@@ -152,8 +153,7 @@ _VALUE = re.compile(r"<(?:\w+:)?(?:v|t)\b[^>]*>([^<]*)</(?:\w+:)?(?:v|t)>")
 
 
 def _cell_element(ref: str) -> re.Pattern:
-    return re.compile(rf'<(?:\w+:)?c\b(?=[^>]*\sr="{ref}")([^>]*?)(/>|>(.*?)</(?:\w+:)?c>)',
-                      re.DOTALL)
+    return re.compile(rf'<(?:\w+:)?c\b(?=[^>]*\sr="{ref}")([^>]*?)(/>|>(.*?)</(?:\w+:)?c>)', re.DOTALL)
 
 
 def _facts(attrs: str, body: str) -> tuple[str | None, bool, int]:
@@ -182,6 +182,7 @@ def _resolve(base: PurePosixPath, target: str) -> str:
 
 
 # -- .xls: through xlrd -------------------------------------------------------
+
 
 def xls_percent_cells(data: bytes, sheet: str, cells: set[str]) -> set[str]:
     """Percent-formatted cells of an .xls (xlrd reads BIFF formats; calamine does not)."""

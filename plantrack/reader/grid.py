@@ -82,8 +82,14 @@ class Grid:
 
 
 _CALAMINE_ERRORS = {
-    "Div0": "#DIV/0!", "NA": "#N/A", "Name": "#NAME?", "Null": "#NULL!", "Num": "#NUM!",
-    "Ref": "#REF!", "Value": "#VALUE!", "GettingData": "#GETTING_DATA",
+    "Div0": "#DIV/0!",
+    "NA": "#N/A",
+    "Name": "#NAME?",
+    "Null": "#NULL!",
+    "Num": "#NUM!",
+    "Ref": "#REF!",
+    "Value": "#VALUE!",
+    "GettingData": "#GETTING_DATA",
 }
 _ERROR_DETAIL = re.compile(r"Error\((\w+)\)")
 # a number with 15 digits or 7 decimals may have been rounded by the text view: see calamine_grid
@@ -124,7 +130,7 @@ def calamine_grid(reader: fastexcel.ExcelReader, sheet: str, exact: bool) -> Gri
             if row is None:
                 row = cells[i] = {}
             row[col] = text
-    for err in (errors.errors if errors else []):
+    for err in errors.errors if errors else []:
         row, j = err.position
         error = _error_text(err.detail)
         if error is not None:
@@ -138,8 +144,7 @@ def calamine_grid(reader: fastexcel.ExcelReader, sheet: str, exact: bool) -> Gri
 
 def _exact_numbers(reader, sheet: str, columns: list[int], cells: dict, grid: Grid) -> None:
     """Replace the rounded text of number cells with the exact float and its shortest text."""
-    batch, _ = reader.load_sheet(sheet, header_row=None, skip_rows=0,
-                                 dtypes="float").to_arrow_with_errors()
+    batch, _ = reader.load_sheet(sheet, header_row=None, skip_rows=0, dtypes="float").to_arrow_with_errors()
     position = {(r, c): k for k, (r, c) in enumerate(zip(grid.at_row, grid.at_col, strict=True))}
     for j, col in enumerate(columns):
         for i, number in enumerate(batch.column(j).to_pylist(), start=1):
@@ -165,8 +170,7 @@ def csv_grid(text: str, sheet: str, limits=None) -> Grid:
     if counts and max(counts.values()) > 0:
         delimiter = max(counts, key=counts.get)
     grid = Grid(sheet, numeric_text=False)
-    for n, record in enumerate(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter),
-                               start=1):
+    for n, record in enumerate(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), start=1):
         cells = {k: v for k, v in enumerate(record) if v.strip()}
         if cells:
             if limits is not None:

@@ -44,6 +44,7 @@ DEFLATE_MAX_RATIO = 1032
 
 # -- sizes ----------------------------------------------------------------------
 
+
 def read_bytes(path: Path, name: str, limits: ReadLimits) -> bytes:
     if not path.is_file():
         raise UnreadableFile("找不到文件或不是普通文件", code="missing", file=name)
@@ -55,18 +56,27 @@ def read_bytes(path: Path, name: str, limits: ReadLimits) -> bytes:
 def check_size(data: bytes, name: str, limits: ReadLimits, size: int | None = None) -> bytes:
     size = len(data) if size is None else size
     if size == 0:
-        raise UnreadableFile("文件为空（0字节），没有任何内容", code="empty", file=name,
-                             found="0 字节", hint="请重新导出或另存该工作簿，确认文件大小不为 0 后再报送。")
+        raise UnreadableFile(
+            "文件为空（0字节），没有任何内容",
+            code="empty",
+            file=name,
+            found="0 字节",
+            hint="请重新导出或另存该工作簿，确认文件大小不为 0 后再报送。",
+        )
     if size > limits.max_file_bytes:
         raise UnreadableFile(
             f"文件过大（{size / 2**20:.1f} MB），超过 {limits.max_file_bytes // 2**20} MB 的上限",
-            code="too_large", file=name, found=f"{size / 2**20:.1f} MB",
+            code="too_large",
+            file=name,
+            found=f"{size / 2**20:.1f} MB",
             expected=f"不超过 {limits.max_file_bytes // 2**20} MB",
-            hint="请删除与填报无关的工作表、图片后另存为 .xlsx 重新报送。")
+            hint="请删除与填报无关的工作表、图片后另存为 .xlsx 重新报送。",
+        )
     return data
 
 
 # -- zip ------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class ZipFacts:
@@ -81,13 +91,13 @@ def check_zip(data: bytes, name: str, limits: ReadLimits = DEFAULT_LIMITS) -> Zi
         raise _bomb(name, f"含有 {len(entries)} 个内部文件，超过 {limits.max_members} 个的上限")
     total = sum(size for _, _, size in entries)
     if total > limits.max_uncompressed_bytes:
-        raise _bomb(name, f"解压后共 {total / 2**20:.0f} MB，超过 "
-                          f"{limits.max_uncompressed_bytes // 2**20} MB 的上限")
+        raise _bomb(
+            name, f"解压后共 {total / 2**20:.0f} MB，超过 {limits.max_uncompressed_bytes // 2**20} MB 的上限"
+        )
     for member, packed, size in entries:
         ratio = size / max(packed, 1)
         if size > limits.ratio_from_bytes and ratio > limits.max_ratio:
-            raise _bomb(name, f"内部文件 {member} 的压缩比为 {ratio:.0f}:1，"
-                              f"超过 {limits.max_ratio}:1 的上限")
+            raise _bomb(name, f"内部文件 {member} 的压缩比为 {ratio:.0f}:1，超过 {limits.max_ratio}:1 的上限")
     if sum(packed for _, packed, _ in entries) * DEFLATE_MAX_RATIO > limits.max_uncompressed_bytes:
         _verify_inflated_sizes(data, name)
     names = tuple(member for member, _, _ in entries)
@@ -112,13 +122,13 @@ def _zip_entries(data: bytes, name: str) -> list[tuple[str, int, int]]:
         return _zip_entries_slow(data, name)
     entries, pos = [], cd_offset
     for _ in range(count):
-        if data[pos:pos + 4] != b"PK\x01\x02" or pos + _CENTRAL.size > at:
+        if data[pos : pos + 4] != b"PK\x01\x02" or pos + _CENTRAL.size > at:
             raise _corrupt(name)
         fields = _CENTRAL.unpack_from(data, pos)
         packed, size, name_len, extra_len, comment_len = fields[8:13]
         if 0xFFFFFFFF in (packed, size):
             return _zip_entries_slow(data, name)
-        member = data[pos + 46:pos + 46 + name_len].decode("utf-8", "replace")
+        member = data[pos + 46 : pos + 46 + name_len].decode("utf-8", "replace")
         entries.append((member, packed, size))
         pos += 46 + name_len + extra_len + comment_len
     return entries
@@ -133,8 +143,12 @@ def _zip_entries_slow(data: bytes, name: str) -> list[tuple[str, int, int]]:
 
 
 def _corrupt(name: str) -> UnreadableFile:
-    return UnreadableFile("文件已损坏：压缩结构不完整（可能是下载或拷贝时被截断）",
-                          code="corrupt", file=name, found="损坏的 .xlsx 压缩结构")
+    return UnreadableFile(
+        "文件已损坏：压缩结构不完整（可能是下载或拷贝时被截断）",
+        code="corrupt",
+        file=name,
+        found="损坏的 .xlsx 压缩结构",
+    )
 
 
 def _verify_inflated_sizes(data: bytes, name: str) -> None:
@@ -151,14 +165,21 @@ def _verify_inflated_sizes(data: bytes, name: str) -> None:
         except (zipfile.BadZipFile, OSError, ValueError, EOFError, RuntimeError) as exc:
             raise UnreadableFile(
                 f"内部文件 {info.filename} 的实际内容与声明的大小或校验值不符（文件损坏，或是压缩炸弹）",
-                code="corrupt", file=name, found="压缩数据与声明不符") from exc
+                code="corrupt",
+                file=name,
+                found="压缩数据与声明不符",
+            ) from exc
 
 
 def _bomb(name: str, detail: str) -> UnreadableFile:
     return UnreadableFile(
-        f"文件解压后体积异常（{detail}），疑似压缩炸弹，已拒绝读取", code="zip_bomb", file=name,
-        found=detail, expected="正常的 Excel 工作簿（解压后通常不超过几 MB）",
-        hint="请确认文件来源；用 Excel 打开原始报表，只保留填报内容后另存为 .xlsx 重新报送。")
+        f"文件解压后体积异常（{detail}），疑似压缩炸弹，已拒绝读取",
+        code="zip_bomb",
+        file=name,
+        found=detail,
+        expected="正常的 Excel 工作簿（解压后通常不超过几 MB）",
+        hint="请确认文件来源；用 Excel 打开原始报表，只保留填报内容后另存为 .xlsx 重新报送。",
+    )
 
 
 def zip_kind(facts: ZipFacts, data: bytes, name: str) -> str:
@@ -176,8 +197,9 @@ def zip_kind(facts: ZipFacts, data: bytes, name: str) -> str:
         what = "Word 文档（.docx）"
     elif any(m.startswith("ppt/") for m in members):
         what = "PowerPoint 演示文稿"
-    raise UnreadableFile(f"文件内容是{what}，不是 Excel 工作簿", code="not_a_spreadsheet",
-                         file=name, found=what)
+    raise UnreadableFile(
+        f"文件内容是{what}，不是 Excel 工作簿", code="not_a_spreadsheet", file=name, found=what
+    )
 
 
 # -- what the bytes are --------------------------------------------------------
@@ -193,8 +215,12 @@ def describe_bytes(data: bytes) -> str:
     """What a non-spreadsheet file looks like, in words a steward understands."""
     head = data[:2048]
     signatures = (
-        (b"%PDF", "PDF 文档"), (b"\x89PNG", "PNG 图片"), (b"\xff\xd8\xff", "JPEG 图片"),
-        (b"GIF8", "GIF 图片"), (b"Rar!", "RAR 压缩包"), (b"7z\xbc\xaf", "7z 压缩包"),
+        (b"%PDF", "PDF 文档"),
+        (b"\x89PNG", "PNG 图片"),
+        (b"\xff\xd8\xff", "JPEG 图片"),
+        (b"GIF8", "GIF 图片"),
+        (b"Rar!", "RAR 压缩包"),
+        (b"7z\xbc\xaf", "7z 压缩包"),
         (b"{\\rtf", "RTF 文档"),
     )
     for magic, what in signatures:
@@ -215,19 +241,28 @@ def describe_bytes(data: bytes) -> str:
 def ole_kind(data: bytes, name: str) -> str:
     if _utf16("EncryptedPackage") in data or _utf16("EncryptionInfo") in data:
         raise UnreadableFile(
-            "文件设置了打开密码（已加密），无法读取", code="encrypted", file=name,
-            found="加密的工作簿", expected="未设置打开密码的工作簿（.xlsx/.xls/.ods）",
-            hint=ENCRYPTED_HINT)
+            "文件设置了打开密码（已加密），无法读取",
+            code="encrypted",
+            file=name,
+            found="加密的工作簿",
+            expected="未设置打开密码的工作簿（.xlsx/.xls/.ods）",
+            hint=ENCRYPTED_HINT,
+        )
     if _utf16("Workbook") in data:
         return "xls"
     if _utf16("WordDocument") in data:
-        raise UnreadableFile("文件内容是Word 文档（.doc），不是 Excel 工作簿",
-                             code="not_a_spreadsheet", file=name, found="Word 文档（.doc）")
+        raise UnreadableFile(
+            "文件内容是Word 文档（.doc），不是 Excel 工作簿",
+            code="not_a_spreadsheet",
+            file=name,
+            found="Word 文档（.doc）",
+        )
     if _utf16("Book") in data:  # Excel 5/95 names its stream Book
         return "xls"
     what = "其他 Office 文件"
-    raise UnreadableFile(f"文件内容是{what}，不是 Excel 工作簿", code="not_a_spreadsheet",
-                         file=name, found=what)
+    raise UnreadableFile(
+        f"文件内容是{what}，不是 Excel 工作簿", code="not_a_spreadsheet", file=name, found=what
+    )
 
 
 def decode_csv(data: bytes, name: str) -> tuple[str, str]:
@@ -237,8 +272,7 @@ def decode_csv(data: bytes, name: str) -> tuple[str, str]:
     one when the NUL bytes of its ASCII characters say which byte order) are
     read; a CSV whose Chinese became "?" is refused with its own reason.
     """
-    boms = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
-            (codecs.BOM_UTF16_BE, "utf-16"))
+    boms = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
     for bom, encoding in boms:
         if data.startswith(bom):
             return _checked(data.decode(encoding), encoding, name)
@@ -253,14 +287,20 @@ def decode_csv(data: bytes, name: str) -> tuple[str, str]:
         except UnicodeDecodeError:
             continue
     _checked(data.decode("cp1252", errors="replace"), "cp1252", name)  # Western: Chinese lost?
-    raise UnreadableFile("无法识别 CSV 文件的编码（不是 UTF-8 或 GBK）", code="encoding", file=name,
-                         found="未知编码", expected="UTF-8 或 GBK 编码的 CSV",
-                         hint=CSV_ENCODING_HINT)
+    raise UnreadableFile(
+        "无法识别 CSV 文件的编码（不是 UTF-8 或 GBK）",
+        code="encoding",
+        file=name,
+        found="未知编码",
+        expected="UTF-8 或 GBK 编码的 CSV",
+        hint=CSV_ENCODING_HINT,
+    )
 
 
 CSV_ENCODING_HINT = (
     "请用 Excel、WPS 或 LibreOffice 打开原始表格，另存为 .xlsx 重新报送；如需 CSV，"
-    "请另存为“CSV UTF-8（逗号分隔）”，LibreOffice 中在“字符集”里选择 Unicode (UTF-8) 或 简体中文 (GBK)。")
+    "请另存为“CSV UTF-8（逗号分隔）”，LibreOffice 中在“字符集”里选择 Unicode (UTF-8) 或 简体中文 (GBK)。"
+)
 _CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef]")
 _LOST_FIELD = re.compile(r"^[\s\d.,:;()\[\]（）\-_/]*\?{2,}[?\s\d.,:;()\[\]（）\-_/]*$")
 
@@ -275,9 +315,13 @@ def _checked(text: str, encoding: str, name: str) -> tuple[str, str]:
             shown = "，".join(dict.fromkeys(lost[:4]))
             raise UnreadableFile(
                 "CSV 文件中的中文已丢失，请另存为 UTF-8 或 GBK 编码（文件是用不含中文的编码保存的，"
-                "每个汉字都变成了“?”）", code="chinese_lost", file=name,
+                "每个汉字都变成了“?”）",
+                code="chinese_lost",
+                file=name,
                 found=f"{len(lost)} 处只有问号的内容，如：{shown}",
-                expected="UTF-8 或 GBK 编码、中文完整的 CSV", hint=CSV_ENCODING_HINT)
+                expected="UTF-8 或 GBK 编码、中文完整的 CSV",
+                hint=CSV_ENCODING_HINT,
+            )
     return text, encoding
 
 
@@ -298,12 +342,17 @@ def _utf16_without_bom(data: bytes) -> tuple[str, str] | None:
 def _nul_bytes(data: bytes, name: str) -> UnreadableFile:
     what = describe_bytes(data)
     if what not in ("无法识别的二进制数据", "纯文本"):
-        return UnreadableFile(f"文件扩展名是 .csv，但内容是{what}", code="not_a_spreadsheet",
-                              file=name, found=what)
+        return UnreadableFile(
+            f"文件扩展名是 .csv，但内容是{what}", code="not_a_spreadsheet", file=name, found=what
+        )
     count, first = data.count(b"\x00"), data.find(b"\x00")
     return UnreadableFile(
         f"文件扩展名是 .csv，但内容含有 {count} 个空字节（NUL，第一个在第 {first + 1} 字节处），"
-        "不是纯文本表格：可能是工作簿或其他二进制文件被改成了 .csv", code="not_a_spreadsheet",
-        file=name, found=f"{count} 个 NUL 空字节", expected="纯文本 CSV（UTF-8 或 GBK 编码）",
+        "不是纯文本表格：可能是工作簿或其他二进制文件被改成了 .csv",
+        code="not_a_spreadsheet",
+        file=name,
+        found=f"{count} 个 NUL 空字节",
+        expected="纯文本 CSV（UTF-8 或 GBK 编码）",
         hint="如果这是 Excel/WPS/LibreOffice 工作簿，请把扩展名改回 .xlsx、.xls 或 .ods；"
-             "否则请在表格软件中另存为 .xlsx 或 UTF-8 编码的 .csv 后重新报送。")
+        "否则请在表格软件中另存为 .xlsx 或 UTF-8 编码的 .csv 后重新报送。",
+    )

@@ -61,7 +61,7 @@ def _label_value(rows: list[tuple[int, dict[int, str]]], labels: tuple[str, ...]
             t = normalize_text(text)
             for label in labels:
                 if t.startswith(label):
-                    rest = t[len(label):].lstrip(":：").strip()
+                    rest = t[len(label) :].lstrip(":：").strip()
                     if rest:
                         return rest
                     if i + 1 < len(items):
@@ -81,12 +81,16 @@ _SOURCE_LABEL = {"workbook": "工作簿标识", "header": "表头", "filename": 
 
 def rows_outside_table(grid: Grid, header: Header, cells: SheetCells) -> list[tuple[int, dict]]:
     """The rows outside the table, where 填报单位：… and 报告期：… are written."""
-    return [(n, row) for n, row in grid.rows if n < header.first_row
-            or (n > header.last_row and n not in cells.records)]
+    return [
+        (n, row)
+        for n, row in grid.rows
+        if n < header.first_row or (n > header.last_row and n not in cells.records)
+    ]
 
 
-def read_identity(book: Book, label_rows: list, sheet: str, name: str, units,
-                  issues: list[Issue]) -> Identity:
+def read_identity(
+    book: Book, label_rows: list, sheet: str, name: str, units, issues: list[Issue]
+) -> Identity:
     """The identity of the file ``name``; a source that disagrees adds a warning to ``issues``."""
     meta = _workbook_identity(book)
     candidates: list[tuple[str, str | None, Quarter | None]] = []
@@ -95,16 +99,17 @@ def read_identity(book: Book, label_rows: list, sheet: str, name: str, units,
             quarter = parse_quarter(meta.get("quarter", ""))
         except ValueError:
             quarter = None
-        candidates.append(("workbook", meta.get("unit") if meta.get("unit") in units else None,
-                           quarter))
+        candidates.append(("workbook", meta.get("unit") if meta.get("unit") in units else None, quarter))
     header_unit_code = match_unit(_label_value(label_rows, ("填报单位",)), units)
     period_text = _label_value(label_rows, ("报告期", "报告期间", "填报期间", "统计期间"))
     candidates.append(("header", header_unit_code, find_quarter(period_text or "")))
     stem = Path(name).stem
     candidates.append(("filename", match_unit(stem, units), find_quarter(stem)))
 
-    ident = Identity(template_version=meta.get("template_version") or None,
-                     catalog_version=meta.get("catalog_version") or None)
+    ident = Identity(
+        template_version=meta.get("template_version") or None,
+        catalog_version=meta.get("catalog_version") or None,
+    )
     for source, unit, quarter in candidates:
         if ident.unit is None and unit:
             ident.unit, ident.source = unit, ident.source or source
@@ -121,17 +126,27 @@ def _mismatches(source, unit, quarter, ident: Identity, units, name: str, sheet:
     where = {"file": name, "sheet": sheet if source == "header" else ""}
     issues = []
     if unit and ident.unit and unit != ident.unit:
-        issues.append(Issue(
-            "identity_mismatch", Severity.WARNING,
-            f"{label}中的填报单位（{units[unit].name}）与识别结果（{units[ident.unit].name}）不一致",
-            "请确认本文件是哪个单位的报表，改正表头“填报单位”或文件名后重新报送。",
-            found=units[unit].name, expected=units[ident.unit].name, **where,
-        ))
+        issues.append(
+            Issue(
+                "identity_mismatch",
+                Severity.WARNING,
+                f"{label}中的填报单位（{units[unit].name}）与识别结果（{units[ident.unit].name}）不一致",
+                "请确认本文件是哪个单位的报表，改正表头“填报单位”或文件名后重新报送。",
+                found=units[unit].name,
+                expected=units[ident.unit].name,
+                **where,
+            )
+        )
     if quarter and ident.quarter and quarter != ident.quarter:
-        issues.append(Issue(
-            "identity_mismatch", Severity.WARNING,
-            f"{label}中的报告期（{quarter.label}）与识别结果（{ident.quarter.label}）不一致",
-            "请确认报告期，改正表头“报告期”或文件名后重新报送。",
-            found=quarter.label, expected=ident.quarter.label, **where,
-        ))
+        issues.append(
+            Issue(
+                "identity_mismatch",
+                Severity.WARNING,
+                f"{label}中的报告期（{quarter.label}）与识别结果（{ident.quarter.label}）不一致",
+                "请确认报告期，改正表头“报告期”或文件名后重新报送。",
+                found=quarter.label,
+                expected=ident.quarter.label,
+                **where,
+            )
+        )
     return issues

@@ -77,6 +77,7 @@ def _style_handler(percent: set, data_style: dict):
             linked = attrs.get(f"{_STYLE} data-style-name")
             if linked:
                 data_style[attrs.get(f"{_STYLE} name", "")] = linked
+
     return start
 
 
@@ -130,10 +131,14 @@ def read_content(archive: zipfile.ZipFile, limits) -> dict[str, OdsSheet]:
             if formula is None and not is_percent and value_type != "date" and not error:
                 return
             if formula is not None:
-                formula = "=" + formula.split(":", 1)[1].lstrip("=") if formula.startswith(
-                    ("of:", "oooc:", "msoxl:")) else formula
-            facts = OdsCell(formula, value_type, "" if error else None, is_percent,
-                            attrs.get(f"{_OFFICE} date-value"))
+                formula = (
+                    "=" + formula.split(":", 1)[1].lstrip("=")
+                    if formula.startswith(("of:", "oooc:", "msoxl:"))
+                    else formula
+                )
+            facts = OdsCell(
+                formula, value_type, "" if error else None, is_percent, attrs.get(f"{_OFFICE} date-value")
+            )
             st["cell"] = [(first_row, first_col, rows, cols), facts]
             if error:
                 st["text"] = []
@@ -154,8 +159,10 @@ def read_content(archive: zipfile.ZipFile, limits) -> dict[str, OdsSheet]:
         elif name == f"{_TABLE} table-cell" and st["text"] is not None:
             span, facts = st["cell"]
             text = "".join(st["text"]).strip() or "#VALUE!"
-            st["cell"] = [span, OdsCell(facts.formula, facts.value_type, text, facts.percent,
-                                        facts.date_value)]
+            st["cell"] = [
+                span,
+                OdsCell(facts.formula, facts.value_type, text, facts.percent, facts.date_value),
+            ]
             _store(st["sheet"], st["cell"])
             st["text"] = None
 

@@ -49,17 +49,32 @@ log = logging.getLogger(__name__)
 PERCENT_UNITS = ("%", "个百分点")
 
 STAGED_SCHEMA = {
-    "sheet": pl.String, "row_number": pl.Int32, "indicator_id": pl.String,
-    "indicator_id_cell": pl.String, "name": pl.String, "uom": pl.String,
-    "actual_raw": pl.String, "actual_cell": pl.String, "note": pl.String,
+    "sheet": pl.String,
+    "row_number": pl.Int32,
+    "indicator_id": pl.String,
+    "indicator_id_cell": pl.String,
+    "name": pl.String,
+    "uom": pl.String,
+    "actual_raw": pl.String,
+    "actual_cell": pl.String,
+    "note": pl.String,
     # added by the reader: the kind of the value cell and the number read from it
-    "actual_kind": pl.String, "actual_value": pl.Float64, "actual_code": pl.String,
-    "actual_detail": pl.String, "expected_unit": pl.String,
+    "actual_kind": pl.String,
+    "actual_value": pl.Float64,
+    "actual_code": pl.String,
+    "actual_detail": pl.String,
+    "expected_unit": pl.String,
 }
 MILESTONE_SCHEMA = {
-    "row_number": pl.Int32, "milestone_id": pl.String, "status": pl.String,
-    "status_cell": pl.String, "note": pl.String, "evidence": pl.String,
-    "sheet": pl.String, "milestone_id_cell": pl.String, "task": pl.String,
+    "row_number": pl.Int32,
+    "milestone_id": pl.String,
+    "status": pl.String,
+    "status_cell": pl.String,
+    "note": pl.String,
+    "evidence": pl.String,
+    "sheet": pl.String,
+    "milestone_id_cell": pl.String,
+    "task": pl.String,
 }
 
 
@@ -105,9 +120,17 @@ class Submission:
     rows = _Frame(STAGED_SCHEMA)  # one staged row per indicator row of 填报
     milestones = _Frame(MILESTONE_SCHEMA)  # one row per task row of 重点任务
 
-    def __init__(self, path: Path, identity: Identity, cells, rows, milestones,
-                 issues: list[Issue] | None = None, file_format: str = "",
-                 encoding: str | None = None):
+    def __init__(
+        self,
+        path: Path,
+        identity: Identity,
+        cells,
+        rows,
+        milestones,
+        issues: list[Issue] | None = None,
+        file_format: str = "",
+        encoding: str | None = None,
+    ):
         self.path, self.identity = path, identity
         self.cells, self.rows, self.milestones = cells, rows, milestones
         self.issues = issues if issues is not None else []
@@ -119,14 +142,21 @@ class Submission:
         return self.__dict__["_cells"]
 
     def __repr__(self) -> str:
-        return (f"Submission(path={self.path!r}, identity={self.identity!r}, "
-                f"file_format={self.file_format!r}, issues={len(self.issues)})")
+        return (
+            f"Submission(path={self.path!r}, identity={self.identity!r}, "
+            f"file_format={self.file_format!r}, issues={len(self.issues)})"
+        )
 
 
-def read_submission(path: Path, units: dict[str, Unit], *,
-                    indicator_units: Mapping[str, str] | None = None,
-                    display_name: str | None = None, data: bytes | None = None,
-                    limits: ReadLimits = DEFAULT_LIMITS) -> Submission:
+def read_submission(
+    path: Path,
+    units: dict[str, Unit],
+    *,
+    indicator_units: Mapping[str, str] | None = None,
+    display_name: str | None = None,
+    data: bytes | None = None,
+    limits: ReadLimits = DEFAULT_LIMITS,
+) -> Submission:
     """Read one submission; raise UnreadableFile when nothing can be read from it.
 
     ``indicator_units`` (indicator id → unit of measure, from the catalog) is the
@@ -143,29 +173,50 @@ def read_submission(path: Path, units: dict[str, Unit], *,
     except Exception as exc:  # a file no rule foresaw must not stop the run: say so, keep going
         log.exception("unexpected error reading %s", name)
         raise UnreadableFile(
-            f"读取时出现意外错误（{type(exc).__name__}），文件可能已损坏或格式特殊", code="unexpected",
-            file=name, found=type(exc).__name__) from exc
+            f"读取时出现意外错误（{type(exc).__name__}），文件可能已损坏或格式特殊",
+            code="unexpected",
+            file=name,
+            found=type(exc).__name__,
+        ) from exc
 
 
-def _read(path: Path, units: dict[str, Unit], indicator_units: Mapping[str, str], name: str,
-          data: bytes | None, limits: ReadLimits) -> Submission:
+def _read(
+    path: Path,
+    units: dict[str, Unit],
+    indicator_units: Mapping[str, str],
+    name: str,
+    data: bytes | None,
+    limits: ReadLimits,
+) -> Submission:
     book = open_book(path, name, limits, data)
     issues: list[Issue] = []
     grid, header = _data_sheet(book, name)
     rows, data_cells = _data_table(book, grid, header, indicator_units, name, issues)
-    identity = read_identity(book, rows_outside_table(grid, header, data_cells), grid.sheet,
-                             name, units, issues)
+    identity = read_identity(
+        book, rows_outside_table(grid, header, data_cells), grid.sheet, name, units, issues
+    )
     milestones, milestone_cells = _milestone_table(book, name, issues)
     parts = [data_cells, *milestone_cells, *plain_cells(book, IDENTITY_SHEET)]
     if book.external_links:
-        issues.append(Issue(
-            "external_links", Severity.WARNING,
-            "工作簿含有外部链接（引用了其他文件的数据）；已按文件中保存的数值读取，没有打开或更新被引用的文件",
-            "请把引用外部文件的公式改为数值（复制后“选择性粘贴 → 数值”）后重新报送，以免数据随外部文件变化。",
-            file=name, found="外部链接", expected="不含外部链接的工作簿"))
+        issues.append(
+            Issue(
+                "external_links",
+                Severity.WARNING,
+                "工作簿含有外部链接（引用了其他文件的数据）；已按文件中保存的数值读取，没有打开或更新被引用的文件",
+                "请把引用外部文件的公式改为数值（复制后“选择性粘贴 → 数值”）后重新报送，以免数据随外部文件变化。",
+                file=name,
+                found="外部链接",
+                expected="不含外部链接的工作簿",
+            )
+        )
     return Submission(
-        path=path, identity=identity, cells=CellParts(parts), rows=RowTuples(rows),
-        milestones=RowTuples(milestones), issues=issues, file_format=book.file_format,
+        path=path,
+        identity=identity,
+        cells=CellParts(parts),
+        rows=RowTuples(rows),
+        milestones=RowTuples(milestones),
+        issues=issues,
+        file_format=book.file_format,
         encoding=book.encoding,
     )
 
@@ -173,39 +224,56 @@ def _read(path: Path, units: dict[str, Unit], indicator_units: Mapping[str, str]
 def _data_sheet(book: Book, name: str) -> tuple[Grid, Header]:
     """The sheet with the indicator table: 填报 when it has one, else the first that does."""
     order = [DATA_SHEET] if DATA_SHEET in book.sheet_names else []
-    order += [s for s in book.sheet_names
-              if s not in (DATA_SHEET, IDENTITY_SHEET, HELP_SHEET, MILESTONE_SHEET)]
+    order += [
+        s for s in book.sheet_names if s not in (DATA_SHEET, IDENTITY_SHEET, HELP_SHEET, MILESTONE_SHEET)
+    ]
     for sheet in order:
         grid = book.grid(sheet, exact=True)
-        header = find_header(grid, DATA_HEADER_SYNONYMS, DATA_LOOSE_RULES,
-                             ("indicator_id", "actual"))
+        header = find_header(grid, DATA_HEADER_SYNONYMS, DATA_LOOSE_RULES, ("indicator_id", "actual"))
         if header is not None:
             return grid, header
     if DATA_SHEET in book.sheet_names or book.file_format == "csv":
         raise UnreadableFile(
             "找不到表头行：应有一行同时含有“指标编号”和“累计完成”（或“本年累计”等同义标题）",
-            code="no_header", file=name, sheet=DATA_SHEET, found="没有可识别的表头",
+            code="no_header",
+            file=name,
+            sheet=DATA_SHEET,
+            found="没有可识别的表头",
             expected="含“指标编号”“累计完成”两列的表头行",
-            hint="请使用系统下发的模板填报，不要删除或改写表头行。")
+            hint="请使用系统下发的模板填报，不要删除或改写表头行。",
+        )
     raise UnreadableFile(
         f"找不到“{DATA_SHEET}”工作表，也没有任何工作表含有“指标编号”“累计完成”表头",
-        code="no_data_sheet", file=name, found="、".join(book.sheet_names) or "没有工作表",
-        expected=f"名为“{DATA_SHEET}”的工作表", hint="请使用系统下发的模板填报，不要删除或改名“填报”工作表。")
+        code="no_data_sheet",
+        file=name,
+        found="、".join(book.sheet_names) or "没有工作表",
+        expected=f"名为“{DATA_SHEET}”的工作表",
+        hint="请使用系统下发的模板填报，不要删除或改名“填报”工作表。",
+    )
 
 
 def _expected_unit(row: TableRow, indicator_units: Mapping[str, str], header: Header) -> str:
-    return (indicator_units.get(row.key) or normalize_text(row.values.get("uom"))
-            or header_unit(header.titles.get("actual")))
+    return (
+        indicator_units.get(row.key)
+        or normalize_text(row.values.get("uom"))
+        or header_unit(header.titles.get("actual"))
+    )
 
 
-def _data_table(book: Book, grid: Grid, header: Header, indicator_units: Mapping[str, str],
-                name: str, issues: list[Issue]) -> tuple[list[tuple], SheetCells]:
+def _data_table(
+    book: Book, grid: Grid, header: Header, indicator_units: Mapping[str, str], name: str, issues: list[Issue]
+) -> tuple[list[tuple], SheetCells]:
     table = table_rows(grid, header, "indicator_id", ("actual",))
     units = {r.row_number: _expected_unit(r, indicator_units, header) for r in table}
     col = header.columns["actual"]
-    percent = book.percent_cells(grid.sheet, {
-        r.cell("actual") for r in table
-        if units[r.row_number] in PERCENT_UNITS and grid.kind(r.row_number, col) == "number"})
+    percent = book.percent_cells(
+        grid.sheet,
+        {
+            r.cell("actual")
+            for r in table
+            if units[r.row_number] in PERCENT_UNITS and grid.kind(r.row_number, col) == "number"
+        },
+    )
     empty = {r.cell("actual") for r in table if r.values.get("actual") is None}
     formulas = book.formulas_without_value(grid.sheet, empty) if empty else {}
     cells = sheet_cells(grid, header, table, units)
@@ -221,14 +289,30 @@ def _data_table(book: Book, grid: Grid, header: Header, indicator_units: Mapping
         kind, value, code, detail = read
         if code is not None or kind not in ("number", "text"):
             cells.overrides[(n, col)] = (kind, value, code)
-        staged.append((grid.sheet, n, r.key or None, r.cell("indicator_id"),
-                       r.values.get("name"), r.values.get("uom"), text, ref,
-                       r.values.get("note"), kind, value, code, detail, units[n] or None))
+        staged.append(
+            (
+                grid.sheet,
+                n,
+                r.key or None,
+                r.cell("indicator_id"),
+                r.values.get("name"),
+                r.values.get("uom"),
+                text,
+                ref,
+                r.values.get("note"),
+                kind,
+                value,
+                code,
+                detail,
+                units[n] or None,
+            )
+        )
     return staged, cells
 
 
-def _read_value(grid: Grid, row: int, col: int, text: str | None, unit: str,
-                percent: bool) -> tuple[str, float | None, str | None, str]:
+def _read_value(
+    grid: Grid, row: int, col: int, text: str | None, unit: str, percent: bool
+) -> tuple[str, float | None, str | None, str]:
     """(kind, number, parse code, detail) of one value cell."""
     if text is None:
         return "empty", None, "empty", ""
@@ -248,33 +332,50 @@ def _read_value(grid: Grid, row: int, col: int, text: str | None, unit: str,
 def _formula_issue(name: str, sheet: str, cell: str, formula: str) -> Issue:
     shown = f"={formula}" if formula else "公式"
     return Issue(
-        "formula_without_value", Severity.WARNING,
+        "formula_without_value",
+        Severity.WARNING,
         f"单元格是公式（{shown}），但文件中没有保存计算结果，按空值处理",
         "请在 Excel 中打开该文件、确认公式算出结果后保存，或直接填写数值，再重新报送。",
-        file=name, sheet=sheet, cell=cell, found=shown, expected="数值或带计算结果的公式")
+        file=name,
+        sheet=sheet,
+        cell=cell,
+        found=shown,
+        expected="数值或带计算结果的公式",
+    )
 
 
-def _milestone_table(book: Book, name: str,
-                     issues: list[Issue]) -> tuple[list[tuple], list[SheetCells]]:
+def _milestone_table(book: Book, name: str, issues: list[Issue]) -> tuple[list[tuple], list[SheetCells]]:
     sheet = MILESTONE_SHEET
     if sheet not in book.sheet_names:
-        issues.append(Issue(
-            "missing_milestone_sheet", Severity.WARNING,
-            f"文件中没有“{MILESTONE_SHEET}”工作表（或其中找不到“任务编号”“进展状态”表头），本次未读取重点任务进展",
-            f"如需报送重点任务进展，请使用系统下发的模板，在“{MILESTONE_SHEET}”工作表中填写。",
-            file=name, found="没有重点任务表", expected=f"“{MILESTONE_SHEET}”工作表"))
+        issues.append(
+            Issue(
+                "missing_milestone_sheet",
+                Severity.WARNING,
+                f"文件中没有“{MILESTONE_SHEET}”工作表（或其中找不到“任务编号”“进展状态”表头），本次未读取重点任务进展",
+                f"如需报送重点任务进展，请使用系统下发的模板，在“{MILESTONE_SHEET}”工作表中填写。",
+                file=name,
+                found="没有重点任务表",
+                expected=f"“{MILESTONE_SHEET}”工作表",
+            )
+        )
         return [], []
     grid = book.grid(sheet)
-    header = find_header(grid, MILESTONE_HEADER_SYNONYMS, MILESTONE_LOOSE_RULES,
-                         ("milestone_id", "status"))
+    header = find_header(grid, MILESTONE_HEADER_SYNONYMS, MILESTONE_LOOSE_RULES, ("milestone_id", "status"))
     if header is None:
         return [], plain_cells(book, sheet)
     table = table_rows(grid, header, "milestone_id", ("status", "note", "evidence"))
     rows = [
-        (r.row_number, r.key or None,
-         normalize_text(r.values.get("status")) or None, r.cell("status"),
-         r.values.get("note"), r.values.get("evidence"), sheet,
-         r.cell("milestone_id"), r.values.get("task"))
+        (
+            r.row_number,
+            r.key or None,
+            normalize_text(r.values.get("status")) or None,
+            r.cell("status"),
+            r.values.get("note"),
+            r.values.get("evidence"),
+            sheet,
+            r.cell("milestone_id"),
+            r.values.get("task"),
+        )
         for r in table
     ]
     return rows, [sheet_cells(grid, header, table, {})]

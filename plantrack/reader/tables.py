@@ -96,8 +96,9 @@ def find_header(grid: Grid, synonyms, rules: LooseRules, required: tuple[str, ..
             options.insert(0, (n + 1, _assign(_column_titles(cells, below), synonyms, rules)))
         for last, mapping in options:
             if all(k in mapping for k in required):
-                return Header(n, last, {k: c for k, (c, _) in mapping.items()},
-                              {k: t for k, (_, t) in mapping.items()})
+                return Header(
+                    n, last, {k: c for k, (c, _) in mapping.items()}, {k: t for k, (_, t) in mapping.items()}
+                )
     return None
 
 
@@ -112,8 +113,7 @@ class TableRow:
         return f"{self.letters[key]}{self.row_number}"
 
 
-def table_rows(grid: Grid, header: Header, id_key: str,
-               input_keys: tuple[str, ...]) -> list[TableRow]:
+def table_rows(grid: Grid, header: Header, id_key: str, input_keys: tuple[str, ...]) -> list[TableRow]:
     """Rows under the header, up to a total, note or signature row."""
     found: list[TableRow] = []
     letters = {k: column_letter(c) for k, c in header.columns.items()}

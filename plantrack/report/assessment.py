@@ -31,8 +31,10 @@ ASSESSMENT_TEMPLATE = "annual_brief.html"
 MAX_REASONS = 3  # units named beside a missed city target (largest shortfall first); the rest counted
 NOTE_CHARS = 60  # a unit's 说明 beside a missed target is shortened beyond this, with …
 RESULT_CLASS = {"力争": "stretch", "确保": "done", "未完成": "severe", "不考核": "nodata"}
-RANKING_RULE = ("排名规则：先比较完成的指标占本单位考核指标的比例，比例相同时比较平均完成度"
-                "（各指标本年完成量占年度任务量的比例，单项最高按120%计，未报送按0计）。")
+RANKING_RULE = (
+    "排名规则：先比较完成的指标占本单位考核指标的比例，比例相同时比较平均完成度"
+    "（各指标本年完成量占年度任务量的比例，单项最高按120%计，未报送按0计）。"
+)
 
 
 @dataclass
@@ -80,8 +82,9 @@ def _decorate(r: dict, history: list[dict]) -> dict:
     key = r["grade"] if r["result"] == "完成" else r["result"]
     r["css"] = RESULT_CLASS.get(key, "nodata")
     if r["result"] == "未完成":
-        r["gap_text"] = ("未报送或数据待核" if r["actual"] is None
-                         else f"差{format_number(r['shortfall'], r['uom'])}")
+        r["gap_text"] = (
+            "未报送或数据待核" if r["actual"] is None else f"差{format_number(r['shortfall'], r['uom'])}"
+        )
         if r["qualifier"] == "max" and r["actual"] is not None:
             r["gap_text"] = f"超出上限{format_number(r['shortfall'], r['uom'])}"
     elif r["excess"]:
@@ -92,20 +95,30 @@ def _decorate(r: dict, history: list[dict]) -> dict:
     if path["last"] is not None:
         path["last"]["text"] = format_number(path["last"]["value"], r["uom"])
     r["path"] = path
-    r["reasons"] = [{"unit": m["unit_name"], "note": shorten(m["note"]),
-                     "gap": ("未报送或数据待核" if m["actual"] is None
-                             else f"差{format_number(m['shortfall'], r['uom'])}")}
-                    for m in (r.get("missed_by") or [])[:MAX_REASONS]]
+    r["reasons"] = [
+        {
+            "unit": m["unit_name"],
+            "note": shorten(m["note"]),
+            "gap": (
+                "未报送或数据待核" if m["actual"] is None else f"差{format_number(m['shortfall'], r['uom'])}"
+            ),
+        }
+        for m in (r.get("missed_by") or [])[:MAX_REASONS]
+    ]
     r["more_units"] = max(len(r.get("missed_by") or []) - MAX_REASONS, 0)
     r["own_note"] = shorten(r.get("note"))
     return r
 
 
 def _results(con: duckdb.DuckDBPyConnection, year: int, scope: str) -> list[dict]:
-    rows = _rows(con, """
+    rows = _rows(
+        con,
+        """
         select * from mart_annual_assessment where year = ? and scope = ?
         order by section, item, subtask, indicator_id
-    """, [year, scope])
+    """,
+        [year, scope],
+    )
     history = progress.trends(con, Quarter(year, 4), scope)
     return [_decorate(r, history.get(r["indicator_id"], [])) for r in rows]
 
@@ -126,8 +139,7 @@ def _milestones(con: duckdb.DuckDBPyConnection, quarter: Quarter, scope: str) ->
 
 
 def _ranking(con: duckdb.DuckDBPyConnection, year: int) -> list[dict]:
-    rows = _rows(con, "select * from mart_unit_ranking where year = ? order by rank, unit_ordinal",
-                 [year])
+    rows = _rows(con, "select * from mart_unit_ranking where year = ? order by rank, unit_ordinal", [year])
     for r in rows:
         r["share_text"] = format_percent(r["share_met"], 0)
         r["attainment_text"] = format_percent(r["mean_attainment"], 0)
@@ -136,39 +148,55 @@ def _ranking(con: duckdb.DuckDBPyConnection, year: int) -> list[dict]:
 
 def _result_chart(rows: list[dict], width: float = 500) -> dict:
     """One stacked bar: 达到力争 / 达到确保 / 未完成 / 不考核."""
-    parts = [("达到力争目标", sum(1 for r in rows if r["grade"] == "力争"), COLORS["done"]),
-             ("达到确保目标", sum(1 for r in rows if r["grade"] == "确保"), COLORS["ok"]),
-             ("未完成", sum(1 for r in rows if r["result"] == "未完成"), COLORS["severe"]),
-             ("不考核", sum(1 for r in rows if r["result"] == "不考核"), COLORS["nodata"])]
+    parts = [
+        ("达到力争目标", sum(1 for r in rows if r["grade"] == "力争"), COLORS["done"]),
+        ("达到确保目标", sum(1 for r in rows if r["grade"] == "确保"), COLORS["ok"]),
+        ("未完成", sum(1 for r in rows if r["result"] == "未完成"), COLORS["severe"]),
+        ("不考核", sum(1 for r in rows if r["result"] == "不考核"), COLORS["nodata"]),
+    ]
     parts = [p for p in parts if p[1]]
     total = sum(n for _, n, _ in parts) or 1
     x, segments, legend = 0.0, [], []
     for i, (text, n, color) in enumerate(parts):
         w = width * n / total
-        segments.append({"x": round(x, 1), "w": round(w, 1), "n": n, "color": color,
-                         "label_x": round(x + w / 2, 1), "show_n": w >= 14})
+        segments.append(
+            {
+                "x": round(x, 1),
+                "w": round(w, 1),
+                "n": n,
+                "color": color,
+                "label_x": round(x + w / 2, 1),
+                "show_n": w >= 14,
+            }
+        )
         legend.append({"x": i * 110, "y": 34, "color": color, "text": f"{text} {n}项"})
         x += w
     return {"width": width, "height": 40, "segments": segments, "legend": legend}
 
 
 def _sections(catalog: Catalog, rows: list[dict], milestones: list[dict]) -> list[dict]:
-    by_section = {n: {"number": n, "title": t, "indicators": [], "milestones": []}
-                  for n, t in sorted(catalog.sections.items())}
+    by_section = {
+        n: {"number": n, "title": t, "indicators": [], "milestones": []}
+        for n, t in sorted(catalog.sections.items())
+    }
     for r in rows:
-        by_section.setdefault(r["section"], {"number": r["section"], "title": "", "indicators": [],
-                                             "milestones": []})["indicators"].append(r)
+        by_section.setdefault(
+            r["section"], {"number": r["section"], "title": "", "indicators": [], "milestones": []}
+        )["indicators"].append(r)
     for m in milestones:
-        by_section.setdefault(m["section"], {"number": m["section"], "title": "", "indicators": [],
-                                             "milestones": []})["milestones"].append(m)
+        by_section.setdefault(
+            m["section"], {"number": m["section"], "title": "", "indicators": [], "milestones": []}
+        )["milestones"].append(m)
     return [s for s in by_section.values() if s["indicators"] or s["milestones"]]
 
 
 def _missed(rows: list[dict]) -> list[dict]:
     """Missed targets, the largest shortfall relative to the target first."""
+
     def key(r: dict) -> tuple:
         rel = (r["shortfall"] or 0) / r["target"] if r["target"] else 0
         return (-(1.0 if r["actual"] is None else min(rel, 1.0)), r["indicator_id"])
+
     return sorted((r for r in rows if r["result"] == "未完成"), key=key)
 
 
@@ -177,9 +205,11 @@ def _lead(year: int, who: str, rows: list[dict], milestones: list[dict]) -> list
     met = [r for r in assessed if r["result"] == "完成"]
     stretch = sum(1 for r in met if r["grade"] == "力争")
     exceeded = sum(1 for r in met if r["excess"])
-    text = (f"{year}年度，{who}纳入考核的{len(assessed)}项量化指标中，完成{len(met)}项"
-            f"（其中达到力争目标{stretch}项、超额完成{exceeded}项），"
-            f"未完成{len(assessed) - len(met)}项。")
+    text = (
+        f"{year}年度，{who}纳入考核的{len(assessed)}项量化指标中，完成{len(met)}项"
+        f"（其中达到力争目标{stretch}项、超额完成{exceeded}项），"
+        f"未完成{len(assessed) - len(met)}项。"
+    )
     skipped = len(rows) - len(assessed)
     if skipped:
         text += f"另有{skipped}项缺少年度目标或基数，不纳入考核。"
@@ -195,18 +225,25 @@ def _ranking_sentence(ranking: list[dict]) -> str:
         return ""
     top = [r["unit_name"] for r in ranking if r["rank"] == 1]
     last = ranking[-1]
-    return (f"各单位中，{'、'.join(top)}完成情况最好（完成{ranking[0]['share_text']}的考核指标）；"
-            f"{last['unit_name']}排名末位（完成{last['share_text']}）。")
+    return (
+        f"各单位中，{'、'.join(top)}完成情况最好（完成{ranking[0]['share_text']}的考核指标）；"
+        f"{last['unit_name']}排名末位（完成{last['share_text']}）。"
+    )
 
 
 def _common(catalog: Catalog, quarter: Quarter, issuer: str) -> dict:
-    return {"quarter_label": f"{quarter.year}年度", "issuer": issuer,
-            "document_number": catalog.document_number, "plan_title": catalog.title,
-            "date": format_date(report_date(quarter))}
+    return {
+        "quarter_label": f"{quarter.year}年度",
+        "issuer": issuer,
+        "document_number": catalog.document_number,
+        "plan_title": catalog.title,
+        "date": format_date(report_date(quarter)),
+    }
 
 
-def city_assessment(con: duckdb.DuckDBPyConnection, catalog: Catalog, quarter: Quarter,
-                    issuer: str) -> Assessment:
+def city_assessment(
+    con: duckdb.DuckDBPyConnection, catalog: Catalog, quarter: Quarter, issuer: str
+) -> Assessment:
     """The city's annual assessment: every indicator met or missed, who missed, the ranking."""
     progress.require_quarter(con, quarter)
     rows = _results(con, quarter.year, "city")
@@ -214,14 +251,22 @@ def city_assessment(con: duckdb.DuckDBPyConnection, catalog: Catalog, quarter: Q
     ranking = _ranking(con, quarter.year)
     lead = _lead(quarter.year, "全市", rows, milestones) + [_ranking_sentence(ranking)]
     return Assessment(
-        kind="city", title="全市科技工作要点年度完成情况考核", scope="全市", recipient="局领导",
-        lead=lead, result_chart=_result_chart(rows), missed=_missed(rows),
-        sections=_sections(catalog, rows, milestones), ranking=ranking,
-        **_common(catalog, quarter, issuer))
+        kind="city",
+        title="全市科技工作要点年度完成情况考核",
+        scope="全市",
+        recipient="局领导",
+        lead=lead,
+        result_chart=_result_chart(rows),
+        missed=_missed(rows),
+        sections=_sections(catalog, rows, milestones),
+        ranking=ranking,
+        **_common(catalog, quarter, issuer),
+    )
 
 
-def unit_assessment(con: duckdb.DuckDBPyConnection, catalog: Catalog, quarter: Quarter,
-                    unit: str, issuer: str) -> Assessment:
+def unit_assessment(
+    con: duckdb.DuckDBPyConnection, catalog: Catalog, quarter: Quarter, unit: str, issuer: str
+) -> Assessment:
     """One unit's annual assessment: its own targets, its notes, its place among the units."""
     progress.require_quarter(con, quarter)
     info = progress.resolve_unit(con, unit)
@@ -233,7 +278,15 @@ def unit_assessment(con: duckdb.DuckDBPyConnection, catalog: Catalog, quarter: Q
     if own is not None:
         lead.append(f"按完成比例和平均完成度，在{len(ranking)}个考核单位中排第{own['rank']}位。")
     return Assessment(
-        kind="unit", title=f"{info['name']}科技工作要点年度完成情况考核", scope=info["name"],
-        recipient=info["office"], lead=lead, result_chart=_result_chart(rows),
-        missed=_missed(rows), sections=_sections(catalog, rows, milestones), ranking=ranking,
-        own_rank=own, **_common(catalog, quarter, issuer))
+        kind="unit",
+        title=f"{info['name']}科技工作要点年度完成情况考核",
+        scope=info["name"],
+        recipient=info["office"],
+        lead=lead,
+        result_chart=_result_chart(rows),
+        missed=_missed(rows),
+        sections=_sections(catalog, rows, milestones),
+        ranking=ranking,
+        own_rank=own,
+        **_common(catalog, quarter, issuer),
+    )

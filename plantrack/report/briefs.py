@@ -31,14 +31,30 @@ DEFAULT_TZ = BUREAU_TIMEZONE  # the warehouse keeps receipt times as naive UTC
 COMPACT_FROM = 30  # behind-target items from which the summary switches to its compact list
 
 STATUS_CLASS = {
-    "已完成": "done", "正常推进": "ok", "滞后": "behind", "严重滞后": "severe",
-    "无数据": "nodata", "数据待核": "rejected", "年末考核": "yearend", "缺少基数": "nodata",
+    "已完成": "done",
+    "正常推进": "ok",
+    "滞后": "behind",
+    "严重滞后": "severe",
+    "无数据": "nodata",
+    "数据待核": "rejected",
+    "年末考核": "yearend",
+    "缺少基数": "nodata",
     "无目标": "nodata",
 }
-MILESTONE_CLASS = {"已完成": "done", "推进中": "ok", "未启动": "behind", "数据待核": "rejected",
-                   "未报送": "nodata"}
-LEVEL_TEXT = {"stretch_met": "已达力争目标", "floor_met": "已达确保目标", "below_floor": "",
-              "within_ceiling": "未超上限", "over_ceiling": "已超上限"}
+MILESTONE_CLASS = {
+    "已完成": "done",
+    "推进中": "ok",
+    "未启动": "behind",
+    "数据待核": "rejected",
+    "未报送": "nodata",
+}
+LEVEL_TEXT = {
+    "stretch_met": "已达力争目标",
+    "floor_met": "已达确保目标",
+    "below_floor": "",
+    "within_ceiling": "未超上限",
+    "over_ceiling": "已超上限",
+}
 
 
 @dataclass
@@ -108,8 +124,7 @@ def _decorate(row: dict, history: list[dict]) -> dict:
     return r
 
 
-def change_since_last_quarter(history: list[dict], quarter_number: int,
-                              actual: float | None) -> float | None:
+def change_since_last_quarter(history: list[dict], quarter_number: int, actual: float | None) -> float | None:
     """This quarter's figure less the previous quarter's (None when either is missing).
     ``history``: the indicator's year (``progress.trends``)."""
     before = [h["actual"] for h in history if h["quarter_number"] == quarter_number - 1]
@@ -120,20 +135,27 @@ def change_since_last_quarter(history: list[dict], quarter_number: int,
 
 def _plan_targets(con: duckdb.DuckDBPyConnection, year: int) -> dict[str, float | None]:
     """Each indicator's target as the year's plan writes it (for increase_by: the step)."""
-    return dict(con.execute("select indicator_id, plan_target from mart_plan_targets "
-                            "where plan_year = ?", [year]).fetchall())
+    return dict(
+        con.execute(
+            "select indicator_id, plan_target from mart_plan_targets where plan_year = ?", [year]
+        ).fetchall()
+    )
 
 
-def _decorated_rows(con: duckdb.DuckDBPyConnection, rows: list[dict], quarter: Quarter,
-                    scope: str) -> list[dict]:
+def _decorated_rows(
+    con: duckdb.DuckDBPyConnection, rows: list[dict], quarter: Quarter, scope: str
+) -> list[dict]:
     history = progress.trends(con, quarter, scope)
     plan = _plan_targets(con, quarter.year)
     last_year = progress.last_year_values(con, quarter.code, scope)
     out = []
     for row in rows:
         # the target note words every scope's target as the plan (the city) does
-        row = {**row, "nominal_target": plan.get(row["indicator_id"]),
-               "last_year": last_year.get(row["indicator_id"])}
+        row = {
+            **row,
+            "nominal_target": plan.get(row["indicator_id"]),
+            "last_year": last_year.get(row["indicator_id"]),
+        }
         out.append(_decorate(row, history.get(row["indicator_id"], [])))
     return out
 
@@ -163,14 +185,19 @@ def _behind(rows: list[dict], notes: dict[tuple[str, str], str] | None = None) -
         if notes is None:
             r["reasons"] = [shorten(r.get("note"))] if r.get("note") else []
         else:
-            r["reasons"] = [f"{c['unit_name']}：{shorten(notes[(r['indicator_id'], c['unit'])], 40)}"
-                            for c in contributors if notes.get((r["indicator_id"], c["unit"]))][:2]
+            r["reasons"] = [
+                f"{c['unit_name']}：{shorten(notes[(r['indicator_id'], c['unit'])], 40)}"
+                for c in contributors
+                if notes.get((r["indicator_id"], c["unit"]))
+            ][:2]
     return items
 
 
 def _counts(rows: list[dict]) -> list[dict]:
-    return [{"status": s, "n": n, "css": STATUS_CLASS.get(s, "nodata")}
-            for s, n in progress.status_counts(rows).items()]
+    return [
+        {"status": s, "n": n, "css": STATUS_CLASS.get(s, "nodata")}
+        for s, n in progress.status_counts(rows).items()
+    ]
 
 
 def _indicator_sentence(counts: list[dict]) -> str:
@@ -202,24 +229,32 @@ def _submission_sentence(subs: list[dict]) -> str:
 
 
 def _sections(catalog: Catalog, rows: list[dict], milestones: list[dict]) -> list[dict]:
-    by_section = {n: {"number": n, "title": t, "indicators": [], "milestones": []}
-                  for n, t in sorted(catalog.sections.items())}
+    by_section = {
+        n: {"number": n, "title": t, "indicators": [], "milestones": []}
+        for n, t in sorted(catalog.sections.items())
+    }
     for r in rows:
-        by_section.setdefault(r["section"], {"number": r["section"], "title": "", "indicators": [],
-                                             "milestones": []})["indicators"].append(r)
+        by_section.setdefault(
+            r["section"], {"number": r["section"], "title": "", "indicators": [], "milestones": []}
+        )["indicators"].append(r)
     for m in milestones:
         m["css"] = MILESTONE_CLASS.get(m["status"], "nodata")
-        by_section.setdefault(m["section"], {"number": m["section"], "title": "", "indicators": [],
-                                             "milestones": []})["milestones"].append(m)
+        by_section.setdefault(
+            m["section"], {"number": m["section"], "title": "", "indicators": [], "milestones": []}
+        )["milestones"].append(m)
     return [s for s in by_section.values() if s["indicators"] or s["milestones"]]
 
 
 def _milestone_detail(m: dict) -> str:
     if m["units_responsible"] <= 1:
         return clipped(m["note"]) or ""
-    parts = [("已完成", m["units_done"]), ("推进中", m["units_in_progress"]),
-             ("未启动", m["units_not_started"]), ("待核", m["units_unclear"]),
-             ("未报送", m["units_not_reported"])]
+    parts = [
+        ("已完成", m["units_done"]),
+        ("推进中", m["units_in_progress"]),
+        ("未启动", m["units_not_started"]),
+        ("待核", m["units_unclear"]),
+        ("未报送", m["units_not_reported"]),
+    ]
     return f"{m['units_responsible']}个单位：" + "、".join(f"{s}{n}" for s, n in parts if n)
 
 
@@ -248,8 +283,9 @@ def _unit_comparison(unit_rows: list[dict]) -> dict:
     by_indicator: dict[str, dict] = {}
     for r in unit_rows:
         units.setdefault(r["unit"], r["unit_name"])
-        entry = by_indicator.setdefault(r["indicator_id"], {"id": r["indicator_id"], "name": r["name"],
-                                                            "cells": {}})
+        entry = by_indicator.setdefault(
+            r["indicator_id"], {"id": r["indicator_id"], "name": r["name"], "cells": {}}
+        )
         entry["cells"][r["unit"]] = {"text": _cell_text(r), "css": _cell_css(r)}
     rows = [e for e in by_indicator.values() if len(e["cells"]) > 1]
     codes = [c for c in units if any(c in e["cells"] for e in rows)]
@@ -286,8 +322,13 @@ def _year_end_words(rows: list[dict]) -> None:
     """At Q4 a target is met or missed: the badges say 完成/未完成, and 超额完成 above it."""
     for r in rows:
         label = YEAR_END_LABEL.get(r["status"], r["status"])
-        if label == "完成" and r["qualifier"] != "max" and r["actual"] is not None \
-                and r["target"] is not None and r["actual"] > r["target"] + 1e-9:
+        if (
+            label == "完成"
+            and r["qualifier"] != "max"
+            and r["actual"] is not None
+            and r["target"] is not None
+            and r["actual"] > r["target"] + 1e-9
+        ):
             label = "超额完成"
         r["label"] = label
 
@@ -320,14 +361,24 @@ def _year_end_sentence(rows: list[dict]) -> str:
     over = sum(1 for r in judged if r["label"] == "超额完成")
     others = len(rows) - len(judged)
     tail = f"，另有{others}项无数据、待核或缺少基数" if others else ""
-    return (f"纳入调度的{len(rows)}项量化指标中，完成年度目标{met}项（其中超额完成{over}项），"
-            f"未完成{len(judged) - met}项{tail}。")
+    return (
+        f"纳入调度的{len(rows)}项量化指标中，完成年度目标{met}项（其中超额完成{over}项），"
+        f"未完成{len(judged) - met}项{tail}。"
+    )
 
 
-def _common(catalog: Catalog, quarter: Quarter, issuer: str, rows: list[dict],
-            milestones: list[dict], subs: list[dict], deadline: datetime, tz: str,
-            notes: dict[tuple[str, str], str] | None = None,
-            before: list[dict] | None = None) -> dict:
+def _common(
+    catalog: Catalog,
+    quarter: Quarter,
+    issuer: str,
+    rows: list[dict],
+    milestones: list[dict],
+    subs: list[dict],
+    deadline: datetime,
+    tz: str,
+    notes: dict[tuple[str, str], str] | None = None,
+    before: list[dict] | None = None,
+) -> dict:
     counts = _counts(rows)
     if quarter.number == 4:
         _year_end_words(rows)
@@ -336,18 +387,27 @@ def _common(catalog: Catalog, quarter: Quarter, issuer: str, rows: list[dict],
         m["detail"] = _milestone_detail(m)
         m["note"] = clipped(m.get("note"))
     return {
-        "quarter_label": quarter.label, "issuer": issuer,
-        "document_number": catalog.document_number, "plan_title": catalog.title,
+        "quarter_label": quarter.label,
+        "issuer": issuer,
+        "document_number": catalog.document_number,
+        "plan_title": catalog.title,
         "masthead": catalog.brief_name,
         "has_last_year": any(r.get("last_year") is not None for r in rows),
-        "date": format_date(report_date(quarter)), "deadline": format_deadline(deadline),
+        "date": format_date(report_date(quarter)),
+        "deadline": format_deadline(deadline),
         "status_chart": status_chart(counts),
-        "behind": behind, "behind_chart": behind_chart(behind), "compact": len(behind) >= COMPACT_FROM,
-        "attention": _attention(rows), "sections": _sections(catalog, rows, milestones),
+        "behind": behind,
+        "behind_chart": behind_chart(behind),
+        "compact": len(behind) >= COMPACT_FROM,
+        "attention": _attention(rows),
+        "sections": _sections(catalog, rows, milestones),
         "submissions": _with_lateness(subs, deadline, tz),
-        "lead": [_year_end_sentence(rows) if quarter.number == 4 else _indicator_sentence(counts),
-                 _milestone_sentence(milestones), _submission_sentence(subs),
-                 change_sentence(rows, before or [])],
+        "lead": [
+            _year_end_sentence(rows) if quarter.number == 4 else _indicator_sentence(counts),
+            _milestone_sentence(milestones),
+            _submission_sentence(subs),
+            change_sentence(rows, before or []),
+        ],
         "year_end": quarter.number == 4,
     }
 
@@ -362,32 +422,57 @@ def _previous_rows(con: duckdb.DuckDBPyConnection, quarter: Quarter, unit: str |
     return progress.unit_progress(con, prev.code, unit)
 
 
-def city_brief(con: duckdb.DuckDBPyConnection, catalog: Catalog, quarter: Quarter,
-               issuer: str, deadline: datetime | None = None, tz: str = DEFAULT_TZ,
-               unit_rows: list[dict] | None = None) -> Brief:
+def city_brief(
+    con: duckdb.DuckDBPyConnection,
+    catalog: Catalog,
+    quarter: Quarter,
+    issuer: str,
+    deadline: datetime | None = None,
+    tz: str = DEFAULT_TZ,
+    unit_rows: list[dict] | None = None,
+) -> Brief:
     """The city's brief: the city's figures, every unit's status, and the data quality."""
     progress.require_quarter(con, quarter)
     rows = _decorated_rows(con, progress.city_progress(con, quarter.code), quarter, "city")
     if unit_rows is None:
         unit_rows = progress.unit_progress(con, quarter.code)
     notes = {(r["indicator_id"], r["unit"]): r["note"] for r in unit_rows if r.get("note")}
-    common = _common(catalog, quarter, issuer, rows,
-                     progress.milestones(con, quarter.code, "city"),
-                     progress.submission_status(con, quarter.code),
-                     deadline or submission_deadline(quarter), tz, notes=notes,
-                     before=_previous_rows(con, quarter, None))
+    common = _common(
+        catalog,
+        quarter,
+        issuer,
+        rows,
+        progress.milestones(con, quarter.code, "city"),
+        progress.submission_status(con, quarter.code),
+        deadline or submission_deadline(quarter),
+        tz,
+        notes=notes,
+        before=_previous_rows(con, quarter, None),
+    )
     common["lead"][0] = f"截至{quarter.label}末，" + common["lead"][0]
     return Brief(
-        kind="city", title=f"{catalog.short_title}落实情况简报", scope="全市", recipient="局领导",
-        units=_unit_table(unit_rows), comparison=_unit_comparison(unit_rows),
+        kind="city",
+        title=f"{catalog.short_title}落实情况简报",
+        scope="全市",
+        recipient="局领导",
+        units=_unit_table(unit_rows),
+        comparison=_unit_comparison(unit_rows),
         quarantined=progress.quarantined_values(con, quarter.code),
-        refused=_refused(progress.refused_files(con, quarter.code), tz), **common,
+        refused=_refused(progress.refused_files(con, quarter.code), tz),
+        **common,
     )
 
 
-def unit_brief(con: duckdb.DuckDBPyConnection, catalog: Catalog, quarter: Quarter, unit: str,
-               issuer: str, deadline: datetime | None = None, tz: str = DEFAULT_TZ,
-               rows: list[dict] | None = None) -> Brief:
+def unit_brief(
+    con: duckdb.DuckDBPyConnection,
+    catalog: Catalog,
+    quarter: Quarter,
+    unit: str,
+    issuer: str,
+    deadline: datetime | None = None,
+    tz: str = DEFAULT_TZ,
+    rows: list[dict] | None = None,
+) -> Brief:
     """One unit's brief: its own targets, status, share of the city's shortfall, its data.
     ``rows``: the unit's progress rows, when the caller has fetched them already."""
     progress.require_quarter(con, quarter)
@@ -395,19 +480,28 @@ def unit_brief(con: duckdb.DuckDBPyConnection, catalog: Catalog, quarter: Quarte
     if rows is None:
         rows = progress.unit_progress(con, quarter.code, info["unit"])
     rows = _decorated_rows(con, rows, quarter, info["unit"])
-    common = _common(catalog, quarter, issuer, rows,
-                     progress.milestones(con, quarter.code, info["unit"]),
-                     progress.submission_status(con, quarter.code, info["unit"]),
-                     deadline or submission_deadline(quarter), tz,
-                     before=_previous_rows(con, quarter, info["unit"]))
+    common = _common(
+        catalog,
+        quarter,
+        issuer,
+        rows,
+        progress.milestones(con, quarter.code, info["unit"]),
+        progress.submission_status(con, quarter.code, info["unit"]),
+        deadline or submission_deadline(quarter),
+        tz,
+        before=_previous_rows(con, quarter, info["unit"]),
+    )
     common["lead"][0] = f"截至{quarter.label}末，{info['name']}" + common["lead"][0]
     common["lead"][2] = _unit_submission_sentence(common["submissions"])
     return Brief(
-        kind="unit", title=f"{info['name']}{catalog.brief_name}", scope=info["name"],
+        kind="unit",
+        title=f"{info['name']}{catalog.brief_name}",
+        scope=info["name"],
         recipient=info["office"],
         quarantined=progress.quarantined_values(con, quarter.code, info["unit"]),
         refused=_refused(progress.refused_files(con, quarter.code, info["unit"]), tz),
-        issues=progress.submission_issues(con, quarter.code, info["unit"]), **common,
+        issues=progress.submission_issues(con, quarter.code, info["unit"]),
+        **common,
     )
 
 
@@ -418,7 +512,7 @@ def _unit_submission_sentence(subs: list[dict]) -> str:
     if s["state"] == "整份退回":
         return "本单位报送的文件未通过校验，未能采用，请按附表所列原因修改后重新报送。"
     late = "，首次报送晚于截止时间" if s["late"] else ""
-    return (f"本单位共报送{s['receipts']}次，采用{s['received_text']}收到的文件{late}；"
-            f"采用数据{s['rows_accepted']}行，退回待核{s['rows_quarantined']}行。")
-
-
+    return (
+        f"本单位共报送{s['receipts']}次，采用{s['received_text']}收到的文件{late}；"
+        f"采用数据{s['rows_accepted']}行，退回待核{s['rows_quarantined']}行。"
+    )

@@ -6,9 +6,18 @@ from plantrack.report.formatting import format_percent
 
 CHART_ROWS = 8  # behind-target items drawn as bars (all of them are listed in the table)
 # SVG ignores the outer stylesheet's fill in WeasyPrint: charts take colours as attributes.
-COLORS = {"done": "#1a7f37", "ok": "#2f6fb3", "behind": "#c77700", "severe": "#c62828",
-          "nodata": "#8a8f98", "rejected": "#7b3fa0", "yearend": "#6b7785", "track": "#dfe3e8",
-          "ink": "#1f2328", "muted": "#5b6470"}
+COLORS = {
+    "done": "#1a7f37",
+    "ok": "#2f6fb3",
+    "behind": "#c77700",
+    "severe": "#c62828",
+    "nodata": "#8a8f98",
+    "rejected": "#7b3fa0",
+    "yearend": "#6b7785",
+    "track": "#dfe3e8",
+    "ink": "#1f2328",
+    "muted": "#5b6470",
+}
 
 
 def status_chart(counts: list[dict], width: float = 500) -> dict:
@@ -17,13 +26,31 @@ def status_chart(counts: list[dict], width: float = 500) -> dict:
     x, segments, legend = 0.0, [], []
     for i, c in enumerate(counts):
         w = width * c["n"] / total
-        segments.append({"x": round(x, 1), "w": round(w, 1), "n": c["n"], "color": COLORS[c["css"]],
-                         "label_x": round(x + w / 2, 1), "show_n": w >= 14})
-        legend.append({"x": (i % 5) * 100, "y": 34 + (i // 5) * 13, "color": COLORS[c["css"]],
-                       "text": f"{c['status']} {c['n']}项"})
+        segments.append(
+            {
+                "x": round(x, 1),
+                "w": round(w, 1),
+                "n": c["n"],
+                "color": COLORS[c["css"]],
+                "label_x": round(x + w / 2, 1),
+                "show_n": w >= 14,
+            }
+        )
+        legend.append(
+            {
+                "x": (i % 5) * 100,
+                "y": 34 + (i // 5) * 13,
+                "color": COLORS[c["css"]],
+                "text": f"{c['status']} {c['n']}项",
+            }
+        )
         x += w
-    return {"width": width, "height": 34 + 13 * ((len(counts) + 4) // 5), "segments": segments,
-            "legend": legend}
+    return {
+        "width": width,
+        "height": 34 + 13 * ((len(counts) + 4) // 5),
+        "segments": segments,
+        "legend": legend,
+    }
 
 
 def work_done(actual: float | None, start: float | None, target: float | None) -> float | None:
@@ -43,12 +70,18 @@ def behind_chart(items: list[dict], width: float = 500) -> dict:
         done = max(0.0, min(r["work_done"] or 0.0, 1.0))
         expected = max(0.0, min(r["expected_share"] or 0.0, 1.0))
         y = n * row_h + 2
-        rows.append({
-            "y": y, "text_y": y + 9, "label": r["name"], "expected_w": round(bar_w * expected, 1),
-            "done_w": round(bar_w * done, 1), "color": COLORS[r["css"]],
-            "note": f"完成{format_percent(r['work_done'], 0)} / 序时{format_percent(r['expected_share'], 0)}",
-            "note_x": label_w + bar_w + 6,
-        })
+        rows.append(
+            {
+                "y": y,
+                "text_y": y + 9,
+                "label": r["name"],
+                "expected_w": round(bar_w * expected, 1),
+                "done_w": round(bar_w * done, 1),
+                "color": COLORS[r["css"]],
+                "note": f"完成{format_percent(r['work_done'], 0)} / 序时{format_percent(r['expected_share'], 0)}",
+                "note_x": label_w + bar_w + 6,
+            }
+        )
     return {"width": width, "height": len(rows) * row_h + 4, "rows": rows, "bar_x": label_w}
 
 
@@ -64,7 +97,10 @@ def sparkline(points: list[dict], css: str, width: float = 56, height: float = 1
         return round(4 + (q - 1) * (width - 8) / 3, 1), round(height - 2 - f / top * (height - 4), 1)
 
     return {
-        "width": width, "height": height, "color": COLORS[css], "track": COLORS["track"],
+        "width": width,
+        "height": height,
+        "color": COLORS[css],
+        "track": COLORS["track"],
         "target_y": xy(1, 1.0)[1],
         "expected": " ".join(f"{x},{y}" for x, y in (xy(q, f) for q, f in sorted(expected.items()))),
         "done": " ".join(f"{x},{y}" for x, y in (xy(q, f) for q, f in sorted(done.items()))),
@@ -77,11 +113,13 @@ def trend_points(history: list[dict]) -> list[dict]:
     points = []
     for h in history:
         start = h["start_level"] if h["qualifier"] != "max" else 0.0
-        points.append({
-            "quarter_number": h["quarter_number"],
-            "done": work_done(h["actual"], start, h["target"]),
-            "expected": work_done(h["expected_to_date"], start, h["target"]),
-        })
+        points.append(
+            {
+                "quarter_number": h["quarter_number"],
+                "done": work_done(h["actual"], start, h["target"]),
+                "expected": work_done(h["expected_to_date"], start, h["target"]),
+            }
+        )
     return points
 
 
@@ -109,8 +147,7 @@ def year_path(history: list[dict], met: bool | None, width: float = 150, height:
     span_x, span_y = width - left - right, height - top_pad - bottom_pad
 
     def xy(q: int, v: float) -> tuple[float, float]:
-        return (round(left + q * span_x / 4, 1),
-                round(top_pad + (high - v) / (high - low) * span_y, 1))
+        return (round(left + q * span_x / 4, 1), round(top_pad + (high - v) / (high - low) * span_y, 1))
 
     def line(points: dict[int, float]) -> str:
         pts = {0: start, **points}
@@ -119,15 +156,25 @@ def year_path(history: list[dict], met: bool | None, width: float = 150, height:
     color = COLORS["done"] if met else COLORS["severe"] if met is False else COLORS["muted"]
     last_q = max(actual) if actual else None
     return {
-        "width": width, "height": height, "color": color, "track": COLORS["track"],
+        "width": width,
+        "height": height,
+        "color": color,
+        "track": COLORS["track"],
         "target_y": xy(0, target)[1] if target is not None else None,
-        "x0": left, "x1": left + span_x,
+        "x0": left,
+        "x1": left + span_x,
         "expected": line(expected) if expected else "",
         "done": line(actual) if actual else "",
         "dots": [{"x": x, "y": y} for x, y in (xy(q, v) for q, v in sorted(actual.items()))],
-        "ticks": [{"x": xy(q, low)[0], "text": t}
-                  for q, t in enumerate(("年初", "一", "二", "三", "四"))],
+        "ticks": [{"x": xy(q, low)[0], "text": t} for q, t in enumerate(("年初", "一", "二", "三", "四"))],
         "tick_y": height - 2,
-        "last": ({"x": xy(last_q, actual[last_q])[0] + 3, "y": xy(last_q, actual[last_q])[1] + 3,
-                  "value": actual[last_q]} if last_q else None),
+        "last": (
+            {
+                "x": xy(last_q, actual[last_q])[0] + 3,
+                "y": xy(last_q, actual[last_q])[1] + 3,
+                "value": actual[last_q],
+            }
+            if last_q
+            else None
+        ),
     }

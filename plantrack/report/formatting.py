@@ -48,6 +48,7 @@ def format_time(moment: datetime | None) -> str:
 def css_string(text: object) -> Markup:
     """Text for a CSS string literal: every ASCII character but letters, digits and space
     is written as a six-digit escape, so nothing can end the string or the style element."""
+
     def safe(c: str) -> bool:
         return (c.isascii() and (c.isalnum() or c == " ")) or (ord(c) > 0x7F and c.isprintable())
 
@@ -76,8 +77,11 @@ def target_note(row: dict, tolerance: float) -> str:
     """What kind of target this is, in words, where the number alone would mislead."""
     q, uom = row["qualifier"], row["unit_of_measure"]
     if q == "increase_by" and row.get("baseline") is not None:
-        step = f"提高{row.get('nominal_target', 0):g}个百分点" if uom == "个百分点" \
+        step = (
+            f"提高{row.get('nominal_target', 0):g}个百分点"
+            if uom == "个百分点"
             else f"增长{row.get('nominal_target', 0):g}%"
+        )
         return f"以2020年{format_number(row['baseline'], '')}为基数{step}"
     if q == "increase_by":
         return "缺少2020年基数"

@@ -103,13 +103,17 @@ def render_jobs(jobs: Iterable[RenderJob], font_cache: Path, workers: int | None
         return _run(jobs, fonts, pool)
 
 
-def render_changed(jobs: list[RenderJob], fonts: list[FontFile],
-                   workers: int | None = None) -> dict[str, Path]:
+def render_changed(
+    jobs: list[RenderJob], fonts: list[FontFile], workers: int | None = None
+) -> dict[str, Path]:
     """Render the jobs whose PDF is not current (``is_current``); scope → PDF path for all."""
     stale = [job for job in jobs if not is_current(job, fonts)]
     if len(stale) < len(jobs):
-        log.info("briefs: %d of %d unchanged since they were last rendered, kept",
-                 len(jobs) - len(stale), len(jobs))
+        log.info(
+            "briefs: %d of %d unchanged since they were last rendered, kept",
+            len(jobs) - len(stale),
+            len(jobs),
+        )
     with _render_pool(min(workers or available_cores(), len(stale)), fonts) as pool:
         _run(stale, fonts, pool)
     return {job.scope: job.target for job in jobs}
@@ -117,48 +121,82 @@ def render_changed(jobs: list[RenderJob], fonts: list[FontFile],
 
 def brief_filename(quarter: Quarter, unit: dict | None = None, catalog: Catalog | None = None) -> str:
     """The PDF's name, after the plan's brief (``Catalog.short_title``/``brief_name``)."""
-    city, named = ((f"{catalog.short_title}落实情况简报", catalog.brief_name) if catalog is not None
-                   else ("全市工作要点落实情况简报", "工作要点落实情况简报"))
+    city, named = (
+        (f"{catalog.short_title}落实情况简报", catalog.brief_name)
+        if catalog is not None
+        else ("全市工作要点落实情况简报", "工作要点落实情况简报")
+    )
     if unit is None:
         return f"{quarter.code}_{city}.pdf"
     name = re.sub(r'[\\/:*?"<>|\s]+', "_", unit["name"])
     return f"{quarter.code}_{unit['unit']}_{name}_{named}.pdf"
 
 
-def unit_jobs(con: duckdb.DuckDBPyConnection, catalog: Catalog, quarter: Quarter, out_dir: Path,
-              issuer: str, units: list[str] | None = None,
-              unit_rows: list[dict] | None = None) -> list[RenderJob]:
+def unit_jobs(
+    con: duckdb.DuckDBPyConnection,
+    catalog: Catalog,
+    quarter: Quarter,
+    out_dir: Path,
+    issuer: str,
+    units: list[str] | None = None,
+    unit_rows: list[dict] | None = None,
+) -> list[RenderJob]:
     """A job per unit that has targets (or per unit named); ``unit_rows``: every unit's
     progress rows when the caller has them already (one query instead of one per unit)."""
-    chosen = ([progress.resolve_unit(con, u, quarter.year) for u in units] if units
-              else progress.units_with_targets(con, quarter.year))
+    chosen = (
+        [progress.resolve_unit(con, u, quarter.year) for u in units]
+        if units
+        else progress.units_with_targets(con, quarter.year)
+    )
     by_unit: dict[str, list[dict]] = {}
     for r in unit_rows if unit_rows is not None else progress.unit_progress(con, quarter.code):
         by_unit.setdefault(r["unit"], []).append(r)
-    return [RenderJob(u["unit"], unit_brief(con, catalog, quarter, u["unit"], issuer,
-                                            rows=by_unit.get(u["unit"], [])),
-                      out_dir / brief_filename(quarter, u, catalog), report_date(quarter))
-            for u in chosen]
+    return [
+        RenderJob(
+            u["unit"],
+            unit_brief(con, catalog, quarter, u["unit"], issuer, rows=by_unit.get(u["unit"], [])),
+            out_dir / brief_filename(quarter, u, catalog),
+            report_date(quarter),
+        )
+        for u in chosen
+    ]
 
 
-def render_unit_briefs(con: duckdb.DuckDBPyConnection, catalog: Catalog, quarter: Quarter,
-                       out_dir: Path, issuer: str, font_cache: Path, units: list[str] | None = None,
-                       workers: int | None = None) -> dict[str, Path]:
+def render_unit_briefs(
+    con: duckdb.DuckDBPyConnection,
+    catalog: Catalog,
+    quarter: Quarter,
+    out_dir: Path,
+    issuer: str,
+    font_cache: Path,
+    units: list[str] | None = None,
+    workers: int | None = None,
+) -> dict[str, Path]:
     """One brief per unit that has targets (or per unit named); unit code → PDF path."""
     progress.require_quarter(con, quarter)
     fonts = prepared_fonts(font_cache)
     return render_changed(unit_jobs(con, catalog, quarter, out_dir, issuer, units), fonts, workers)
 
 
-def render_quarter_briefs(con: duckdb.DuckDBPyConnection, catalog: Catalog, quarter: Quarter,
-                          out_dir: Path, issuer: str, font_cache: Path,
-                          workers: int | None = None) -> dict[str, Path]:
+def render_quarter_briefs(
+    con: duckdb.DuckDBPyConnection,
+    catalog: Catalog,
+    quarter: Quarter,
+    out_dir: Path,
+    issuer: str,
+    font_cache: Path,
+    workers: int | None = None,
+) -> dict[str, Path]:
     """The city brief and every unit's brief in one pool; 'city' and unit codes → PDF paths."""
     progress.require_quarter(con, quarter)
     fonts = prepared_fonts(font_cache)
     unit_rows = progress.unit_progress(con, quarter.code)
-    city = RenderJob("city", city_brief(con, catalog, quarter, issuer, unit_rows=unit_rows),
-                     out_dir / brief_filename(quarter, None, catalog), report_date(quarter))
+    city = RenderJob(
+        "city",
+        city_brief(con, catalog, quarter, issuer, unit_rows=unit_rows),
+        out_dir / brief_filename(quarter, None, catalog),
+        report_date(quarter),
+    )
     jobs = [city, *unit_jobs(con, catalog, quarter, out_dir, issuer, unit_rows=unit_rows)]
     if quarter.number == 4:  # the year's last run also makes the annual assessment
         jobs += assessment_jobs(con, catalog, quarter, out_dir, issuer)
@@ -175,16 +213,28 @@ def assessment_filename(year: int, unit: dict | None = None) -> str:
     return f"{year}_{unit['unit']}_{name}_科技工作要点年度完成情况考核.pdf"
 
 
-def assessment_jobs(con: duckdb.DuckDBPyConnection, catalog: Catalog, quarter: Quarter,
-                    out_dir: Path, issuer: str) -> list[RenderJob]:
+def assessment_jobs(
+    con: duckdb.DuckDBPyConnection, catalog: Catalog, quarter: Quarter, out_dir: Path, issuer: str
+) -> list[RenderJob]:
     """The annual assessment of the city and of every unit with targets (a Q4 run's)."""
     from plantrack.report.assessment import city_assessment, unit_assessment
 
     created = report_date(quarter)
-    jobs = [RenderJob(ASSESSMENT_SCOPE + "city", city_assessment(con, catalog, quarter, issuer),
-                      out_dir / assessment_filename(quarter.year), created)]
+    jobs = [
+        RenderJob(
+            ASSESSMENT_SCOPE + "city",
+            city_assessment(con, catalog, quarter, issuer),
+            out_dir / assessment_filename(quarter.year),
+            created,
+        )
+    ]
     for u in progress.units_with_targets(con):
-        jobs.append(RenderJob(ASSESSMENT_SCOPE + u["unit"],
-                              unit_assessment(con, catalog, quarter, u["unit"], issuer),
-                              out_dir / assessment_filename(quarter.year, u), created))
+        jobs.append(
+            RenderJob(
+                ASSESSMENT_SCOPE + u["unit"],
+                unit_assessment(con, catalog, quarter, u["unit"], issuer),
+                out_dir / assessment_filename(quarter.year, u),
+                created,
+            )
+        )
     return jobs

@@ -28,8 +28,13 @@ from plantrack.report.formatting import css_string, format_number, format_percen
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "report_templates"
 MISSING_GLYPH = "〓"  # the typesetter's mark for a character no font can show
-MIME_TYPES = {".css": "text/css", ".otf": "font/otf", ".ttf": "font/ttf", ".svg": "image/svg+xml",
-              ".png": "image/png"}
+MIME_TYPES = {
+    ".css": "text/css",
+    ".otf": "font/otf",
+    ".ttf": "font/ttf",
+    ".svg": "image/svg+xml",
+    ".png": "image/png",
+}
 
 log = logging.getLogger("plantrack")
 
@@ -48,7 +53,8 @@ def template_environment() -> Environment:
         loader=FileSystemLoader(TEMPLATES_DIR),
         autoescape=select_autoescape(["html", "xml"], default=True, default_for_string=True),
         undefined=StrictUndefined,
-        trim_blocks=True, lstrip_blocks=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
     )
     env.filters["num"] = format_number
     env.filters["pct"] = format_percent
@@ -66,14 +72,22 @@ def without_bidi_controls(text: str) -> str:
 
 
 def render_html(brief: Brief, fonts: list[FontFile], created: date) -> str:
-    return without_bidi_controls(template_environment().get_template(brief.template).render(
-        brief=brief, font_faces=font_face_css(fonts), created=created.isoformat(),
-        font_stack=f"'{FAMILY}', '{FALLBACK_FAMILY}', sans-serif", colors=COLORS,
-        status_class=STATUS_CLASS,
-    ))
+    return without_bidi_controls(
+        template_environment()
+        .get_template(brief.template)
+        .render(
+            brief=brief,
+            font_faces=font_face_css(fonts),
+            created=created.isoformat(),
+            font_stack=f"'{FAMILY}', '{FALLBACK_FAMILY}', sans-serif",
+            colors=COLORS,
+            status_class=STATUS_CLASS,
+        )
+    )
 
 
 # -- PDF -----------------------------------------------------------------------
+
 
 class _LogCollector(logging.Handler):
     def __init__(self) -> None:
@@ -118,8 +132,7 @@ def write_pdf(html: str, target: Path, fonts: list[FontFile], created: date) -> 
         doc = HTML(string=html, base_url=str(TEMPLATES_DIR) + "/", url_fetcher=fetcher)
         # Fixed identifier and metadata dates (in the HTML head): same inputs, same bytes.
         with replacing(target) as tmp:  # the last good PDF stays until this one is whole
-            doc.write_pdf(tmp, font_config=FontConfiguration(),
-                          pdf_identifier=created.isoformat().encode())
+            doc.write_pdf(tmp, font_config=FontConfiguration(), pdf_identifier=created.isoformat().encode())
     finally:
         wlog.removeHandler(collector)
     return collector.messages
@@ -143,8 +156,9 @@ def _without_unprintable(html: str, messages: list[str]) -> tuple[str, list[str]
     return html, sorted(missing)
 
 
-def render_brief(brief: Brief, target: Path, font_cache: Path, created: date,
-                 fonts: list[FontFile] | None = None) -> Path:
+def render_brief(
+    brief: Brief, target: Path, font_cache: Path, created: date, fonts: list[FontFile] | None = None
+) -> Path:
     """HTML next to the PDF (the reviewable form), then the PDF.
 
     A clean render also leaves a stamp of its HTML (``rendered_from``); the stamp goes
@@ -174,6 +188,7 @@ def render_brief(brief: Brief, target: Path, font_cache: Path, created: date,
 
 # -- stamps: which PDFs a run again can keep -----------------------------------
 
+
 def _stamp_path(target: Path) -> Path:
     return target.with_name(f".{target.name}.rendered")
 
@@ -194,6 +209,7 @@ def rendered_from(target: Path, html: str) -> bool:
 
 
 # -- worker start-up -------------------------------------------------------------
+
 
 def warm_up(fonts: list[FontFile]) -> None:
     """Start a worker's renderer (Pango, fontconfig, the fonts) before the real work arrives."""

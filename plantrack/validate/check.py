@@ -39,9 +39,15 @@ def unreadable_issue(name: str, exc: UnreadableFile, units: dict[str, Unit]) -> 
     return dataclasses.replace(issue, file=issue.file or name)
 
 
-def validate_submission(sub: Submission, catalog: Catalog, quarter: Quarter | None,
-                        suites_dir: Path, previous: dict[str, float] | None = None, *,
-                        file_name: str | None = None) -> Validation:
+def validate_submission(
+    sub: Submission,
+    catalog: Catalog,
+    quarter: Quarter | None,
+    suites_dir: Path,
+    previous: dict[str, float] | None = None,
+    *,
+    file_name: str | None = None,
+) -> Validation:
     """The verdict on one read submission for ``quarter`` (None: the file's own period).
 
     ``previous``: indicator_id → the unit's accepted value of the quarter before
@@ -67,25 +73,39 @@ class _Pending:
     milestone_job: tuple | None = None
 
 
-def _prepare(sub: Submission, catalog: Catalog, quarter: Quarter | None, suites_dir: Path,
-             file_name: str | None, previous: dict[str, float] | None) -> _Pending:
+def _prepare(
+    sub: Submission,
+    catalog: Catalog,
+    quarter: Quarter | None,
+    suites_dir: Path,
+    file_name: str | None,
+    previous: dict[str, float] | None,
+) -> _Pending:
     sheet = sub.rows["sheet"][0] if sub.rows.height else DATA_SHEET
     unit = sub.identity.unit
     name = file_name or sub.path.name
     base = {"file": name, "sheet": sheet, "unit": unit or ""}
-    issues = [i if i.unit else dataclasses.replace(i, unit=unit or "")
-              for i in sub.issues if i.code not in SUPERSEDED_READER_CODES]
+    issues = [
+        i if i.unit else dataclasses.replace(i, unit=unit or "")
+        for i in sub.issues
+        if i.code not in SUPERSEDED_READER_CODES
+    ]
     issues += identity_issues(sub, quarter, catalog.units, base)
-    v = Validation(unit=unit, file=name, sheet=sheet,
-                   staged=stage_values(sub.rows, catalog),
-                   staged_milestones=milestone_frame(sub.milestones))
+    v = Validation(
+        unit=unit,
+        file=name,
+        sheet=sheet,
+        staged=stage_values(sub.rows, catalog),
+        staged_milestones=milestone_frame(sub.milestones),
+    )
     p = _Pending(sub, v, base, issues, previous, quarter)
     if unit is not None and catalog.indicators_for(unit):
         # a missing suite file raises: stale suites are a deployment error (`make suites`),
         # never a reason to load figures unchecked
         suite_path = suites_dir / f"submission_{unit}.json"
-        header_row, letters = table_layout(sub.cells, sheet, DATA_HEADER_SYNONYMS,
-                                           DATA_LOOSE_RULES, "indicator_id")
+        header_row, letters = table_layout(
+            sub.cells, sheet, DATA_HEADER_SYNONYMS, DATA_LOOSE_RULES, "indicator_id"
+        )
         p.ctx = TableContext(catalog, base, letters, header_row)
         p.indicator_job = indicator_job(v.staged, p.ctx, suite_path)
     if unit is not None:
@@ -96,35 +116,45 @@ def _prepare(sub: Submission, catalog: Catalog, quarter: Quarter | None, suites_
 def _finish(p: _Pending, catalog: Catalog, indicator_result, milestone_result) -> Validation:
     v, issues, results, gx_results = p.v, p.issues, [], []
     if p.indicator_job is not None:
-        found, results, gx_results, totals = indicator_outcome(v.staged, p.ctx, p.indicator_job,
-                                                               indicator_result)
+        found, results, gx_results, totals = indicator_outcome(
+            v.staged, p.ctx, p.indicator_job, indicator_result
+        )
         issues += found
         v = dataclasses.replace(v, city_total_ids=totals)
     if p.milestone_job is not None:
-        found, ms_results, ms_gx = milestone_outcome(p.sub, v.staged_milestones, p.base,
-                                                     p.milestone_job[1], milestone_result)
+        found, ms_results, ms_gx = milestone_outcome(
+            p.sub, v.staged_milestones, p.base, p.milestone_job[1], milestone_result
+        )
         issues += found
         results, gx_results = results + ms_results, gx_results + ms_gx
-    v = split_rows(dataclasses.replace(v, issues=issues, expectation_results=results,
-                                       gx_results=gx_results))
+    v = split_rows(dataclasses.replace(v, issues=issues, expectation_results=results, gx_results=gx_results))
     v = with_note_checks(v, catalog, p.quarter or p.sub.identity.quarter)
     return with_history(v, catalog, p.previous) if p.previous else v
 
 
-def validate_submissions(items: list[tuple[Submission, str | None, dict[str, float] | None]],
-                         catalog: Catalog, quarter: Quarter | None,
-                         suites_dir: Path) -> list[Validation]:
+def validate_submissions(
+    items: list[tuple[Submission, str | None, dict[str, float] | None]],
+    catalog: Catalog,
+    quarter: Quarter | None,
+    suites_dir: Path,
+) -> list[Validation]:
     """``validate_submission`` for many files at once: (submission, file name, previous) each.
 
     The verdicts are the same as one by one; the suites run once per suite and set of
     columns over the stacked rows of all the files (``stacked.run_many``).
     """
-    pending = [_prepare(sub, catalog, quarter, suites_dir, name, previous)
-               for sub, name, previous in items]
+    pending = [_prepare(sub, catalog, quarter, suites_dir, name, previous) for sub, name, previous in items]
     jobs = [job for p in pending for job in (p.indicator_job, p.milestone_job) if job is not None]
     results = iter(run_many(jobs))
-    return [_finish(p, catalog, next(results) if p.indicator_job is not None else None,
-                    next(results) if p.milestone_job is not None else None) for p in pending]
+    return [
+        _finish(
+            p,
+            catalog,
+            next(results) if p.indicator_job is not None else None,
+            next(results) if p.milestone_job is not None else None,
+        )
+        for p in pending
+    ]
 
 
 @dataclass
@@ -142,35 +172,49 @@ class FileVerdict:
         return self.validation.issues if self.validation else []
 
 
-def check_file(path: Path, catalog: Catalog, quarter: Quarter | None, suites_dir: Path, *,
-               display_name: str | None = None,
-               previous: dict[str, float] | None = None) -> FileVerdict:
+def check_file(
+    path: Path,
+    catalog: Catalog,
+    quarter: Quarter | None,
+    suites_dir: Path,
+    *,
+    display_name: str | None = None,
+    previous: dict[str, float] | None = None,
+) -> FileVerdict:
     """Read and validate one file; never raises for bad input.
 
     ``quarter`` None: judge the file for the period it names itself (``plantrack check``).
     """
     name = display_name or path.name
     try:
-        sub = read_submission(path, catalog.units, display_name=name,
-                              indicator_units={i.id: i.unit for i in catalog.indicators})
+        sub = read_submission(
+            path, catalog.units, display_name=name, indicator_units={i.id: i.unit for i in catalog.indicators}
+        )
     except UnreadableFile as exc:
         return FileVerdict(None, None, unreadable_issue(name, exc, catalog.units))
-    return FileVerdict(sub, validate_submission(sub, catalog, quarter, suites_dir, previous,
-                                                file_name=name))
+    return FileVerdict(sub, validate_submission(sub, catalog, quarter, suites_dir, previous, file_name=name))
 
 
-def check_files(files: list[tuple[Path, str]], catalog: Catalog, quarter: Quarter,
-                suites_dir: Path) -> list[FileVerdict]:
+def check_files(
+    files: list[tuple[Path, str]], catalog: Catalog, quarter: Quarter, suites_dir: Path
+) -> list[FileVerdict]:
     """``check_file`` for many (path, display name) at once: read each, validate them together."""
     read: list[Submission | Issue] = []
     for path, name in files:
         try:
-            read.append(read_submission(path, catalog.units, display_name=name,
-                                        indicator_units={i.id: i.unit for i in catalog.indicators}))
+            read.append(
+                read_submission(
+                    path,
+                    catalog.units,
+                    display_name=name,
+                    indicator_units={i.id: i.unit for i in catalog.indicators},
+                )
+            )
         except UnreadableFile as exc:
             read.append(unreadable_issue(name, exc, catalog.units))
-    subs = [(r, name, None) for r, (_, name) in zip(read, files, strict=True)
-            if isinstance(r, Submission)]
+    subs = [(r, name, None) for r, (_, name) in zip(read, files, strict=True) if isinstance(r, Submission)]
     validations = iter(validate_submissions(subs, catalog, quarter, suites_dir))
-    return [FileVerdict(r, next(validations)) if isinstance(r, Submission)
-            else FileVerdict(None, None, r) for r in read]
+    return [
+        FileVerdict(r, next(validations)) if isinstance(r, Submission) else FileVerdict(None, None, r)
+        for r in read
+    ]

@@ -18,14 +18,24 @@ CHECKS = REGISTRY  # code → IssueType, for every code any part of plantrack pr
 RATIO_UNITS = ("%", "个百分点")
 
 # the cleaning codes of a value that could not be read (transforms.cleaning) → issue code
-PARSE_ERRORS = {"not_a_number": "value_not_number", "empty": "value_empty",
-                "excel_error": "excel_error", "wrong_unit": "wrong_unit"}
+PARSE_ERRORS = {
+    "not_a_number": "value_not_number",
+    "empty": "value_empty",
+    "excel_error": "excel_error",
+    "wrong_unit": "wrong_unit",
+}
 # the cleaning codes of a value that was read but needed interpreting, raised as themselves
 # (warnings); any other code beside a number read is raised as value_interpreted
 PARSE_WARNINGS = ("number_as_text", "unit_converted")
 # Codes that reject every row of the file: without them nobody knows whose or which data it is.
-FILE_LEVEL = {"unreadable", "unknown_unit", "unit_mismatch", "period_mismatch", "wrong_quarter",
-              "missing_column"}
+FILE_LEVEL = {
+    "unreadable",
+    "unknown_unit",
+    "unit_mismatch",
+    "period_mismatch",
+    "wrong_quarter",
+    "missing_column",
+}
 ROWLESS = {"missing_indicator"}  # an error without a cell that still leaves the other rows valid
 # the reader's unlocated identity warnings; superseded by the located, graded checks here
 SUPERSEDED_READER_CODES = {"identity_mismatch"}

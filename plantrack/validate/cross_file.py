@@ -22,12 +22,10 @@ def _latest_by_unit(validations: list[Validation]) -> dict[str, Validation]:
     return {v.unit: v for v in validations if v.unit and not v.rejected}
 
 
-def _city_total_issues(city: Validation, latest: dict[str, Validation],
-                       catalog: Catalog) -> list[Issue]:
+def _city_total_issues(city: Validation, latest: dict[str, Validation], catalog: Catalog) -> list[Issue]:
     if city.city_totals is None:
         return []
-    found = (_city_total_issue(row, city, latest, catalog)
-             for row in city.city_totals.iter_rows(named=True))
+    found = (_city_total_issue(row, city, latest, catalog) for row in city.city_totals.iter_rows(named=True))
     return [i for i in found if i is not None]
 
 
@@ -55,8 +53,9 @@ def with_cross_file_checks(validations: list[Validation], catalog: Catalog) -> l
     return out
 
 
-def _city_total_issue(row: dict, city: Validation, latest: dict[str, Validation],
-                      catalog: Catalog) -> Issue | None:
+def _city_total_issue(
+    row: dict, city: Validation, latest: dict[str, Validation], catalog: Catalog
+) -> Issue | None:
     ind = catalog.indicator(row["indicator_id"])
     values = [_accepted_value(latest[u], ind.id) for u in ind.units if u in latest]
     values = [x for x in values if x is not None]
@@ -66,12 +65,22 @@ def _city_total_issue(row: dict, city: Validation, latest: dict[str, Validation]
     complete = len(values) == len(ind.units)
     if (complete and abs(summed - total) <= tol) or (not complete and summed <= total + tol):
         return None
-    expected = (f"{shown_number(summed)}（{len(values)}个单位之和）" if complete else
-                f"不小于已报送的{len(values)}/{len(ind.units)}个单位之和 {shown_number(summed)}")
-    return make_issue("city_total_mismatch", name=ind.name,
-                      indicator_id=ind.id, file=city.file, sheet=city.sheet,
-                      unit=city.unit or "", cell=row["actual_cell"] or "",
-                      found=shown_number(total), expected=expected)
+    expected = (
+        f"{shown_number(summed)}（{len(values)}个单位之和）"
+        if complete
+        else f"不小于已报送的{len(values)}/{len(ind.units)}个单位之和 {shown_number(summed)}"
+    )
+    return make_issue(
+        "city_total_mismatch",
+        name=ind.name,
+        indicator_id=ind.id,
+        file=city.file,
+        sheet=city.sheet,
+        unit=city.unit or "",
+        cell=row["actual_cell"] or "",
+        found=shown_number(total),
+        expected=expected,
+    )
 
 
 def _accepted_value(v: Validation, indicator_id: str) -> float | None:

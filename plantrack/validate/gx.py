@@ -83,8 +83,12 @@ def _thread_gx():
     """
     state = getattr(_local, "gx", None)
     if state is None:
-        definition = (ephemeral_context().data_sources.add_pandas("submission")
-                      .add_dataframe_asset("rows").add_batch_definition_whole_dataframe("whole"))
+        definition = (
+            ephemeral_context()
+            .data_sources.add_pandas("submission")
+            .add_dataframe_asset("rows")
+            .add_batch_definition_whole_dataframe("whole")
+        )
         state = _local.gx = (definition, {})
     return state
 
@@ -98,8 +102,13 @@ def cached_suite(data: dict, key: str | None = None):
     return suites[key]
 
 
-def run_suite(frame: pl.DataFrame, suite: Path | dict, index_column: str | list[str] = "row_number",
-              *, suite_key: str | None = None):
+def run_suite(
+    frame: pl.DataFrame,
+    suite: Path | dict,
+    index_column: str | list[str] = "row_number",
+    *,
+    suite_key: str | None = None,
+):
     """Validate a DataFrame with a suite, on this thread's context (thread safe).
 
     Returns GX's ExpectationSuiteValidationResult (``.results`` holds one per expectation).
@@ -111,8 +120,11 @@ def run_suite(frame: pl.DataFrame, suite: Path | dict, index_column: str | list[
     index = [index_column] if isinstance(index_column, str) else index_column
     return batch.validate(
         cached_suite(data, suite_key),
-        result_format={"result_format": "COMPLETE", "unexpected_index_column_names": index,
-                       "return_unexpected_index_query": False},
+        result_format={
+            "result_format": "COMPLETE",
+            "unexpected_index_column_names": index,
+            "return_unexpected_index_query": False,
+        },
     )
 
 
@@ -122,9 +134,10 @@ def add_lookup_columns(frame: pl.DataFrame, suite: dict) -> pl.DataFrame:
         lookup = exp["meta"].get("lookup")
         if lookup:
             frame = frame.with_columns(
-                pl.col(lookup["key"]).replace_strict(lookup["values"], default=None,
-                                                     return_dtype=pl.Float64)
-                .alias(lookup["column"]))
+                pl.col(lookup["key"])
+                .replace_strict(lookup["values"], default=None, return_dtype=pl.Float64)
+                .alias(lookup["column"])
+            )
     return frame
 
 
@@ -146,7 +159,9 @@ def result_row(suite: str, res) -> dict:
     cfg = res.expectation_config
     kwargs = cfg.kwargs
     return {
-        "suite": suite, "expectation": cfg.type, "code": cfg.meta.get("code", ""),
+        "suite": suite,
+        "expectation": cfg.type,
+        "code": cfg.meta.get("code", ""),
         "severity": str(expectation_severity(cfg)),
         "column_name": kwargs.get("column") or kwargs.get("column_B"),
         "success": bool(res.success),
@@ -162,8 +177,9 @@ def failed_hits(res) -> list[int] | None:
     if _raised(res.exception_info):
         # e.g. a rule on a column the file lacks (the missing_column issue says so); logged
         # for engineers, since a rule that could not run judged nothing
-        log.warning("expectation %s could not run: %s", res.expectation_config.meta.get("code"),
-                    res.exception_info)
+        log.warning(
+            "expectation %s could not run: %s", res.expectation_config.meta.get("code"), res.exception_info
+        )
         return []
     hits = res.result.get("unexpected_index_list")
     if hits is None:

@@ -19,8 +19,7 @@ STOCK_JUMP = 0.5  # a stock changing by more than half of last quarter's level i
 HISTORY_CODES = ("ytd_decreased", "stock_jump")
 
 
-def previous_values(con: duckdb.DuckDBPyConnection, unit: str,
-                    quarter: Quarter | str) -> dict[str, float]:
+def previous_values(con: duckdb.DuckDBPyConnection, unit: str, quarter: Quarter | str) -> dict[str, float]:
     """indicator_id → value accepted from ``unit``'s latest submission of the quarter before.
 
     Empty in Q1 (year-to-date figures start again each year) and when nothing was accepted.
@@ -36,25 +35,31 @@ def previous_values(con: duckdb.DuckDBPyConnection, unit: str,
     return {ind: float(value) for ind, value in rows}
 
 
-def _history_issue(ind: Indicator, value: float, before: float, row: dict,
-                   base: dict) -> Issue | None:
+def _history_issue(ind: Indicator, value: float, before: float, row: dict, base: dict) -> Issue | None:
     where = {"indicator_id": ind.id, "cell": row["actual_cell"] or "", **base}
     # a ratio's year-to-date value (a share, a growth rate) may well fall; a count may not
     if not ind.cumulative and ind.unit not in RATIO_UNITS and value < before - 1e-9:
-        return make_issue("ytd_decreased", name=ind.name, found=shown_number(value),
-                          expected=f"不小于 {shown_number(before)}", **where)
+        return make_issue(
+            "ytd_decreased",
+            name=ind.name,
+            found=shown_number(value),
+            expected=f"不小于 {shown_number(before)}",
+            **where,
+        )
     if ind.cumulative and before > 0 and abs(value - before) > STOCK_JUMP * before:
         change = f"{(value - before) / before:+.0%}"
-        return make_issue("stock_jump", name=ind.name,
-                          details={"previous": shown_number(before), "change": change},
-                          found=shown_number(value),
-                          expected=f"与上季度 {shown_number(before)} 相差不超过{STOCK_JUMP:.0%}",
-                          **where)
+        return make_issue(
+            "stock_jump",
+            name=ind.name,
+            details={"previous": shown_number(before), "change": change},
+            found=shown_number(value),
+            expected=f"与上季度 {shown_number(before)} 相差不超过{STOCK_JUMP:.0%}",
+            **where,
+        )
     return None
 
 
-def history_issues(validation: Validation, catalog: Catalog,
-                   previous: dict[str, float]) -> list[Issue]:
+def history_issues(validation: Validation, catalog: Catalog, previous: dict[str, float]) -> list[Issue]:
     """Year-to-date flows must not fall below last quarter's; stocks should not jump."""
     if validation.staged is None or validation.rejected or not previous:
         return []
@@ -72,12 +77,17 @@ def history_issues(validation: Validation, catalog: Catalog,
     return issues
 
 
-def with_history(validation: Validation, catalog: Catalog,
-                 previous: dict[str, float] | None) -> Validation:
+def with_history(validation: Validation, catalog: Catalog, previous: dict[str, float] | None) -> Validation:
     """The verdict with the history checks (see ``previous_values``); running it again
     replaces the earlier history issues instead of adding to them."""
     base = with_issues(validation, [], replacing=HISTORY_CODES)
     extra = history_issues(base, catalog, previous or {})
-    results = [python_result(code, extra, base.staged.height if base.staged is not None else 0)
-               for code in HISTORY_CODES] if previous else []
+    results = (
+        [
+            python_result(code, extra, base.staged.height if base.staged is not None else 0)
+            for code in HISTORY_CODES
+        ]
+        if previous
+        else []
+    )
     return with_issues(base, extra, results, replacing=HISTORY_CODES)

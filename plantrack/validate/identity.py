@@ -22,13 +22,14 @@ def _labelled(cells: pl.DataFrame, sheet: str, label: str) -> tuple[str, str]:
     when it is empty, the cell is where it should have been written.
     """
     heads = cells.filter((pl.col("sheet") == sheet) & pl.col("header").is_null()).sort(
-        "row_number", pl.col("column_letter").str.len_chars(), "column_letter")
+        "row_number", pl.col("column_letter").str.len_chars(), "column_letter"
+    )
     listed = list(heads.select("row_number", "column_letter", "cell", "raw_text").iter_rows())
     for i, (n, letter, cell, text) in enumerate(listed):
         t = normalize_text(text)
         if not t.startswith(label):
             continue
-        rest = t[len(label):].lstrip(":：").strip()
+        rest = t[len(label) :].lstrip(":：").strip()
         if rest:
             return cell, rest
         beside = get_column_letter(column_index_from_string(letter) + 1)
@@ -38,22 +39,35 @@ def _labelled(cells: pl.DataFrame, sheet: str, label: str) -> tuple[str, str]:
     return "", ""
 
 
-def identity_issues(sub: Submission, quarter: Quarter | None, units: dict[str, Unit],
-                     base: dict) -> list[Issue]:
+def identity_issues(
+    sub: Submission, quarter: Quarter | None, units: dict[str, Unit], base: dict
+) -> list[Issue]:
     """Unit and period: known, consistent between the workbook, its header and its name."""
     ident = sub.identity
     unit_cell, _ = _labelled(sub.cells, base["sheet"], "填报单位")
     period_cell, _ = _labelled(sub.cells, base["sheet"], "报告期")
     if ident.unit is None:
-        return [make_issue("unknown_unit", cell=unit_cell, expected="、".join(
-            u.name for u in units.values()), **base)]
+        return [
+            make_issue(
+                "unknown_unit", cell=unit_cell, expected="、".join(u.name for u in units.values()), **base
+            )
+        ]
     issues = _header_identity(sub, units, base) + _filename_identity(sub, units, base)
     if ident.quarter is None:
-        issues.append(make_issue("period_missing", cell=period_cell,
-                                 expected=quarter.label if quarter else "本次汇总的季度", **base))
+        issues.append(
+            make_issue(
+                "period_missing",
+                cell=period_cell,
+                expected=quarter.label if quarter else "本次汇总的季度",
+                **base,
+            )
+        )
     elif quarter is not None and ident.quarter != quarter:
-        issues.append(make_issue("wrong_quarter", cell=period_cell,
-                                 found=ident.quarter.label, expected=quarter.label, **base))
+        issues.append(
+            make_issue(
+                "wrong_quarter", cell=period_cell, found=ident.quarter.label, expected=quarter.label, **base
+            )
+        )
     return issues
 
 
@@ -62,12 +76,14 @@ def _header_identity(sub: Submission, units: dict[str, Unit], base: dict) -> lis
     ident, sheet, issues = sub.identity, base["sheet"], []
     cell, text = _labelled(sub.cells, sheet, "填报单位")
     if text and match_unit(text, units) != ident.unit:
-        issues.append(make_issue("unit_mismatch", cell=cell, found=text,
-                                 expected=units[ident.unit].name, **base))
+        issues.append(
+            make_issue("unit_mismatch", cell=cell, found=text, expected=units[ident.unit].name, **base)
+        )
     cell, text = _labelled(sub.cells, sheet, "报告期")
     if text and ident.quarter and find_quarter(text) != ident.quarter:
-        issues.append(make_issue("period_mismatch", cell=cell, found=text,
-                                 expected=ident.quarter.label, **base))
+        issues.append(
+            make_issue("period_mismatch", cell=cell, found=text, expected=ident.quarter.label, **base)
+        )
     return issues
 
 
@@ -75,10 +91,24 @@ def _filename_identity(sub: Submission, units: dict[str, Unit], base: dict) -> l
     ident, stem, issues = sub.identity, Path(base["file"]).stem, []
     unit = match_unit(stem, units)
     if unit and unit != ident.unit:
-        issues.append(make_issue("filename_mismatch", details={"what": "填报单位"},
-                                 found=units[unit].name, expected=units[ident.unit].name, **base))
+        issues.append(
+            make_issue(
+                "filename_mismatch",
+                details={"what": "填报单位"},
+                found=units[unit].name,
+                expected=units[ident.unit].name,
+                **base,
+            )
+        )
     period = find_quarter(stem)
     if period and ident.quarter and period != ident.quarter:
-        issues.append(make_issue("filename_mismatch", details={"what": "报告期"},
-                                 found=period.label, expected=ident.quarter.label, **base))
+        issues.append(
+            make_issue(
+                "filename_mismatch",
+                details={"what": "报告期"},
+                found=period.label,
+                expected=ident.quarter.label,
+                **base,
+            )
+        )
     return issues

@@ -20,21 +20,22 @@ from plantrack.validate.gx import (
     run_suite,
     suite_data,
 )
-from transforms.cleaning import (
-    LooseRules,
-    match_header,
-    match_header_loosely,
-    normalize_text,
-    parse_number,
-)
+from transforms.cleaning import LooseRules, match_header, match_header_loosely, normalize_text, parse_number
 
 log = logging.getLogger("plantrack.validate")
 
-DATA_COLUMN_TITLES = {"indicator_id": "指标编号", "name": "指标名称", "uom": "单位",
-                      "target": "年度目标", "actual": "累计完成", "note": "说明"}
+DATA_COLUMN_TITLES = {
+    "indicator_id": "指标编号",
+    "name": "指标名称",
+    "uom": "单位",
+    "target": "年度目标",
+    "actual": "累计完成",
+    "note": "说明",
+}
 
 
 # -- staging -----------------------------------------------------------------
+
 
 def stage_values(rows: pl.DataFrame, catalog: Catalog) -> pl.DataFrame:
     """Add ``actual`` (the number), ``parse_code`` and a normalised ``uom`` to the staged rows.
@@ -47,15 +48,19 @@ def stage_values(rows: pl.DataFrame, catalog: Catalog) -> pl.DataFrame:
         detail = rows["actual_detail"]
     else:
         units = {i.id: i.unit for i in catalog.indicators}
-        parsed = [parse_number(raw, units.get(ind or "", ""))
-                  for ind, raw in zip(rows["indicator_id"], rows["actual_raw"], strict=True)]
+        parsed = [
+            parse_number(raw, units.get(ind or "", ""))
+            for ind, raw in zip(rows["indicator_id"], rows["actual_raw"], strict=True)
+        ]
         actual = pl.Series([p.value for p in parsed], dtype=pl.Float64)
         code = pl.Series([p.code for p in parsed], dtype=pl.String)
         detail = pl.Series([p.detail for p in parsed], dtype=pl.String)
     uom = [normalize_text(u).replace(" ", "") or None for u in rows["uom"]]
     return rows.with_columns(
-        actual.cast(pl.Float64).alias("actual"), code.cast(pl.String).alias("parse_code"),
-        detail.cast(pl.String).alias("parse_detail"), pl.Series("uom", uom, dtype=pl.String),
+        actual.cast(pl.Float64).alias("actual"),
+        code.cast(pl.String).alias("parse_code"),
+        detail.cast(pl.String).alias("parse_detail"),
+        pl.Series("uom", uom, dtype=pl.String),
     )
 
 
@@ -63,8 +68,9 @@ def _title_key(text: str, synonyms: dict[str, tuple[str, ...]], rules: LooseRule
     return match_header(text, synonyms) or match_header_loosely(text, rules)
 
 
-def table_layout(cells: pl.DataFrame, sheet: str, synonyms: dict[str, tuple[str, ...]],
-                 rules: LooseRules, id_key: str) -> tuple[int, dict[str, str]]:
+def table_layout(
+    cells: pl.DataFrame, sheet: str, synonyms: dict[str, tuple[str, ...]], rules: LooseRules, id_key: str
+) -> tuple[int, dict[str, str]]:
     """(header row, {column key: letter}) of the table the reader found on ``sheet``.
 
     Columns come from the cells the reader assigned to them, and from the header
@@ -80,13 +86,15 @@ def table_layout(cells: pl.DataFrame, sheet: str, synonyms: dict[str, tuple[str,
     if first_row is not None:
         titles = titles.filter(pl.col("row_number") < first_row)
     header_row = 0
-    for n, letter, text in titles.sort("row_number").select(
-            "row_number", "column_letter", "raw_text").iter_rows():
+    for n, letter, text in (
+        titles.sort("row_number").select("row_number", "column_letter", "raw_text").iter_rows()
+    ):
         key = _title_key(text, synonyms, rules)
         if key == id_key and (id_key not in letters or letters[id_key] == letter):
             header_row, letters[id_key] = n, letter  # the last title row above the table
-    for letter, text in titles.filter(pl.col("row_number") >= header_row).select(
-            "column_letter", "raw_text").iter_rows():
+    for letter, text in (
+        titles.filter(pl.col("row_number") >= header_row).select("column_letter", "raw_text").iter_rows()
+    ):
         key = _title_key(text, synonyms, rules)
         if key and header_row and key not in letters and letter not in letters.values():
             letters[key] = letter
@@ -94,6 +102,7 @@ def table_layout(cells: pl.DataFrame, sheet: str, synonyms: dict[str, tuple[str,
 
 
 # -- the indicator table ---------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class TableContext:
@@ -111,13 +120,27 @@ def _row_issue(code: str, severity: Severity, row: dict, ctx: TableContext, cfg_
     name = ind.name if ind else ""
     n = row["row_number"]
     if code in ("unknown_indicator", "missing_indicator_id", "duplicate_indicator"):
-        return make_issue(code, severity, name=name, indicator_id=ind_id,
-                          cell=row.get("indicator_id_cell") or "", found=ind_id,
-                          expected="本单位模板中的指标编号（每个指标一行）", **ctx.base)
+        return make_issue(
+            code,
+            severity,
+            name=name,
+            indicator_id=ind_id,
+            cell=row.get("indicator_id_cell") or "",
+            found=ind_id,
+            expected="本单位模板中的指标编号（每个指标一行）",
+            **ctx.base,
+        )
     if code == "uom_mismatch":
-        return make_issue(code, severity, name=name, indicator_id=ind_id,
-                          cell=f"{ctx.letters.get('uom', '')}{n}", found=row.get("uom") or "",
-                          expected=ind.unit if ind else "", **ctx.base)
+        return make_issue(
+            code,
+            severity,
+            name=name,
+            indicator_id=ind_id,
+            cell=f"{ctx.letters.get('uom', '')}{n}",
+            found=row.get("uom") or "",
+            expected=ind.unit if ind else "",
+            **ctx.base,
+        )
     if code == "value_not_number":
         code = PARSE_ERRORS.get(row.get("parse_code") or "", "value_not_number")
     found, expected, details = row.get("actual_raw") or "", "数字", {}
@@ -132,9 +155,17 @@ def _row_issue(code: str, severity: Severity, row: dict, ctx: TableContext, cfg_
         multiple = cfg_meta.get("multiple_of_target", 5)
         details = {"target": shown_number(row["plausible_max"] / multiple), "multiple": multiple}
         expected = f"不超过 {shown_number(row['plausible_max'])}"
-    return make_issue(code, severity, name=name, details=details, indicator_id=ind_id,
-                      cell=row.get("actual_cell") or "", found=str(found), expected=expected,
-                      **ctx.base)
+    return make_issue(
+        code,
+        severity,
+        name=name,
+        details=details,
+        indicator_id=ind_id,
+        cell=row.get("actual_cell") or "",
+        found=str(found),
+        expected=expected,
+        **ctx.base,
+    )
 
 
 def _bounds_text(kwargs: dict) -> str:
@@ -144,18 +175,35 @@ def _bounds_text(kwargs: dict) -> str:
     return f" {shown_number(low)} 到 {shown_number(high)} 之间的数"
 
 
-def _table_issue(code: str, severity: Severity, kwargs: dict, rows: dict[int, dict],
-                 ctx: TableContext) -> list[Issue]:
+def _table_issue(
+    code: str, severity: Severity, kwargs: dict, rows: dict[int, dict], ctx: TableContext
+) -> list[Issue]:
     """Issues of an expectation that fails for the table: a missing column or missing rows."""
     if code == "missing_column":
         title = DATA_COLUMN_TITLES.get(kwargs["column"], kwargs["column"])
-        return [make_issue(code, severity, cell=f"A{ctx.header_row}" if ctx.header_row else "",
-                           expected=title, **ctx.base)]
+        return [
+            make_issue(
+                code,
+                severity,
+                cell=f"A{ctx.header_row}" if ctx.header_row else "",
+                expected=title,
+                **ctx.base,
+            )
+        ]
     if code == "missing_indicator":
         present = {r["indicator_id"] for r in rows.values()}
-        return [make_issue(code, severity, name=ctx.catalog.indicator(i).name, indicator_id=i,
-                           expected=f"{i} {ctx.catalog.indicator(i).name}", **ctx.base)
-                for i in kwargs["value_set"] if i not in present]
+        return [
+            make_issue(
+                code,
+                severity,
+                name=ctx.catalog.indicator(i).name,
+                indicator_id=i,
+                expected=f"{i} {ctx.catalog.indicator(i).name}",
+                **ctx.base,
+            )
+            for i in kwargs["value_set"]
+            if i not in present
+        ]
     log.warning("expectation %s failed without row detail", code)
     return []
 
@@ -179,18 +227,27 @@ def _parse_warnings(staged: pl.DataFrame, ctx: TableContext) -> list[Issue]:
     issues = []
     for r in interpreted.iter_rows(named=True):
         code = r["parse_code"] if r["parse_code"] in PARSE_WARNINGS else "value_interpreted"
-        issues.append(make_issue(
-            code, Severity.WARNING, indicator_id=r["indicator_id"] or "",
-            cell=r["actual_cell"] or "", found=str(r["actual_raw"]),
-            expected=shown_number(r["actual"]), **ctx.base,
-        ))
+        issues.append(
+            make_issue(
+                code,
+                Severity.WARNING,
+                indicator_id=r["indicator_id"] or "",
+                cell=r["actual_cell"] or "",
+                found=str(r["actual_raw"]),
+                expected=shown_number(r["actual"]),
+                **ctx.base,
+            )
+        )
     return issues
 
 
 def _gx_frame(staged: pl.DataFrame, suite: dict, letters: dict[str, str]) -> pl.DataFrame:
     """The columns the suite checks; a column the sheet lacks is left out, so the rule sees it."""
-    keep = ["row_number"] + [c for c in ("indicator_id", "uom", "actual", "note")
-                             if c in letters or c in ("indicator_id", "actual")]
+    keep = ["row_number"] + [
+        c
+        for c in ("indicator_id", "uom", "actual", "note")
+        if c in letters or c in ("indicator_id", "actual")
+    ]
     return add_lookup_columns(_known_uoms_only(staged.select(keep), suite), suite)
 
 
@@ -201,13 +258,11 @@ def _known_uoms_only(frame: pl.DataFrame, suite: dict) -> pl.DataFrame:
     cannot run it at all (InvalidCacheValueError): a wrong unit in the same file would
     pass. Such a row is reported as an unknown indicator anyway.
     """
-    rule = next((e for e in suite["expectations"] if e["meta"].get("code") == "uom_mismatch"),
-                None)
+    rule = next((e for e in suite["expectations"] if e["meta"].get("code") == "uom_mismatch"), None)
     if rule is None or "uom" not in frame.columns:
         return frame
     known = [pair[0] for pair in rule["kwargs"]["value_pairs_set"]]
-    return frame.with_columns(
-        pl.when(pl.col("indicator_id").is_in(known)).then(pl.col("uom")).alias("uom"))
+    return frame.with_columns(pl.when(pl.col("indicator_id").is_in(known)).then(pl.col("uom")).alias("uom"))
 
 
 def indicator_job(staged: pl.DataFrame, ctx: TableContext, suite_path: Path) -> tuple[pl.DataFrame, dict]:
@@ -220,11 +275,19 @@ def indicator_outcome(staged: pl.DataFrame, ctx: TableContext, job: tuple[pl.Dat
     """(issues, result rows, GX results as JSON, city-total indicator ids) from the suite's result."""
     frame, suite = job
     looked_up = [c for c in frame.columns if c not in staged.columns]
-    rows = {r["row_number"]: r for r in staged.join(
-        frame.select("row_number", *looked_up), on="row_number", how="left").iter_rows(named=True)}
+    rows = {
+        r["row_number"]: r
+        for r in staged.join(frame.select("row_number", *looked_up), on="row_number", how="left").iter_rows(
+            named=True
+        )
+    }
     issues = _parse_warnings(staged, ctx) + _issues_from_results(result.results, rows, ctx)
-    return (issues, [result_row(suite["name"], r) for r in result.results],
-            [result.to_json_dict()], tuple(suite["meta"].get("city_total_indicators", ())))
+    return (
+        issues,
+        [result_row(suite["name"], r) for r in result.results],
+        [result.to_json_dict()],
+        tuple(suite["meta"].get("city_total_indicators", ())),
+    )
 
 
 def check_indicators(staged: pl.DataFrame, ctx: TableContext, suite_path: Path):

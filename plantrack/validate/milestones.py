@@ -9,13 +9,7 @@ import polars as pl
 from plantrack.issues import Issue, Severity, make_issue
 from plantrack.reader import Submission
 from plantrack.template import MILESTONE_SHEET
-from plantrack.validate.gx import (
-    expectation_severity,
-    failed_hits,
-    result_row,
-    run_suite,
-    suite_data,
-)
+from plantrack.validate.gx import expectation_severity, failed_hits, result_row, run_suite, suite_data
 from plantrack.validate.indicators import table_layout
 from transforms.cleaning import MILESTONE_HEADER_SYNONYMS, MILESTONE_LOOSE_RULES
 
@@ -29,19 +23,39 @@ def milestone_frame(milestones: pl.DataFrame) -> pl.DataFrame:
     return frame.with_columns(support.alias("support"))
 
 
-def _milestone_issue(code: str, severity: Severity, row: dict, letters: dict[str, str],
-                     base: dict) -> Issue:
+def _milestone_issue(code: str, severity: Severity, row: dict, letters: dict[str, str], base: dict) -> Issue:
     n, ms_id = row["row_number"], row["milestone_id"] or ""
     id_cell = row.get("milestone_id_cell") or f"{letters.get('milestone_id', 'A')}{n}"
     if code == "invalid_status":
-        return make_issue(code, severity, indicator_id=ms_id, cell=row["status_cell"] or "",
-                          found=row["status"] or "", expected="未启动/推进中/已完成", **base)
+        return make_issue(
+            code,
+            severity,
+            indicator_id=ms_id,
+            cell=row["status_cell"] or "",
+            found=row["status"] or "",
+            expected="未启动/推进中/已完成",
+            **base,
+        )
     if code == "completed_without_evidence":
         letter = letters.get("note") or letters.get("evidence") or letters.get("status", "")
-        return make_issue(code, severity, indicator_id=ms_id, cell=f"{letter}{n}", found="",
-                          expected="进展说明或佐证材料", **base)
-    return make_issue(code, severity, indicator_id=ms_id, cell=id_cell, found=ms_id,
-                      expected="模板中的任务编号（每项任务一行）", **base)
+        return make_issue(
+            code,
+            severity,
+            indicator_id=ms_id,
+            cell=f"{letter}{n}",
+            found="",
+            expected="进展说明或佐证材料",
+            **base,
+        )
+    return make_issue(
+        code,
+        severity,
+        indicator_id=ms_id,
+        cell=id_cell,
+        found=ms_id,
+        expected="模板中的任务编号（每项任务一行）",
+        **base,
+    )
 
 
 MILESTONE_COLUMNS = ("row_number", "milestone_id", "status", "support")
@@ -54,22 +68,27 @@ def milestone_job(frame: pl.DataFrame, suites_dir: Path) -> tuple[pl.DataFrame, 
     return frame.select(*MILESTONE_COLUMNS), suite_data(suites_dir / "milestones.json")
 
 
-def milestone_outcome(sub: Submission, frame: pl.DataFrame, base: dict, suite: dict,
-                      result) -> tuple[list[Issue], list[dict], list[dict]]:
-    _, letters = table_layout(sub.cells, MILESTONE_SHEET, MILESTONE_HEADER_SYNONYMS,
-                              MILESTONE_LOOSE_RULES, "milestone_id")
+def milestone_outcome(
+    sub: Submission, frame: pl.DataFrame, base: dict, suite: dict, result
+) -> tuple[list[Issue], list[dict], list[dict]]:
+    _, letters = table_layout(
+        sub.cells, MILESTONE_SHEET, MILESTONE_HEADER_SYNONYMS, MILESTONE_LOOSE_RULES, "milestone_id"
+    )
     rows = {r["row_number"]: r for r in frame.iter_rows(named=True)}
     m_base = {**base, "sheet": MILESTONE_SHEET}
     issues = []
     for res in result.results:
         cfg = res.expectation_config
-        issues += [_milestone_issue(cfg.meta["code"], expectation_severity(cfg), rows[n], letters, m_base)
-                   for n in failed_hits(res) or []]
+        issues += [
+            _milestone_issue(cfg.meta["code"], expectation_severity(cfg), rows[n], letters, m_base)
+            for n in failed_hits(res) or []
+        ]
     return issues, [result_row(suite["name"], r) for r in result.results], [result.to_json_dict()]
 
 
-def check_milestones(sub: Submission, frame: pl.DataFrame, suites_dir: Path,
-                      base: dict) -> tuple[list[Issue], list[dict], list[dict]]:
+def check_milestones(
+    sub: Submission, frame: pl.DataFrame, suites_dir: Path, base: dict
+) -> tuple[list[Issue], list[dict], list[dict]]:
     job = milestone_job(frame, suites_dir)
     if job is None:
         return [], [], []

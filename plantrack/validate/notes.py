@@ -33,9 +33,17 @@ def note_issues(validation: Validation, catalog: Catalog, quarter: Quarter) -> l
         expected = expected_to_date(catalog, ind, validation.unit, quarter.number)
         if expected is None or row["actual"] >= expected - 1e-9:
             continue
-        issues.append(make_issue("behind_without_note", name=ind.name, indicator_id=ind.id,
-                                 cell=row.get("actual_cell") or "", found=shown_number(row["actual"]),
-                                 expected=shown_number(expected), **base))
+        issues.append(
+            make_issue(
+                "behind_without_note",
+                name=ind.name,
+                indicator_id=ind.id,
+                cell=row.get("actual_cell") or "",
+                found=shown_number(row["actual"]),
+                expected=shown_number(expected),
+                **base,
+            )
+        )
     return issues
 
 

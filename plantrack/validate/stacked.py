@@ -34,11 +34,15 @@ FILE_COLUMN = "__file"
 # GX's results name a row by this one text column, "<file>:<row_number>" (with two index
 # columns, or numbers, a pair rule's failure cannot be written out as JSON and the rule errs)
 ROW_KEY = "__file_row"
-ROW_RULES = frozenset({
-    "expect_column_values_to_not_be_null", "expect_column_values_to_be_in_set",
-    "expect_column_values_to_be_between", "expect_column_pair_values_to_be_in_set",
-    "expect_column_pair_values_a_to_be_greater_than_b",
-})
+ROW_RULES = frozenset(
+    {
+        "expect_column_values_to_not_be_null",
+        "expect_column_values_to_be_in_set",
+        "expect_column_values_to_be_between",
+        "expect_column_pair_values_to_be_in_set",
+        "expect_column_pair_values_a_to_be_greater_than_b",
+    }
+)
 UNIQUE = "expect_column_values_to_be_unique"
 EXISTS = "expect_column_to_exist"
 CONTAINS = "expect_column_distinct_values_to_contain_set"
@@ -67,11 +71,14 @@ class SplitResult:
     config_json: dict = field(repr=False, default_factory=dict)
 
     def to_json_dict(self) -> dict:
-        return {"success": self.success, "expectation_config": self.config_json,
-                "result": self.result, "meta": {},
-                "exception_info": self.exception_info or {"raised_exception": False,
-                                                          "exception_traceback": None,
-                                                          "exception_message": None}}
+        return {
+            "success": self.success,
+            "expectation_config": self.config_json,
+            "result": self.result,
+            "meta": {},
+            "exception_info": self.exception_info
+            or {"raised_exception": False, "exception_traceback": None, "exception_message": None},
+        }
 
 
 @dataclass
@@ -88,30 +95,42 @@ class SplitSuiteResult:
     def to_json_dict(self) -> dict:
         evaluated = len(self.results)
         passed = sum(r.success for r in self.results)
-        return {**self.skeleton, "success": self.success,
-                "results": [r.to_json_dict() for r in self.results],
-                "statistics": {"evaluated_expectations": evaluated,
-                               "successful_expectations": passed,
-                               "unsuccessful_expectations": evaluated - passed,
-                               "success_percent": 100.0 * passed / evaluated if evaluated else None}}
+        return {
+            **self.skeleton,
+            "success": self.success,
+            "results": [r.to_json_dict() for r in self.results],
+            "statistics": {
+                "evaluated_expectations": evaluated,
+                "successful_expectations": passed,
+                "unsuccessful_expectations": evaluated - passed,
+                "success_percent": 100.0 * passed / evaluated if evaluated else None,
+            },
+        }
 
 
 def _simple_condition(condition) -> bool:
     return condition is None or (
-        isinstance(condition, dict) and condition.get("type", "comparison") == "comparison"
-        and condition.get("operator") in ("==", "IN", "NOT_IN") and "name" in condition.get("column", {}))
+        isinstance(condition, dict)
+        and condition.get("type", "comparison") == "comparison"
+        and condition.get("operator") in ("==", "IN", "NOT_IN")
+        and "name" in condition.get("column", {})
+    )
 
 
 def stackable(suite: dict) -> bool:
     """Whether every rule of ``suite`` gives each file its own result when files are stacked."""
-    return all(e["type"] in STACKABLE and "mostly" not in e["kwargs"]
-               and _simple_condition(e["kwargs"].get("row_condition"))
-               for e in suite["expectations"])
+    return all(
+        e["type"] in STACKABLE
+        and "mostly" not in e["kwargs"]
+        and _simple_condition(e["kwargs"].get("row_condition"))
+        for e in suite["expectations"]
+    )
 
 
 def _positioned(suite: dict) -> list[dict]:
-    return [{**exp, "meta": {**exp["meta"], "stacked_position": n}}
-            for n, exp in enumerate(suite["expectations"])]
+    return [
+        {**exp, "meta": {**exp["meta"], "stacked_position": n}} for n, exp in enumerate(suite["expectations"])
+    ]
 
 
 def stacked_suite(suite: dict) -> dict:
@@ -122,9 +141,15 @@ def stacked_suite(suite: dict) -> dict:
             continue  # answered per file (see the module docstring)
         if exp["type"] == UNIQUE:
             kwargs = {k: v for k, v in exp["kwargs"].items() if k != "column"}
-            exp = {**exp, "type": "expect_compound_columns_to_be_unique", "kwargs": {
-                **kwargs, "column_list": [FILE_COLUMN, exp["kwargs"]["column"]],
-                "ignore_row_if": "any_value_is_missing"}}
+            exp = {
+                **exp,
+                "type": "expect_compound_columns_to_be_unique",
+                "kwargs": {
+                    **kwargs,
+                    "column_list": [FILE_COLUMN, exp["kwargs"]["column"]],
+                    "ignore_row_if": "any_value_is_missing",
+                },
+            }
         expectations.append(exp)
     return {**suite, "expectations": expectations}
 
@@ -142,18 +167,23 @@ def _in_domain(frame: pl.DataFrame, condition) -> pl.Series:
 
 
 def _config(exp: dict) -> tuple[SplitConfig, dict]:
-    return (SplitConfig(exp["type"], exp["kwargs"], exp["meta"], exp["severity"]),
-            {"type": exp["type"], "kwargs": exp["kwargs"], "meta": exp["meta"],
-             "severity": exp["severity"]})
+    return (
+        SplitConfig(exp["type"], exp["kwargs"], exp["meta"], exp["severity"]),
+        {"type": exp["type"], "kwargs": exp["kwargs"], "meta": exp["meta"], "severity": exp["severity"]},
+    )
 
 
 def _row_result(stacked: dict, hits: list[dict], checked: int, column: str | None) -> dict:
     unexpected = [h.get(column) for h in hits] if column else []
-    return {"element_count": checked, "unexpected_count": len(hits),
-            "unexpected_percent": 100.0 * len(hits) / checked if checked else 0.0,
-            "partial_unexpected_list": unexpected[:PARTIAL], "unexpected_list": unexpected,
-            "unexpected_index_list": hits,
-            **({"observed_value": stacked["observed_value"]} if "observed_value" in stacked else {})}
+    return {
+        "element_count": checked,
+        "unexpected_count": len(hits),
+        "unexpected_percent": 100.0 * len(hits) / checked if checked else 0.0,
+        "partial_unexpected_list": unexpected[:PARTIAL],
+        "unexpected_list": unexpected,
+        "unexpected_index_list": hits,
+        **({"observed_value": stacked["observed_value"]} if "observed_value" in stacked else {}),
+    }
 
 
 def _split(exp: dict, res, frames: list[pl.DataFrame]) -> list[SplitResult]:
@@ -164,17 +194,27 @@ def _split(exp: dict, res, frames: list[pl.DataFrame]) -> list[SplitResult]:
         wanted = set(kwargs["value_set"])
         out = []
         for frame in frames:
-            seen = set(frame[kwargs["column"]].drop_nulls().to_list()) \
-                if kwargs["column"] in frame.columns else set()
-            out.append(SplitResult(config, wanted <= seen, {"observed_value": sorted(seen, key=str)},
-                                   None, config_json))
+            seen = (
+                set(frame[kwargs["column"]].drop_nulls().to_list())
+                if kwargs["column"] in frame.columns
+                else set()
+            )
+            out.append(
+                SplitResult(
+                    config, wanted <= seen, {"observed_value": sorted(seen, key=str)}, None, config_json
+                )
+            )
         return out
     info = res.exception_info
-    raised = bool(info) and (info.get("raised_exception") or any(
-        isinstance(v, dict) and v.get("raised_exception") for v in info.values()))
+    raised = bool(info) and (
+        info.get("raised_exception")
+        or any(isinstance(v, dict) and v.get("raised_exception") for v in info.values())
+    )
     if raised or exp["type"] == EXISTS:
-        return [SplitResult(config, bool(res.success), copy.deepcopy(res.result), info, config_json)
-                for _ in frames]
+        return [
+            SplitResult(config, bool(res.success), copy.deepcopy(res.result), info, config_json)
+            for _ in frames
+        ]
     by_file: dict[int, list[dict]] = {}
     for hit in res.result.get("unexpected_index_list") or []:
         n, _, row = str(hit[ROW_KEY]).partition(":")
@@ -187,8 +227,9 @@ def _split(exp: dict, res, frames: list[pl.DataFrame]) -> list[SplitResult]:
     for n, frame in enumerate(frames):
         hits = by_file.get(n, [])
         checked = int(_in_domain(frame, kwargs.get("row_condition")).sum())
-        out.append(SplitResult(config, not hits, _row_result(res.result, hits, checked, column),
-                               None, config_json))
+        out.append(
+            SplitResult(config, not hits, _row_result(res.result, hits, checked, column), None, config_json)
+        )
     return out
 
 
@@ -197,15 +238,21 @@ def run_stacked(frames: list[pl.DataFrame], suite: dict, key: str | None = None)
     if len(frames) == 1 or not stackable(suite):
         return [run_suite(f, suite, suite_key=key) for f in frames]
     runnable = stacked_suite(suite)
-    stacked = pl.concat([f.with_columns(pl.lit(str(n)).alias(FILE_COLUMN),
-                                        (pl.lit(f"{n}:") + pl.col("row_number").cast(pl.String))
-                                        .alias(ROW_KEY))
-                         for n, f in enumerate(frames)], how="vertical_relaxed")
-    result = run_suite(stacked, runnable, ROW_KEY,
-                       suite_key=f"stacked-{key or suite_digest(suite)}")
+    stacked = pl.concat(
+        [
+            f.with_columns(
+                pl.lit(str(n)).alias(FILE_COLUMN),
+                (pl.lit(f"{n}:") + pl.col("row_number").cast(pl.String)).alias(ROW_KEY),
+            )
+            for n, f in enumerate(frames)
+        ],
+        how="vertical_relaxed",
+    )
+    result = run_suite(stacked, runnable, ROW_KEY, suite_key=f"stacked-{key or suite_digest(suite)}")
     by_position = {r.expectation_config.meta["stacked_position"]: r for r in result.results}
-    skeleton = {k: v for k, v in result.to_json_dict().items()
-                if k not in ("results", "statistics", "success")}
+    skeleton = {
+        k: v for k, v in result.to_json_dict().items() if k not in ("results", "statistics", "success")
+    }
     per_file: list[list[SplitResult]] = [[] for _ in frames]
     for n in _result_order(frames[0], suite, key):
         exp = suite["expectations"][n]
@@ -222,8 +269,9 @@ def _result_order(frame: pl.DataFrame, suite: dict, key: str | None) -> list[int
     order, by domain, not the suite's): learnt once per suite and columns from one file."""
     cache_key = (key or suite_digest(suite), tuple(frame.columns))
     if cache_key not in _orders:
-        probe = run_suite(frame, {**suite, "expectations": _positioned(suite)},
-                          suite_key=f"positioned-{cache_key[0]}")
+        probe = run_suite(
+            frame, {**suite, "expectations": _positioned(suite)}, suite_key=f"positioned-{cache_key[0]}"
+        )
         _orders[cache_key] = [r.expectation_config.meta["stacked_position"] for r in probe.results]
     return _orders[cache_key]
 
@@ -238,7 +286,6 @@ def run_many(jobs: list[tuple[pl.DataFrame, dict]]) -> list:
     out: list = [None] * len(jobs)
     for (key, _), members in groups.items():
         suite = jobs[members[0]][1]
-        for n, result in zip(members, run_stacked([jobs[n][0] for n in members], suite, key),
-                             strict=True):
+        for n, result in zip(members, run_stacked([jobs[n][0] for n in members], suite, key), strict=True):
             out[n] = result
     return out

@@ -40,19 +40,28 @@ CITY_LEVEL_KIND = "bureau"  # units of this kind may add a city-wide total for a
 # (column key, severity): the staged columns a submission must have. The reader already
 # refuses a sheet without 指标编号 and 累计完成; without 单位 no figure's unit can be
 # confirmed (the file is rejected); without 说明 the figures still load.
-REQUIRED_COLUMNS = (("indicator_id", "critical"), ("actual", "critical"),
-                    ("uom", "critical"), ("note", "warning"))
+REQUIRED_COLUMNS = (
+    ("indicator_id", "critical"),
+    ("actual", "critical"),
+    ("uom", "critical"),
+    ("note", "warning"),
+)
 
 
-def _expectation(kind: str, code: str, severity: str | None = None, meta: dict | None = None,
-                 **kwargs) -> dict:
+def _expectation(
+    kind: str, code: str, severity: str | None = None, meta: dict | None = None, **kwargs
+) -> dict:
     """One expectation raising ``code``, at its registered severity unless ``severity`` says
     otherwise (the registry must allow it)."""
     registered = issue_type(code)
     if severity is not None:
         issue_type(code, Severity.WARNING if severity == "warning" else Severity.ERROR)
-    return {"type": kind, "kwargs": kwargs, "meta": {"code": code, **(meta or {})},
-            "severity": severity or GX_SEVERITY[registered.severity]}
+    return {
+        "type": kind,
+        "kwargs": kwargs,
+        "meta": {"code": code, **(meta or {})},
+        "severity": severity or GX_SEVERITY[registered.severity],
+    }
 
 
 def _condition(column: str, operator: str, parameter) -> dict:
@@ -62,8 +71,7 @@ def _condition(column: str, operator: str, parameter) -> dict:
     string conditions will go, and no process-wide warning filter survives threads that
     save and restore the filters around it (pandas does, while casting dtypes).
     """
-    return {"type": "comparison", "column": {"name": column}, "operator": operator,
-            "parameter": parameter}
+    return {"type": "comparison", "column": {"name": column}, "operator": operator, "parameter": parameter}
 
 
 def _in(ids: list[str]) -> dict:
@@ -91,27 +99,34 @@ def ratio_bounds(ind: Indicator) -> tuple[float | None, float | None] | None:
 
 
 def _column_rules() -> list[dict]:
-    return [_expectation("expect_column_to_exist", "missing_column", severity, column=column)
-            for column, severity in REQUIRED_COLUMNS]
+    return [
+        _expectation("expect_column_to_exist", "missing_column", severity, column=column)
+        for column, severity in REQUIRED_COLUMNS
+    ]
 
 
 def _identity_rules(ids: list[str], known: list[str]) -> list[dict]:
     return [
-        _expectation("expect_column_values_to_not_be_null", "missing_indicator_id",
-                     column="indicator_id"),
-        _expectation("expect_column_values_to_be_in_set", "unknown_indicator",
-                     column="indicator_id", value_set=known),
-        _expectation("expect_column_values_to_be_unique", "duplicate_indicator",
-                     column="indicator_id"),
-        _expectation("expect_column_distinct_values_to_contain_set", "missing_indicator",
-                     column="indicator_id", value_set=ids),
+        _expectation("expect_column_values_to_not_be_null", "missing_indicator_id", column="indicator_id"),
+        _expectation(
+            "expect_column_values_to_be_in_set", "unknown_indicator", column="indicator_id", value_set=known
+        ),
+        _expectation("expect_column_values_to_be_unique", "duplicate_indicator", column="indicator_id"),
+        _expectation(
+            "expect_column_distinct_values_to_contain_set",
+            "missing_indicator",
+            column="indicator_id",
+            value_set=ids,
+        ),
     ]
 
 
 def _unit_of_measure_rule(indicators: list[Indicator]) -> dict:
     return _expectation(
-        "expect_column_pair_values_to_be_in_set", "uom_mismatch",
-        column_A="indicator_id", column_B="uom",
+        "expect_column_pair_values_to_be_in_set",
+        "uom_mismatch",
+        column_A="indicator_id",
+        column_B="uom",
         value_pairs_set=[[i.id, i.unit] for i in indicators],
         ignore_row_if="either_value_is_missing",
         # rows of unknown indicators are reported as such, not as a wrong unit too
@@ -124,8 +139,13 @@ def _value_rules(indicators: list[Indicator]) -> list[dict]:
     not_negative = {"row_condition": _condition("indicator_id", "NOT_IN", relative)} if relative else {}
     rules = [
         _expectation("expect_column_values_to_not_be_null", "value_not_number", column="actual"),
-        _expectation("expect_column_values_to_be_between", "negative_value", column="actual",
-                     min_value=0, **not_negative),
+        _expectation(
+            "expect_column_values_to_be_between",
+            "negative_value",
+            column="actual",
+            min_value=0,
+            **not_negative,
+        ),
     ]
     groups: dict[tuple, list[str]] = {}
     for ind in indicators:
@@ -134,8 +154,15 @@ def _value_rules(indicators: list[Indicator]) -> list[dict]:
             groups.setdefault(bounds, []).append(ind.id)
     for (low, high), ids in sorted(groups.items(), key=lambda kv: kv[1]):
         limits = {k: v for k, v in (("min_value", low), ("max_value", high)) if v is not None}
-        rules.append(_expectation("expect_column_values_to_be_between", "percent_out_of_range",
-                                  column="actual", row_condition=_in(ids), **limits))
+        rules.append(
+            _expectation(
+                "expect_column_values_to_be_between",
+                "percent_out_of_range",
+                column="actual",
+                row_condition=_in(ids),
+                **limits,
+            )
+        )
     return rules
 
 
@@ -152,10 +179,15 @@ def plausible_maxima(catalog: Catalog, unit: str, indicators: list[Indicator]) -
 
 def _plausibility_rule(maxima: dict[str, float]) -> dict:
     return _expectation(
-        "expect_column_pair_values_a_to_be_greater_than_b", "implausible_value",
-        meta={"lookup": {"column": "plausible_max", "key": "indicator_id", "values": maxima},
-              "multiple_of_target": PLAUSIBLE_MULTIPLE},
-        column_A="plausible_max", column_B="actual", or_equal=True,
+        "expect_column_pair_values_a_to_be_greater_than_b",
+        "implausible_value",
+        meta={
+            "lookup": {"column": "plausible_max", "key": "indicator_id", "values": maxima},
+            "multiple_of_target": PLAUSIBLE_MULTIPLE,
+        },
+        column_A="plausible_max",
+        column_B="actual",
+        or_equal=True,
         ignore_row_if="either_value_is_missing",
     )
 
@@ -174,9 +206,12 @@ def build_suite(catalog: Catalog, unit: str) -> dict:
         exps.append(_plausibility_rule(maxima))
     return {
         "name": f"submission_{unit}",
-        "meta": {"catalog_version": catalog.version, "unit": unit,
-                 "city_total_indicators": [i.id for i in totals],
-                 "generated_by": GENERATED_BY},
+        "meta": {
+            "catalog_version": catalog.version,
+            "unit": unit,
+            "city_total_indicators": [i.id for i in totals],
+            "generated_by": GENERATED_BY,
+        },
         "expectations": exps,
     }
 
@@ -187,16 +222,28 @@ def build_milestone_suite(catalog: Catalog, statuses: tuple[str, ...], done: str
         "name": "milestones",
         "meta": {"catalog_version": catalog.version, "generated_by": GENERATED_BY},
         "expectations": [
-            _expectation("expect_column_values_to_not_be_null", "missing_milestone_id",
-                         column="milestone_id"),
-            _expectation("expect_column_values_to_be_in_set", "unknown_milestone",
-                         column="milestone_id", value_set=[m.id for m in catalog.milestones]),
-            _expectation("expect_column_values_to_be_unique", "duplicate_milestone",
-                         column="milestone_id"),
-            _expectation("expect_column_values_to_be_in_set", "invalid_status",
-                         column="status", value_set=list(statuses)),
-            _expectation("expect_column_values_to_not_be_null", "completed_without_evidence",
-                         column="support", row_condition=_condition("status", "==", done)),
+            _expectation(
+                "expect_column_values_to_not_be_null", "missing_milestone_id", column="milestone_id"
+            ),
+            _expectation(
+                "expect_column_values_to_be_in_set",
+                "unknown_milestone",
+                column="milestone_id",
+                value_set=[m.id for m in catalog.milestones],
+            ),
+            _expectation("expect_column_values_to_be_unique", "duplicate_milestone", column="milestone_id"),
+            _expectation(
+                "expect_column_values_to_be_in_set",
+                "invalid_status",
+                column="status",
+                value_set=list(statuses),
+            ),
+            _expectation(
+                "expect_column_values_to_not_be_null",
+                "completed_without_evidence",
+                column="support",
+                row_condition=_condition("status", "==", done),
+            ),
         ],
     }
 
@@ -207,10 +254,14 @@ def render(suite: dict) -> str:
 
 def generate_suites(catalog: Catalog) -> dict[str, str]:
     """File name → content for every suite the catalog implies."""
-    files = {f"submission_{u.code}.json": render(build_suite(catalog, u.code))
-             for u in catalog.reporting_units() if catalog.indicators_for(u.code)}
+    files = {
+        f"submission_{u.code}.json": render(build_suite(catalog, u.code))
+        for u in catalog.reporting_units()
+        if catalog.indicators_for(u.code)
+    }
     files["milestones.json"] = render(
-        build_milestone_suite(catalog, MILESTONE_STATUSES, MILESTONE_STATUSES[-1]))
+        build_milestone_suite(catalog, MILESTONE_STATUSES, MILESTONE_STATUSES[-1])
+    )
     return files
 
 

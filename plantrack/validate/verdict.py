@@ -57,12 +57,14 @@ def error_rows(issues: list[Issue], sheet: str) -> dict[int, list[Issue]]:
 
 
 def _file_errors(issues: list[Issue]) -> list[Issue]:
-    return [i for i in issues if i.is_error and (
-        i.code in FILE_LEVEL or (not i.cell and i.code not in ROWLESS))]
+    return [
+        i for i in issues if i.is_error and (i.code in FILE_LEVEL or (not i.cell and i.code not in ROWLESS))
+    ]
 
 
-def _quarantine(frame: pl.DataFrame, reasons: dict[int, list[Issue]],
-                everyone: list[Issue]) -> tuple[pl.DataFrame, pl.DataFrame]:
+def _quarantine(
+    frame: pl.DataFrame, reasons: dict[int, list[Issue]], everyone: list[Issue]
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(kept, quarantined with every reason): rows with an error, or all rows of a refused file.
 
     A quarantined row keeps its reasons twice: ``reasons``, the messages as the steward
@@ -75,7 +77,8 @@ def _quarantine(frame: pl.DataFrame, reasons: dict[int, list[Issue]],
     why = [reasons[n] for n in quarantined["row_number"]]
     quarantined = quarantined.with_columns(
         pl.Series("reasons", ["；".join(i.message for i in w) for w in why], dtype=pl.String),
-        pl.Series("reason_codes", [[i.code for i in w] for w in why], dtype=pl.List(pl.String)))
+        pl.Series("reason_codes", [[i.code for i in w] for w in why], dtype=pl.List(pl.String)),
+    )
     return frame.filter(~bad), quarantined
 
 
@@ -85,6 +88,7 @@ def _issue_order(data_sheet: str):
     def key(issue: Issue):
         row, letters = cell_position(issue.cell)
         return (sheets.get(issue.sheet, 0) if issue.cell else 0, row, len(letters), letters)
+
     return key
 
 
@@ -93,11 +97,12 @@ def split_rows(v: Validation) -> Validation:
     issues = sorted(v.issues, key=_issue_order(v.sheet))
     refused = _file_errors(issues)
     kept, quarantined = _quarantine(v.staged, error_rows(issues, v.sheet), refused)
-    ms_kept, ms_quarantined = _quarantine(v.staged_milestones,
-                                          error_rows(issues, MILESTONE_SHEET), refused)
+    ms_kept, ms_quarantined = _quarantine(v.staged_milestones, error_rows(issues, MILESTONE_SHEET), refused)
     is_total = pl.col("indicator_id").is_in(list(v.city_total_ids))
     return dataclasses.replace(
-        v, issues=issues, quarantined=quarantined,
+        v,
+        issues=issues,
+        quarantined=quarantined,
         accepted=None if refused else kept.filter(~is_total & pl.col("actual").is_not_null()),
         city_totals=None if refused else kept.filter(is_total & pl.col("actual").is_not_null()),
         milestones=None if refused else ms_kept.drop("support"),
@@ -105,15 +110,22 @@ def split_rows(v: Validation) -> Validation:
     )
 
 
-def with_issues(validation: Validation, extra: list[Issue], results: list[dict] | None = None,
-                replacing: tuple[str, ...] = ()) -> Validation:
+def with_issues(
+    validation: Validation,
+    extra: list[Issue],
+    results: list[dict] | None = None,
+    replacing: tuple[str, ...] = (),
+) -> Validation:
     """The verdict with more issues (history, cross-file): rows re-split by every error.
 
     ``replacing``: codes of a check being run again; its earlier issues and results go.
     """
     issues = [i for i in validation.issues if i.code not in replacing] + extra
-    results = [r for r in validation.expectation_results
-               if not (r["suite"] == PYTHON_SUITE and r["code"] in replacing)] + (results or [])
+    results = [
+        r
+        for r in validation.expectation_results
+        if not (r["suite"] == PYTHON_SUITE and r["code"] in replacing)
+    ] + (results or [])
     merged = dataclasses.replace(validation, issues=issues, expectation_results=results)
     return split_rows(merged) if merged.staged is not None else merged
 
@@ -121,6 +133,13 @@ def with_issues(validation: Validation, extra: list[Issue], results: list[dict] 
 def python_result(code: str, issues: list[Issue], checked: int) -> dict:
     """A Python check as one row of check results, so quality over time sees it too."""
     hits = sum(1 for i in issues if i.code == code)
-    return {"suite": PYTHON_SUITE, "expectation": f"plantrack.{code}", "code": code,
-            "severity": str(issue_type(code).severity), "column_name": "actual",
-            "success": hits == 0, "element_count": checked, "unexpected_count": hits}
+    return {
+        "suite": PYTHON_SUITE,
+        "expectation": f"plantrack.{code}",
+        "code": code,
+        "severity": str(issue_type(code).severity),
+        "column_name": "actual",
+        "success": hits == 0,
+        "element_count": checked,
+        "unexpected_count": hits,
+    }
