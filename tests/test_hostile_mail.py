@@ -35,8 +35,8 @@ def _smtp(port: int) -> Smtp:
 
 def test_a_quarter_run_again_mails_only_what_changed(
     tmp_path,
-    run_outputs,
-    catalog,  # noqa: F811
+    run_outputs,  # noqa: F811  (the fixture imported above)
+    catalog,
     smtp_server,
 ):
     controller, handler = smtp_server
@@ -60,8 +60,8 @@ def test_a_quarter_run_again_mails_only_what_changed(
 
 def test_every_message_failing_is_said_and_exits_non_zero(
     tmp_path,
-    run_outputs,
-    catalog,  # noqa: F811
+    run_outputs,  # noqa: F811  (the fixture imported above)
+    catalog,
     capsys,
 ):
     out, outputs = run_outputs
