@@ -250,20 +250,12 @@ def quarantined_values(con: duckdb.DuckDBPyConnection, quarter: str, unit: str |
 
     groups = _rows(
         con,
-        f"""
-        select unit_name, coalesce(reason_codes[1], '') as code, count(*) as rows,
-               list({{'indicator_id': indicator_id, 'indicator_name': indicator_name,
-                      'row_number': row_number, 'raw_value': raw_value, 'reasons': reasons}}
-                    order by row_number)[1:{QUARANTINE_EXAMPLES}] as examples,
-               arg_min(reasons, row_number) as first_reasons
-        from mart_quarantined_values
-        where quarter = ? and (?::varchar is null or unit = ?)
-        group by unit, unit_name, unit_ordinal, code
-        order by unit_ordinal, min(row_number)
-    """,
+        "select unit_name, code, rows, examples, first_reasons from mart_quarantine_summary "
+        "where quarter = ? and (?::varchar is null or unit = ?) order by unit_ordinal, first_row",
         [quarter, unit, unit],
     )
     for g in groups:
+        g["examples"] = g["examples"][:QUARANTINE_EXAMPLES]
         check = REGISTRY.get(g.pop("code"))
         first = g.pop("first_reasons")
         g["cause"] = check.cause if check else first
@@ -290,17 +282,15 @@ ISSUES_LISTED = 40  # in a unit's brief; the fix-it workbook lists them all
 
 def submission_issues(con: duckdb.DuckDBPyConnection, quarter: str, unit: str) -> list[dict]:
     """What the latest run found in the unit's submission in use: errors first, by cell."""
-    return _rows(
+    where = "where quarter = ? and unit = ?"
+    (total,) = con.execute(f"select count(*) from mart_submission_issues {where}", [quarter, unit]).fetchone()
+    listed = _rows(
         con,
-        """
-        select severity, sheet, cell, indicator_id, message, hint, count(*) over () as total
-        from mart_submission_issues
-        where quarter = ? and unit = ?
-        order by severity, sheet, length(cell), cell
-        limit ?
-    """,
+        "select severity, sheet, cell, indicator_id, message, hint from mart_submission_issues "
+        f"{where} order by severity, sheet, length(cell), cell limit ?",
         [quarter, unit, ISSUES_LISTED],
     )
+    return [{**r, "total": total} for r in listed]
 
 
 def units_with_targets(con: duckdb.DuckDBPyConnection, year: int | None = None) -> list[dict]:

@@ -176,7 +176,9 @@ def test_a_model_reading_across_its_layer_is_named(tmp_path, name, sql, complain
 # -- no model text outside transforms/sql and warehouse/schema -------------------------
 
 # Refactored by other helpers, who move their own SQL into models: scanned once merged.
-NOT_YET_SCANNED: tuple[str, ...] = ()
+# The portal's own SQLite (accounts, sessions, audit log) is not the warehouse: its queries
+# are not warehouse models.
+NOT_YET_SCANNED: tuple[str, ...] = ("plantrack/portal/",)
 _WRITE = re.compile(r"^\s*(insert|delete|update)\b")
 _DDL = re.compile(r"^\s*(create|alter|drop)\b")
 _SQL_SELECT = re.compile(r"\bselect\b.*\bfrom\b", re.S)
