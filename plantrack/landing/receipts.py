@@ -45,9 +45,8 @@ def stamp_receipts(
     last_at_path = {
         row[0]: row[1:]
         for row in con.execute(
-            "select source_path, arg_max(file_hash, recorded_at), arg_max(first_seen_at, recorded_at), "
-            "arg_max(receipt_key, recorded_at) from inbox_sightings "
-            "where source_path in (select unnest(?::varchar[])) group by source_path",
+            "select source_path, file_hash, first_seen_at, receipt_key from int_last_sightings "
+            "where source_path in (select unnest(?::varchar[]))",
             [sources],
         ).fetchall()
     }
@@ -55,14 +54,14 @@ def stamp_receipts(
     sighted = {
         row[0]
         for row in con.execute(
-            "select distinct file_hash from inbox_sightings where file_hash in (select unnest(?::varchar[]))",
+            "select distinct file_hash from stg_inbox_sightings where file_hash in (select unnest(?::varchar[]))",
             [hashes],
         ).fetchall()
     }
     landed = dict(
         con.execute(
-            "select file_hash, min(received_at) from raw_submissions where submission_id = file_hash "
-            "and file_hash in (select unnest(?::varchar[])) group by file_hash",
+            "select file_hash, received_at from int_first_landed_receipts "
+            "where file_hash in (select unnest(?::varchar[]))",
             [hashes],
         ).fetchall()
     )
