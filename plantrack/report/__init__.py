@@ -3,6 +3,8 @@
 - ``formatting``: numbers, dates and target wording, as Chinese readers expect them
 - ``charts``: chart geometry (the templates draw it as inline SVG)
 - ``briefs``: the Brief view model of the city's and each unit's brief
+- ``rows``: the marts' rows decorated, sorted and grouped for a brief's templates
+- ``lead_sentences``: the sentences that open a brief
 - ``assessment``: the Assessment view model of the year-end assessment (a Q4 run's)
 - ``render``: the locked-down renderer (HTML environment, bundled-only fetcher,
   strict PDF rendering, stamps of clean renders)
