@@ -1,0 +1,172 @@
+"""The plan catalog as the rest of plantrack sees it: indicators, milestones, units,
+allocation and baselines, and the lookups on them. ``plantrack.catalog.loading`` builds
+one from the reviewed files (docs/catalog.md)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+from functools import cached_property
+
+QUALIFIERS = ("min", "approx", "range", "exact", "max", "increase_by", "share")
+QUARTERS = (1, 2, 3, 4)
+
+
+@dataclass(frozen=True)
+class Unit:
+    code: str
+    name: str
+    office: str
+    kind: str
+
+
+@dataclass(frozen=True)
+class Indicator:
+    id: str
+    section: int
+    item: int
+    subtask: int
+    text: str
+    name: str
+    unit: str
+    target: float
+    qualifier: str
+    cumulative: bool
+    additive: bool
+    pacing: str
+    units: tuple[str, ...]
+    stretch: float | None = None
+    range_max: float | None = None
+    continues: str = ""  # last year's indicator id this one carries on (docs/catalog.md)
+
+    kind = "indicator"
+
+    @property
+    def is_relative(self) -> bool:
+        return self.qualifier == "increase_by"
+
+
+@dataclass(frozen=True)
+class Milestone:
+    id: str
+    section: int
+    item: int
+    subtask: int
+    text: str
+    name: str
+    units: tuple[str, ...]
+
+    kind = "milestone"
+
+
+@dataclass(frozen=True)
+class Allocation:
+    indicator_id: str
+    unit: str
+    target: float
+    stretch: float | None
+    note: str
+
+
+@dataclass(frozen=True)
+class Baseline:
+    indicator_id: str
+    unit: str
+    value: float
+    year: int
+    note: str
+
+
+@dataclass
+class Catalog:
+    version: str
+    year: int
+    title: str
+    issuer: str
+    document_number: str
+    sections: dict[int, str]
+    items: dict[int, str]
+    pacing: dict[str, tuple[float, ...]]
+    units: dict[str, Unit]
+    indicators: list[Indicator]
+    milestones: list[Milestone]
+    allocations: list[Allocation] = field(default_factory=list)
+    baselines: list[Baseline] = field(default_factory=list)
+
+    # -- lookups -----------------------------------------------------------
+    @property
+    def short_title(self) -> str:
+        """The title without its year (全市科技工作要点): what briefs and file names are called."""
+        return re.sub(r"^\s*\d{4}\s*年(度)?", "", self.title).strip() or self.title
+
+    @property
+    def brief_name(self) -> str:
+        """The brief's name without scope (科技工作要点落实情况简报), for mastheads and unit briefs."""
+        return f"{self.short_title.removeprefix('全市')}落实情况简报"
+
+    def indicator(self, indicator_id: str) -> Indicator:
+        return self.indicators_by_id[indicator_id]
+
+    @cached_property
+    def indicators_by_id(self) -> dict[str, Indicator]:
+        return {i.id: i for i in self.indicators}
+
+    def indicators_for(self, unit: str) -> list[Indicator]:
+        return [i for i in self.indicators if unit in i.units]
+
+    def milestones_for(self, unit: str) -> list[Milestone]:
+        return [m for m in self.milestones if unit in m.units]
+
+    def unit_target(self, indicator: Indicator, unit: str) -> tuple[float | None, float | None]:
+        """The unit's (target, stretch): its allocation, or the city target for a sole reporter."""
+        for a in self.allocations:
+            if a.indicator_id == indicator.id and a.unit == unit:
+                return a.target, a.stretch
+        if indicator.units == (unit,):
+            return indicator.target, indicator.stretch
+        return None, None
+
+    def baseline(self, indicator_id: str, unit: str = "city") -> Baseline | None:
+        for b in self.baselines:
+            if b.indicator_id == indicator_id and b.unit == unit:
+                return b
+        return None
+
+    def reporting_units(self) -> list[Unit]:
+        """Units that report at least one indicator or milestone, in configured order."""
+        used = {u for i in self.indicators for u in i.units}
+        used |= {u for m in self.milestones for u in m.units}
+        return [u for code, u in self.units.items() if code in used]
+
+    def expected_share(self, indicator: Indicator, quarter: int) -> float | None:
+        """Share of the annual target expected done by the end of ``quarter`` (序时进度)."""
+        profile = self.pacing[indicator.pacing]
+        if not profile:
+            return None
+        return profile[quarter - 1]
+
+    def entries(self) -> list[dict]:
+        """Indicators then milestones as plain dicts: the ``plan show --json`` shape."""
+        rows = []
+        for i in self.indicators:
+            d = asdict(i)
+            d["units"] = list(i.units)
+            rows.append({"kind": "indicator", **d})
+        for m in self.milestones:
+            d = asdict(m)
+            d["units"] = list(m.units)
+            rows.append(
+                {
+                    "kind": "milestone",
+                    **d,
+                    "unit": None,
+                    "target": None,
+                    "stretch": None,
+                    "range_max": None,
+                    "qualifier": None,
+                    "cumulative": None,
+                    "additive": None,
+                    "pacing": None,
+                }
+            )
+        return rows
