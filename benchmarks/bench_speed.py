@@ -54,8 +54,9 @@ def child(args: list[str], env: dict | None = None) -> tuple[float, int, subproc
     run_env = {**os.environ, **(env or {}), "BENCH_OUT": str(out), "PYTHONPATH": str(REPO)}
     done = subprocess.run([PY, "-c", probe, *args], env=run_env, capture_output=True, text=True,
                           cwd=REPO)
-    wall, rss_kib, _ = json.loads(out.read_text())
+    wall, rss_kib, code = json.loads(out.read_text())
     out.unlink()
+    done.returncode = code  # the measured command's, not the probe's
     return wall, rss_kib // 1024, done
 
 
@@ -86,8 +87,8 @@ def bench_demo(work: Path) -> list[dict]:
     for label in ("fresh (new home and font cache)", "warm (again)"):
         report = work / "demo-stages.json"
         wall, rss, done = child(["-c", STAGE_DRIVER, str(report), "demo"], env)
-        if done.returncode:
-            raise SystemExit(f"demo failed: {done.stderr[-2000:]}")
+        if done.returncode or not report.exists():
+            raise SystemExit(f"demo failed: {done.stdout[-2000:]}{done.stderr[-3000:]}")
         rows.append({"label": label, "wall": wall, "rss": rss,
                      "stages": json.loads(report.read_text())["stages"]})
     return rows
