@@ -12,7 +12,7 @@ Printed in one run (so that ratios compare work measured under the same load):
   (``validate.check_file`` again in a process that has checked once: what the portal does);
 - for N submissions: the bare calamine read of each, the reader (``read_submission``),
   validation one file at a time (``validate_submission``, the old way) and in batches
-  of 50 (``validate_submissions``, what the flow does), per file, with their ratios to
+  of 50 grouped by unit as the flow makes them (``validate_submissions``), per file, with their ratios to
   the bare read and the peak RSS of that child process;
 - the quarterly flow on the N files, full run and rerun after one changed file
   (``bench_flow.py --skip-direct``, in a child process) with its peak RSS.
@@ -145,9 +145,11 @@ if len(sys.argv) < 4:
     for s in subs:
         validate_submission(s, catalog, q, settings.suites_dir)
     one = time.perf_counter() - t
+from plantrack.pipeline import batches_by_unit
+by_path = dict(zip(files, subs))
 t = time.perf_counter()
-for i in range(0, len(subs), BATCH_SIZE):
-    validate_submissions([(s, None, None) for s in subs[i:i + BATCH_SIZE]], catalog, q, settings.suites_dir)
+for batch in batches_by_unit(files, BATCH_SIZE, catalog):  # as the flow batches them
+    validate_submissions([(by_path[p], None, None) for p in batch], catalog, q, settings.suites_dir)
 stacked = time.perf_counter() - t
 json.dump({"bare": bare, "reader": reader, "one_by_one": one, "stacked": stacked},
           open(sys.argv[1], "w"))
@@ -236,7 +238,7 @@ def print_report(out: dict) -> None:
         for key, label in (("bare", "bare calamine read of the data sheet"),
                            ("reader", "read_submission (all sheets, every cell)"),
                            ("one_by_one", "validation one file at a time (before)"),
-                           ("stacked", f"validation in batches of {BATCH} (now)")):
+                           ("stacked", f"validation, flow's batches of {BATCH} (now)")):
             if v.get(key) is not None:
                 print(f"  {label:<50}{1000 * v[key] / n:>9.2f}  ({v[key] / v['bare']:.1f}x)")
     if f := out.get("flow"):
