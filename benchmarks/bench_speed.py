@@ -12,7 +12,7 @@ Printed in one run (so that ratios compare work measured under the same load):
   (``validate.check_file`` again in a process that has checked once: what the portal does);
 - for N submissions: the bare calamine read of each, the reader (``read_submission``),
   validation one file at a time (``validate_submission``, the old way) and in batches
-  of 50 (``validate_submissions``, what the flow does), per file, with their ratios to
+  of 50 grouped by unit as the flow makes them (``validate_submissions``), per file, with their ratios to
   the bare read and the peak RSS of that child process;
 - the quarterly flow on the N files, full run and rerun after one changed file
   (``bench_flow.py --skip-direct``, in a child process) with its peak RSS.
@@ -55,8 +55,9 @@ def child(args: list[str], env: dict | None = None) -> tuple[float, int, subproc
     out = Path(tempfile.mkstemp(prefix="plantrack-bench-")[1])
     run_env = {**os.environ, **(env or {}), "BENCH_OUT": str(out), "PYTHONPATH": str(REPO)}
     done = subprocess.run([PY, "-c", probe, *args], env=run_env, capture_output=True, text=True, cwd=REPO)
-    wall, rss_kib, _ = json.loads(out.read_text())
+    wall, rss_kib, code = json.loads(out.read_text())
     out.unlink()
+    done.returncode = code  # the measured command's, not the probe's
     return wall, rss_kib // 1024, done
 
 
@@ -87,8 +88,8 @@ def bench_demo(work: Path) -> list[dict]:
     for label in ("fresh (new home and font cache)", "warm (again)"):
         report = work / "demo-stages.json"
         wall, rss, done = child(["-c", STAGE_DRIVER, str(report), "demo"], env)
-        if done.returncode:
-            raise SystemExit(f"demo failed: {done.stderr[-2000:]}")
+        if done.returncode or not report.exists():
+            raise SystemExit(f"demo failed: {done.stdout[-2000:]}{done.stderr[-3000:]}")
         rows.append(
             {"label": label, "wall": wall, "rss": rss, "stages": json.loads(report.read_text())["stages"]}
         )
@@ -102,13 +103,12 @@ def bench_check() -> dict:
     gx, gx_rss, _ = child(["-c", "import great_expectations"])
     help_wall, _, _ = child(["-m", "plantrack.cli", "--help"])
     from plantrack.catalog import catalog_from_settings
-    from plantrack.plans import plan_for_year
-    from plantrack.settings import load_settings
+    from plantrack.settings import PLAN_2021_DIR, load_settings
     from plantrack.validate import check_file
 
     settings = load_settings({})
     catalog = catalog_from_settings(settings, 2021)
-    suites_dir = plan_for_year(settings, 2021).suites_dir
+    suites_dir = PLAN_2021_DIR / "suites"
     check_file(CHECK_FILE, catalog, None, suites_dir)
     warm = []
     for _ in range(5):
@@ -132,12 +132,12 @@ import polars as pl
 from plantrack.catalog import catalog_from_settings
 from plantrack.periods import parse_quarter
 from plantrack.reader import read_submission
-from plantrack.plans import plan_for_year
 from plantrack.settings import load_settings
 from plantrack.validate import validate_submission, validate_submissions
 files = [Path(p) for p in json.loads(Path(sys.argv[2]).read_text())]
 settings = load_settings({}); catalog = catalog_from_settings(settings, 2021); q = parse_quarter("2021Q2")
-suites_dir = plan_for_year(settings, 2021).suites_dir
+from plantrack.settings import PLAN_2021_DIR
+suites_dir = PLAN_2021_DIR / "suites"
 units = {i.id: i.unit for i in catalog.indicators}
 def read(p):
     return read_submission(p, catalog.units, indicator_units=units)
@@ -156,9 +156,11 @@ if len(sys.argv) < 4:
     for s in subs:
         validate_submission(s, catalog, q, suites_dir)
     one = time.perf_counter() - t
+from plantrack.pipeline import batches_by_unit
+by_path = dict(zip(files, subs))
 t = time.perf_counter()
-for i in range(0, len(subs), BATCH_SIZE):
-    validate_submissions([(s, None, None) for s in subs[i:i + BATCH_SIZE]], catalog, q, suites_dir)
+for batch in batches_by_unit(files, BATCH_SIZE, catalog):  # as the flow batches them
+    validate_submissions([(by_path[p], None, None) for p in batch], catalog, q, suites_dir)
 stacked = time.perf_counter() - t
 json.dump({"bare": bare, "reader": reader, "one_by_one": one, "stacked": stacked},
           open(sys.argv[1], "w"))
@@ -263,7 +265,7 @@ def print_report(out: dict) -> None:
             ("bare", "bare calamine read of the data sheet"),
             ("reader", "read_submission (all sheets, every cell)"),
             ("one_by_one", "validation one file at a time (before)"),
-            ("stacked", f"validation in batches of {BATCH} (now)"),
+            ("stacked", f"validation, flow's batches of {BATCH} (now)"),
         ):
             if v.get(key) is not None:
                 print(f"  {label:<50}{1000 * v[key] / n:>9.2f}  ({v[key] / v['bare']:.1f}x)")
