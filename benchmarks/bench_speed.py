@@ -103,12 +103,12 @@ def bench_check() -> dict:
     gx, gx_rss, _ = child(["-c", "import great_expectations"])
     help_wall, _, _ = child(["-m", "plantrack.cli", "--help"])
     from plantrack.catalog import catalog_from_settings
-    from plantrack.settings import PLAN_2021_DIR, load_settings
+    from plantrack.settings import PLANS_DIR, load_settings
     from plantrack.validate import check_file
 
     settings = load_settings({})
     catalog = catalog_from_settings(settings, 2021)
-    suites_dir = PLAN_2021_DIR / "suites"
+    suites_dir = PLANS_DIR / "2021" / "suites"
     check_file(CHECK_FILE, catalog, None, suites_dir)
     warm = []
     for _ in range(5):
@@ -136,8 +136,8 @@ from plantrack.settings import load_settings
 from plantrack.validate import validate_submission, validate_submissions
 files = [Path(p) for p in json.loads(Path(sys.argv[2]).read_text())]
 settings = load_settings({}); catalog = catalog_from_settings(settings, 2021); q = parse_quarter("2021Q2")
-from plantrack.settings import PLAN_2021_DIR
-suites_dir = PLAN_2021_DIR / "suites"
+from plantrack.settings import PLANS_DIR
+suites_dir = PLANS_DIR / "2021" / "suites"
 units = {i.id: i.unit for i in catalog.indicators}
 def read(p):
     return read_submission(p, catalog.units, indicator_units=units)
