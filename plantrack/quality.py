@@ -5,13 +5,12 @@
 - ``quality_report`` + ``write_quality_page``: for the bureau and the stewards, which units
   submitted, on time or late, valid or not, resubmitted, how many problems, and a link
   to each unit's fix-it workbook. Read from the warehouse; every text is escaped.
-- ``build_data_docs``: Great Expectations' own Data Docs of the run's results, for engineers.
+- ``build_data_docs`` (``plantrack.data_docs``): Great Expectations' own Data Docs of the run's
+  results, for engineers.
 """
 
 from __future__ import annotations
 
-import html
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -24,10 +23,11 @@ from jinja2 import Environment, FileSystemLoader
 
 from plantrack import periods
 from plantrack.catalog import Catalog
+from plantrack.data_docs import build_data_docs  # noqa: F401  (part of this module's interface)
 from plantrack.landing import insert_rows
 from plantrack.periods import Quarter
 from plantrack.settings import REPORT_TEMPLATES_DIR
-from plantrack.validate import CHECKS, Validation, ephemeral_context, load_suite
+from plantrack.validate import CHECKS, Validation
 
 PAGE_TEMPLATE = "quality_page.html"
 DEFAULT_TZ = periods.BUREAU_TIMEZONE
@@ -358,75 +358,3 @@ def write_quality_page(report: QualityReport, target: Path) -> Path:
 def fixit_href(unit: str, folder: str = "fixit") -> str:
     """The link from the page to ``<folder>/<unit>.xlsx`` beside it."""
     return f"{quote(folder)}/{quote(unit)}.xlsx"
-
-
-# -- Great Expectations Data Docs --------------------------------------------------------
-
-
-def _escape_strings(value):
-    """Every string HTML-escaped: GX Data Docs put unexpected values into the page as markup."""
-    if isinstance(value, str):
-        return html.escape(value)
-    if isinstance(value, list):
-        return [_escape_strings(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _escape_strings(v) for k, v in value.items()}
-    return value
-
-
-def _rendered_safely(raw: dict) -> dict:
-    """A suite result whose data-derived parts (unexpected values, errors) are escaped."""
-    results = [
-        {
-            **r,
-            "result": _escape_strings(r.get("result") or {}),
-            "exception_info": _escape_strings(r.get("exception_info") or {}),
-        }
-        for r in raw["results"]
-    ]
-    return {**raw, "results": results}
-
-
-def _safe_name(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_.-]+", "_", text).strip("_") or "submission"
-
-
-def build_data_docs(
-    validations: Mapping[str, Validation], suites_dir: Path, target_dir: Path, run_name: str
-) -> Path:
-    """Render the GX results of a run as Data Docs in ``target_dir``; return its index.html.
-
-    ``validations``: a label per submission (e.g. its id) → its verdict. One in-memory
-    context, used only to render: nothing is validated again.
-    """
-    from great_expectations.core.expectation_validation_result import ExpectationSuiteValidationResultSchema
-    from great_expectations.core.run_identifier import RunIdentifier
-    from great_expectations.data_context.types.resource_identifiers import (
-        ExpectationSuiteIdentifier,
-        ValidationResultIdentifier,
-    )
-
-    context = ephemeral_context()
-    context.add_data_docs_site(
-        site_name="plantrack",
-        site_config={
-            "class_name": "SiteBuilder",
-            "show_how_to_buttons": False,
-            "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(target_dir)},
-            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
-        },
-    )
-    run_id = RunIdentifier(run_name=_safe_name(run_name), run_time=datetime.now(UTC))
-    schema, suites = ExpectationSuiteValidationResultSchema(), set()
-    for label, validation in validations.items():
-        for n, raw in enumerate(validation.gx_results):
-            result = schema.load(_rendered_safely(raw))
-            if result.suite_name not in suites:
-                context.suites.add(load_suite(suites_dir / f"{result.suite_name}.json"))
-                suites.add(result.suite_name)
-            key = ValidationResultIdentifier(
-                ExpectationSuiteIdentifier(name=result.suite_name), run_id, f"{_safe_name(label)}-{n}"
-            )
-            context.validation_results_store.set(key, result)
-    context.build_data_docs(site_names=["plantrack"])
-    return target_dir / "index.html"
