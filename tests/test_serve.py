@@ -48,12 +48,13 @@ def test_dry_run_json_gives_the_next_runs_in_shanghai_time(prefect_env, capsys):
         {"quarter": ""},
     )
     assert quarterly["next_runs"] == [
-        {"at": "2021-07-10T06:00:00+08:00", "quarter": "2021Q2"},
-        {"at": "2021-10-10T06:00:00+08:00", "quarter": "2021Q3"},
+        {"at": "2021-07-10T06:00:00+08:00", "quarter": "2021Q2", "plan": "ready"},
+        {"at": "2021-10-10T06:00:00+08:00", "quarter": "2021Q3", "plan": "ready"},
     ]
     assert plan["plantrack-reminder/reminder"]["next_runs"][0] == {
         "at": "2021-07-05T09:00:00+08:00",
         "quarter": "2021Q2",
+        "plan": "ready",
     }
 
 
@@ -79,7 +80,9 @@ def test_schedules_come_from_the_settings_file(prefect_env, capsys):
     code, out, _ = run_cli(capsys, "--dry-run", "--json", "--after", "2021-06-30", "--runs", "1")
 
     quarterly = json.loads(out)["deployments"][0]
-    assert quarterly["next_runs"] == [{"at": "2021-07-12T07:30:00+08:00", "quarter": "2021Q2"}]
+    assert quarterly["next_runs"] == [
+        {"at": "2021-07-12T07:30:00+08:00", "quarter": "2021Q2", "plan": "ready"}
+    ]
 
 
 @pytest.mark.parametrize(
