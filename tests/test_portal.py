@@ -344,7 +344,7 @@ def test_a_file_above_the_limit_is_refused_and_nothing_is_stored(app, portal, tm
     [
         ("zip_bomb.xlsx", "疑似压缩炸弹"),
         ("password_protected.xlsx", "已加密"),
-        ("pdf_renamed.xlsx", "不是 Excel 工作簿"),
+        ("pdf_renamed.xlsx", "不是电子表格"),
     ],
 )
 def test_unreadable_files_are_refused_by_the_readers_guards_and_not_kept(app, portal, fixture, message):

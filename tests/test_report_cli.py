@@ -23,11 +23,11 @@ def test_report_renders_the_city_and_every_unit_and_prints_the_paths(fixture_hom
     captured = capsys.readouterr()
     paths = [Path(p) for p in captured.out.split()]
     assert [p.name for p in paths] == [
-        "2021Q2_全市科技工作要点落实情况简报.pdf",
-        "2021Q2_a_甲区_科技工作要点落实情况简报.pdf",
-        "2021Q2_b_乙区_科技工作要点落实情况简报.pdf",
-        "2021Q2_c_丙区_科技工作要点落实情况简报.pdf",
-        "2021Q2_bureau_市科技局_科技工作要点落实情况简报.pdf",
+        "2021Q2_测试工作要点落实情况简报.pdf",
+        "2021Q2_a_甲区_测试工作要点落实情况简报.pdf",
+        "2021Q2_b_乙区_测试工作要点落实情况简报.pdf",
+        "2021Q2_c_丙区_测试工作要点落实情况简报.pdf",
+        "2021Q2_bureau_市科技局_测试工作要点落实情况简报.pdf",
     ]
     assert all(p.parent == tmp_path and p.read_bytes().startswith(b"%PDF") for p in paths)
     assert all(p.with_suffix(".html").exists() for p in paths)  # the reviewable form beside each
@@ -40,7 +40,7 @@ def test_report_for_one_unit_named_in_chinese(fixture_home, capsys):
     assert len(out) == 1
     path = Path(out[0])
     assert path.parent == load_settings().quarter_out("2021Q2")
-    assert path.name == "2021Q2_b_乙区_科技工作要点落实情况简报.pdf" and path.exists()
+    assert path.name == "2021Q2_b_乙区_测试工作要点落实情况简报.pdf" and path.exists()
 
 
 def test_report_for_a_quarter_without_data_says_so(fixture_home, tmp_path, capsys):
