@@ -73,7 +73,7 @@ def test_a_brief_for_the_city_and_for_every_unit_with_targets(fixture_briefs):
     for scope, name in (("a", "甲区"), ("b", "乙区"), ("c", "丙区"), ("bureau", "市科技局")):
         first = squeeze(page_texts(fixture_briefs[scope])[0])
         assert f"2021年第二季度·{name}" in first
-        assert fixture_briefs[scope].name == f"2021Q2_{scope}_{name}_科技工作要点落实情况简报.pdf"
+        assert fixture_briefs[scope].name == f"2021Q2_{scope}_{name}_测试工作要点落实情况简报.pdf"
 
 
 def test_every_behind_indicator_is_on_the_first_two_pages(fixture_briefs):
