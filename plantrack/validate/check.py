@@ -128,7 +128,7 @@ def _finish(p: _Pending, catalog: Catalog, indicator_result, milestone_result) -
         issues += found
         results, gx_results = results + ms_results, gx_results + ms_gx
     v = split_rows(dataclasses.replace(v, issues=issues, expectation_results=results, gx_results=gx_results))
-    v = with_note_checks(v, catalog, p.quarter or p.sub.identity.quarter)
+    v = with_note_checks(v, catalog, p.quarter)  # only for a quarter given: a run, or check --quarter
     return with_history(v, catalog, p.previous) if p.previous else v
 
 

@@ -12,7 +12,7 @@ from plantrack.issues import Issue, make_issue
 from plantrack.pacing import expected_to_date
 from plantrack.periods import Quarter
 from plantrack.validate.checks import shown_number
-from plantrack.validate.verdict import Validation, error_rows, python_result, with_issues
+from plantrack.validate.verdict import Validation, error_rows, with_issues
 
 NOTE_CODES = ("behind_without_note",)
 
@@ -51,6 +51,4 @@ def with_note_checks(validation: Validation, catalog: Catalog, quarter: Quarter 
     """The verdict with the 说明 check added (nothing when the quarter is unknown)."""
     if quarter is None or validation.staged is None or validation.rejected:
         return validation
-    extra = note_issues(validation, catalog, quarter)
-    results = [python_result(code, extra, validation.staged.height) for code in NOTE_CODES]
-    return with_issues(validation, extra, results, replacing=NOTE_CODES)
+    return with_issues(validation, note_issues(validation, catalog, quarter), replacing=NOTE_CODES)
