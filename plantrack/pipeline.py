@@ -126,10 +126,10 @@ def ingest_batch(
     (``validate.check_files``): the same verdicts, a fraction of the GX cost."""
     received = []
     for path in paths:
-        data = path.read_bytes()  # read once: the bytes judged are exactly the bytes archived
+        data = read_regular_file(path)  # read once: the bytes judged are the bytes archived
         received.append(archive_file(path, archive, data=data))
     verdicts = check_files(
-        [(r.archived_path, p.name) for r, p in zip(received, paths, strict=True)],
+        [(r.archived_path, r.name) for r in received],
         catalog,
         quarter,
         suites_dir,

@@ -105,6 +105,22 @@ def test_every_unit_loads_the_secret_never_reaches_the_archive(hostile_inbox, se
     assert {i["file"] for i in document["files_ignored"]} >= {"环翠区_补充.xlsx", "pipe.xlsx"}
 
 
+def test_the_batched_ingest_the_run_uses_names_and_loads_a_gbk_file_too(hostile_inbox, settings, catalog):
+    paths = pipeline.discover(hostile_inbox)
+    outcomes = pipeline.ingest_batch(paths, catalog, Q2, settings.archive, SUITES_2021)
+    huancui = next(o for o in outcomes if o.received.path.name == GBK_NAME)
+    assert huancui.validation is not None and huancui.validation.unit == "huancui"
+    assert all(i.file == "环翠区_2021Q2_填报.xlsx" for i in huancui.validation.issues if i.file)
+    con = connect(settings.warehouse_path)
+    pipeline.load(con, "hostile-batch", Q2, catalog, outcomes, settings)
+    (name,) = con.execute(
+        "select original_name from raw_files where original_name_hex is not null"
+    ).fetchone()
+    units = {r[0] for r in con.execute("select distinct unit from accepted_values").fetchall()}
+    con.close()
+    assert name == "环翠区_2021Q2_填报.xlsx" and "huancui" in units and len(units) == 10
+
+
 def test_the_reminder_lists_a_gbk_named_file(hostile_inbox, settings, catalog, tmp_path):
     shutil.move(hostile_inbox / "linked_folder", tmp_path / "moved_link")
     result = write_reminder_list(
