@@ -128,12 +128,7 @@ def ingest_batch(
     for path in paths:
         data = read_regular_file(path)  # read once: the bytes judged are the bytes archived
         received.append(archive_file(path, archive, data=data))
-    verdicts = check_files(
-        [(r.archived_path, r.name) for r in received],
-        catalog,
-        quarter,
-        suites_dir,
-    )
+    verdicts = check_files([(r.archived_path, r.name) for r in received], catalog, quarter, suites_dir)
     return [_outcome(r, v) for r, v in zip(received, verdicts, strict=True)]
 
 
