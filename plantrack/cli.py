@@ -125,6 +125,9 @@ def main(argv: list[str] | None = None) -> int:
     except CliError as exc:
         print(f"plantrack: {exc}", file=sys.stderr)
         return exc.code
+    except BrokenPipeError:  # output piped into head or less, which closed early
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115
+        return EXIT_OK
     except Exception as exc:
         if (message := known_failure(exc)) is None:
             raise
@@ -133,9 +136,6 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("plantrack: 已中断", file=sys.stderr)
         return 130
-    except BrokenPipeError:  # output piped into head or less, which closed early
-        sys.stdout = open(os.devnull, "w")  # noqa: SIM115
-        return EXIT_OK
 
 
 if __name__ == "__main__":

@@ -109,3 +109,19 @@ def test_a_quarter_of_a_year_without_a_plan_is_refused_before_anything_happens(
     assert "plantrack plan init" in err and "--year 2022" in err  # and what to do instead
     assert list(target.iterdir()) == [] and not (home / "warehouse").exists()
     assert not (home / "demo").exists() and not (home / "out").exists()
+
+
+class ClosedPipe:
+    """stdout of ``plantrack … --json | head -1`` once head has stopped reading."""
+
+    def write(self, text):
+        raise BrokenPipeError(32, "Broken pipe")
+
+    def flush(self):
+        pass
+
+
+def test_json_piped_into_a_reader_that_stops_early_ends_quietly(monkeypatch, capsys):
+    monkeypatch.setattr(sys, "stdout", ClosedPipe())
+    assert main(["plan", "show", "--json"]) == 0
+    assert "Traceback" not in capsys.readouterr().err
