@@ -17,7 +17,7 @@ from plantrack.fixit import write_fixit
 from plantrack.reader import UnreadableFile, read_submission
 from plantrack.validate import check_file
 from tests.conftest import SUITES_2021
-from tests.fixtures.libreoffice.make_fixtures import HERE, Q2, Typed, run_typist, typed_plan
+from tests.fixtures.libreoffice.make_fixtures import HERE, Q2, Typed, corrections, run_typist, typed_plan
 
 FORMATS = ("xlsx", "xls", "ods")
 
@@ -133,19 +133,6 @@ def test_a_csv_saved_in_a_western_encoding_says_the_chinese_was_lost(catalog):
 
 
 # -- live: the fix-it workbook corrected in LibreOffice and sent back ---------------------
-
-
-def corrections(verdict, plan_cells: list[Typed]) -> tuple[list[list[str]], dict[str, float]]:
-    """What she types into each flagged value cell: the number she meant (7 where none)."""
-    meant = {t.record: t.meant for t in plan_cells if t.sheet == "填报" and t.cell.startswith("E")}
-    edits, expected = [], {}
-    for issue in verdict.issues:
-        if issue.sheet == "填报" and issue.cell.startswith("E") and issue.indicator_id:
-            number = meant.get(issue.indicator_id)
-            number = 7.0 if number is None else number
-            expected[issue.indicator_id] = number
-            edits.append(["填报", issue.cell, f"{number:g}"])
-    return edits, expected
 
 
 def test_fixit_workbooks_corrected_in_libreoffice_load_exactly(catalog, plan, tmp_path):
