@@ -11,7 +11,8 @@ With the catalog, the workbook is the unit's own template for the quarter
 (widths, input colours, drop-downs, validation, protection, the hidden
 identity) carrying her values as read, whatever format she sent
 (``fixit_template``); her extra sheets and columns are kept by value.
-Without it, it is a copy of her file.
+A file that cannot be read at all gets the blank template with the reason; without the
+catalog, it is a copy of her file.
 
 Nothing in a fix-it workbook can run: formulas of the original are replaced by
 the values last computed (the values plantrack read and checked), external
@@ -36,7 +37,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.hyperlink import Hyperlink
 
 from plantrack.catalog import Catalog
-from plantrack.fixit_template import put_text, refill
+from plantrack.fixit_template import blank, put_text, refill
 from plantrack.issues import SEVERITY_LABEL, Issue, Severity
 from plantrack.periods import Quarter
 from plantrack.template import DATA_SHEET
@@ -314,7 +315,8 @@ def write_fixit(
     ``file_name``: the name the steward sent, when ``original_path`` is the archived copy.
     With ``catalog`` (and the ``unit`` and ``quarter``, or those the file names itself),
     the workbook is the unit's template for the quarter carrying her values as read
-    (``fixit_template``); without it, or when her file cannot be read, a copy of her file.
+    (``fixit_template``), or the blank template when nothing of her file can be read;
+    without them, a copy of her file (only the list of problems when it cannot be opened).
     """
     wb, issues = _fixit_book(original_path, issues, file_name, catalog, quarter, unit)
     for ws in wb.worksheets:
@@ -345,10 +347,16 @@ def _fixit_book(
             try:
                 ident = read_submission(path, catalog.units, display_name=file_name).identity
                 unit, quarter = unit or ident.unit, quarter or ident.quarter
-            except UnreadableFile:
-                pass
+            except UnreadableFile:  # the unit its issues name (from the file name), if any
+                unit = unit or next((i.unit for i in issues if i.unit), None)
         if unit in catalog.units and quarter is not None:
             done = refill(path, catalog, catalog.units[unit], quarter, file_name)
-            if done is not None:
-                return done.workbook, [done.relocate(i) for i in issues]
-    return open_copy(path), issues
+            if done is None:  # nothing of hers can be read: the blank template to fill again
+                done = blank(catalog, catalog.units[unit], quarter)
+            return done.workbook, [done.relocate(i) for i in issues]
+    try:
+        return open_copy(path), issues
+    except Exception:  # encrypted, corrupt, not a spreadsheet: only the list of problems
+        wb = Workbook()
+        wb.remove(wb.active)
+        return wb, issues

@@ -101,6 +101,11 @@ def refill(
     return done
 
 
+def blank(catalog: Catalog, unit: Unit, quarter: Quarter) -> Refilled:
+    """The unit's template with nothing of hers: what a file that cannot be read gets back."""
+    return Refilled(build_template(catalog, unit, quarter))
+
+
 def put_value(cell, kind: str | None, value: float | None, raw: str | None, code: str | None = None) -> None:
     """One value as read: numbers as numbers, percentages with a percent format, errors as errors.
 

@@ -264,12 +264,19 @@ def latest_outcomes(outcomes: list[FileOutcome]) -> dict[str, FileOutcome]:
 def write_fixits(
     outcomes: list[FileOutcome], folder: Path, catalog: Catalog | None = None, quarter: Quarter | None = None
 ) -> dict[str, Path]:
-    """<folder>/<unit>.xlsx for each unit whose latest file has issues (stale ones removed).
+    """<folder>/<unit>.xlsx for each unit whose latest readable file has issues, or whose
+    files could none be read (stale ones removed).
 
-    With the catalog, each is the unit's template for the quarter carrying her values.
+    With the catalog, each is the unit's template for the quarter carrying her values (the
+    blank template, with the reason, for a file that cannot be read).
     """
     written = {}
-    for unit, o in latest_outcomes(outcomes).items():
+    unreadable_only = {  # a unit none of whose files could be read: the blank template, and why
+        o.unit: o
+        for o in sorted(outcomes, key=lambda o: o.received.received_at)
+        if o.unit and o.unreadable is not None
+    }
+    for unit, o in (unreadable_only | latest_outcomes(outcomes)).items():
         target = folder / f"{unit}.xlsx"
         if o.issues:
             written[unit] = write_fixit(

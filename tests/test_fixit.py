@@ -338,3 +338,32 @@ def test_the_help_texts_name_every_format_and_client(tmp_path):
             assert word in text, (word, text[:40])
     assert ".csv" in "".join(HELP_TEXT) and ".csv" in DEFAULT_HINT
     assert all(word in ENCRYPTED_HINT for word in ("Excel", "WPS", "LibreOffice"))
+
+
+@pytest.mark.parametrize("name", ["huancui_password.xls", "huancui_password.ods"])
+def test_a_file_that_cannot_be_read_gets_the_blank_template_back_with_the_reason(catalog, tmp_path, name):
+    from plantrack.template import write_template
+    from tests.fixtures.libreoffice.make_fixtures import HERE as LIBREOFFICE
+
+    source = tmp_path / name
+    shutil.copyfile(LIBREOFFICE / name, source)
+    verdict = check_file(source, catalog, Q2, SUITES_2021)
+    assert verdict.unreadable is not None and verdict.unreadable.code == "encrypted"
+    out = write_fixit(source, verdict.issues, tmp_path / "fixit.xlsx", catalog=catalog, quarter=Q2)
+    wb = load_workbook(out)
+    template = load_workbook(
+        write_template(catalog, catalog.units["huancui"], Q2, tmp_path / "template.xlsx")
+    )
+    assert wb.sheetnames == [LIST_SHEET, *template.sheetnames]
+    assert wb["_plantrack"].sheet_state == "veryHidden" and wb["填报"].protection.sheet
+    assert [c.value for c in wb["填报"]["E"]] == [c.value for c in template["填报"]["E"]]
+    listed = " ".join(str(c.value) for row in wb[LIST_SHEET].iter_rows() for c in row if c.value)
+    assert "密码" in listed and name in listed
+
+
+def test_a_damaged_file_of_no_known_unit_gets_the_list_of_problems_alone(tmp_path):
+    source = tmp_path / "未命名.xlsx"
+    source.write_bytes(b"PK\x03\x04 truncated")
+    issue = make_issue("unreadable", file=source.name)
+    wb = load_workbook(write_fixit(source, [issue], tmp_path / "fixit.xlsx"))
+    assert wb.sheetnames == [LIST_SHEET]

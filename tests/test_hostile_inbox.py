@@ -135,3 +135,19 @@ def test_the_reminder_lists_a_gbk_named_file(hostile_inbox, settings, catalog, t
     text = result.path.read_text(encoding="utf-8")
     assert "环翠区_2021Q2_填报.xlsx" in text
     assert "hunter2" not in text
+
+
+def test_an_encrypted_file_in_a_run_gets_the_blank_template_as_its_fixit(settings, catalog, tmp_path):
+    from openpyxl import load_workbook
+
+    from tests.fixtures.libreoffice.make_fixtures import HERE as LIBREOFFICE
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    shutil.copyfile(LIBREOFFICE / "huancui_password.ods", inbox / "环翠区_2021Q2.ods")
+    outcomes = pipeline.ingest_batch(pipeline.discover(inbox), catalog, Q2, settings.archive, SUITES_2021)
+    assert outcomes[0].unreadable is not None and outcomes[0].unit == "huancui"
+    written = pipeline.write_fixits(outcomes, tmp_path / "fixit", catalog, Q2)
+    wb = load_workbook(written["huancui"])
+    assert wb.sheetnames[:3] == ["问题清单", "填报", "重点任务"]
+    assert wb["_plantrack"].sheet_state == "veryHidden"
