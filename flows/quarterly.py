@@ -11,7 +11,9 @@ One writer at a time holds the warehouse; the load is one transaction.
 
 The flow decides its own final state: Completed when all went well; Completed
 with a message naming the rejected units when some files were rejected
-(normal business); Failed when the run itself could not finish.
+(normal business); Failed when the run itself could not finish, or when a brief
+could not be rendered (every other brief is rendered and published, and the
+summary says which one failed and why).
 """
 
 from __future__ import annotations
@@ -105,10 +107,15 @@ def load_and_transform(
 
 
 @task(cache_policy=NO_CACHE)
-def render(quarter: Quarter, catalog: Catalog, out_dir: Path, settings: Settings) -> dict[str, list[str]]:
+def render(
+    quarter: Quarter, catalog: Catalog, out_dir: Path, settings: Settings
+) -> tuple[dict[str, list[str]], dict[str, str]]:
+    """The briefs made (kind → paths), and scope → why for any that could not be."""
     with connect(settings.warehouse_path, read_only=True) as con:
-        briefs = pipeline.render_briefs(con, catalog, quarter, out_dir, catalog.issuer, settings.font_cache)
-    return {kind: [str(p) for p in paths] for kind, paths in briefs.items()}
+        briefs, failed = pipeline.render_briefs(
+            con, catalog, quarter, out_dir, catalog.issuer, settings.font_cache
+        )
+    return {kind: [str(p) for p in paths] for kind, paths in briefs.items()}, failed
 
 
 @task(cache_policy=NO_CACHE)
@@ -235,13 +242,18 @@ def quarterly_run(
             live.stage("入库与计算进度")
             outcomes = load_and_transform(run_id, q, catalog, quote(read), settings, trust_mtimes)
             live.stage("生成简报")
-            briefs = render(q, catalog, out_dir, settings)
+            briefs, briefs_failed = render(q, catalog, out_dir, settings)
             live.stage("修改提示表与数据质量页")
             checked = quality(
                 run_id, quote(outcomes), q, catalog, out_dir, settings, plan.suites_dir, scan.ignored
             )
             summary = pipeline.RunSummary(
-                run_id, q.code, outcomes, {**briefs, **checked}, ignored=scan.ignored
+                run_id,
+                q.code,
+                outcomes,
+                {**briefs, **checked},
+                ignored=scan.ignored,
+                briefs_failed=briefs_failed,
             )
             live.stage("发布")
             copied = outbox(quote(summary), q, catalog, out_dir, settings)
@@ -267,4 +279,6 @@ def quarterly_run(
         raise
     # The summary as plain data (RunSummary.to_dict): Prefect walks a flow's return value
     # looking for futures, which takes seconds over 1,000 files' verdicts.
+    if summary.briefs_failed:  # all else loaded and published; a brief is missing
+        return Failed(message=message, data=summary.to_dict())
     return Completed(message=message, data=summary.to_dict())

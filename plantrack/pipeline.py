@@ -44,7 +44,7 @@ from plantrack.quality import (
     write_quality_page,
 )
 from plantrack.reader import match_unit
-from plantrack.report import render_quarter_briefs
+from plantrack.report import BriefsFailed, render_quarter_briefs
 from plantrack.run_record import (  # noqa: F401 (re-exported: the flow and tests use pipeline.*)
     STALE_RUN,
     RunSummary,
@@ -344,9 +344,14 @@ def render_briefs(
     issuer: str,
     font_cache: Path,
 ) -> dict[str, list[Path]]:
-    """The city brief and one brief per unit with targets, rendered on every core."""
-    paths = render_quarter_briefs(con, catalog, quarter, out_dir, issuer, font_cache)
-    city = [paths.pop("city")]
-    if "assessment:city" in paths:  # Q4: the annual assessment goes out with the city brief
-        city.append(paths.pop("assessment:city"))
-    return {"briefs": city, "unit_briefs": list(paths.values())}
+    """The city brief and one brief per unit with targets, rendered on every core.
+
+    Returns ``(outputs, failed)``: kind → PDF paths of those made, and scope → why for any
+    brief that could not be rendered (all the others are made and published all the same).
+    """
+    try:
+        paths, failed = render_quarter_briefs(con, catalog, quarter, out_dir, issuer, font_cache), {}
+    except BriefsFailed as exc:
+        paths, failed = dict(exc.rendered), exc.failed
+    city = [paths.pop(scope) for scope in ("city", "assessment:city") if scope in paths]
+    return {"briefs": city, "unit_briefs": list(paths.values())}, failed

@@ -36,6 +36,7 @@ class RunSummary:
     behind: list[str] = field(default_factory=list)
     ignored: list[Ignored] = field(default_factory=list)  # inbox entries not read, with why
     mail: dict = field(default_factory=dict)  # PublishResult.to_dict(): sent, failed and why
+    briefs_failed: dict[str, str] = field(default_factory=dict)  # scope → why it was not rendered
 
     @property
     def rejected_files(self) -> list[FileOutcome]:
@@ -72,6 +73,7 @@ class RunSummary:
             "indicators_behind": self.behind,
             "outputs": self.outputs,
             "mail": self.mail,
+            "briefs_failed": self.briefs_failed,
         }
 
 

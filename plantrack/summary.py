@@ -16,10 +16,14 @@ if TYPE_CHECKING:  # pipeline imports this module
     from plantrack.pipeline import FileOutcome, RunSummary
 
 COMPLETED, COMPLETED_WITH_REJECTIONS = "completed", "completed_with_rejections"
+BRIEFS_FAILED = "briefs_failed"  # loaded and published, but some brief could not be made
 
 
 def run_state(summary: RunSummary) -> str:
-    """The run's state as recorded in ``runs``: rejected files are normal business."""
+    """The run's state as recorded in ``runs``: rejected files are normal business; a brief
+    that could not be rendered is not (the flow ends Failed, the others published)."""
+    if summary.briefs_failed:
+        return BRIEFS_FAILED
     return COMPLETED_WITH_REJECTIONS if summary.rejected_files else COMPLETED
 
 
@@ -53,8 +57,15 @@ def mail_note(delivered: PublishResult) -> str:
     return f"; mail failed for {', '.join(failed)}" if failed else ""
 
 
+def briefs_note(summary: RunSummary, catalog: Catalog) -> str:
+    if not summary.briefs_failed:
+        return ""
+    names = [catalog.units[s].name if s in catalog.units else s for s in summary.briefs_failed]
+    return f"; briefs not rendered: {', '.join(names)}"
+
+
 def run_message(summary: RunSummary, catalog: Catalog, delivered: PublishResult) -> str:
-    return rejection_message(summary, catalog) + mail_note(delivered)
+    return rejection_message(summary, catalog) + briefs_note(summary, catalog) + mail_note(delivered)
 
 
 def mail_markdown(delivered: PublishResult) -> str:
@@ -84,6 +95,9 @@ def artifact_markdown(summary: RunSummary, message: str) -> str:
         lines += [
             f"- {r['file']} ({r['unit'] or 'unknown unit'}): {r['reason']}" for r in d["files_rejected"]
         ]
+    if summary.briefs_failed:
+        lines += ["", "## Briefs not rendered", ""]
+        lines += [f"- {scope}: {why}" for scope, why in summary.briefs_failed.items()]
     lines += ["", "## Outputs", ""] + [f"- {p}" for paths in summary.outputs.values() for p in paths]
     return "\n".join(lines)
 

@@ -125,3 +125,23 @@ def test_json_piped_into_a_reader_that_stops_early_ends_quietly(monkeypatch, cap
     monkeypatch.setattr(sys, "stdout", ClosedPipe())
     assert main(["plan", "show", "--json"]) == 0
     assert "Traceback" not in capsys.readouterr().err
+
+
+def test_a_run_with_a_brief_missing_exits_non_zero_and_says_which(capsys):
+    from plantrack.commands.run import exit_code, print_run_summary
+
+    summary = {
+        "files_received": 1,
+        "files_accepted": 1,
+        "rows_quarantined": 0,
+        "issues": {"errors": 0, "warnings": 0},
+        "indicators_behind": [],
+        "files_rejected": [],
+        "outputs": {},
+        "briefs_failed": {"rongcheng": "IsADirectoryError: [Errno 21] Is a directory"},
+    }
+    print_run_summary("2021Q2: 1 of 1 files accepted; briefs not rendered: 荣成市", summary, 0.0)
+    assert exit_code(summary) == 1
+    captured = capsys.readouterr()
+    assert "简报未能生成：rongcheng — IsADirectoryError" in captured.out and "有简报未能生成" in captured.err
+    assert exit_code({**summary, "briefs_failed": {}}) == 0

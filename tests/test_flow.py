@@ -119,6 +119,27 @@ def test_one_corrupt_file_does_not_stop_the_other_units(prefect_harness, inbox_w
     con.close()
 
 
+def test_a_brief_that_cannot_be_made_fails_the_run_but_not_the_others(prefect_harness, home, catalog):
+    from flows.quarterly import quarterly_run
+    from plantrack.report import brief_filename
+    from warehouse.db import connect
+
+    inbox, out = home / "inbox" / Q2.code, home / "out" / Q2.code
+    make_demo_submissions(catalog, Q2, inbox)
+    blocked = out / brief_filename(Q2, {"unit": "rongcheng", "name": "荣成市"}, catalog)
+    blocked.mkdir(parents=True)  # something in the way of 荣成市's brief
+    state = quarterly_run(quarter="2021Q2", inbox=str(inbox), return_state=True)
+    assert state.is_failed() and "briefs not rendered: 荣成市" in state.message
+    summary = state.result(raise_on_failure=False)
+    assert set(summary["briefs_failed"]) == {"rongcheng"} and summary["files_accepted"] == 10
+    published = {Path(p).name for p in summary["outputs"]["outbox"]}
+    assert len([n for n in published if n.endswith(".pdf")]) == 11 and blocked.name not in published
+    con = connect(home / "warehouse" / "plantrack.duckdb", read_only=True)
+    (run_state,) = con.execute("select state from runs order by started_at desc limit 1").fetchone()
+    con.close()
+    assert run_state == "briefs_failed"
+
+
 def test_a_quarter_of_a_year_without_a_plan_fails_and_leaves_the_inbox_alone(prefect_harness, home, tmp_path):
     """A scheduled run in April 2022 with only the 2021 plan loaded must not brief leadership
     on the wrong year's targets: it fails saying so, and the files wait for the right plan."""

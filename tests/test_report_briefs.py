@@ -304,3 +304,23 @@ def test_a_brief_whose_render_did_not_finish_or_whose_pdf_is_gone_is_rendered_ag
     assert after["b"] != before["b"] and page_texts(again["b"])  # a whole PDF again
     assert page_texts(again["a"])
     assert after["c"] == before["c"] and after["city"] == before["city"]
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_brief_that_cannot_be_written_does_not_stop_the_others(tmp_path, workers):
+    out = tmp_path / "out"
+    names = _render_all(build_warehouse(tmp_path / "w1.duckdb"), out)
+    for pdf in names.values():
+        pdf.unlink()
+    names["b"].mkdir()  # something in the way of 乙区's brief: it cannot be written there
+    con = duckdb.connect(str(build_warehouse(tmp_path / "w2.duckdb")), read_only=True)
+    try:
+        with pytest.raises(report.BriefsFailed) as failure:
+            report.render_quarter_briefs(
+                con, fixture_catalog(), Q2, out, ISSUER, font_cache(), workers=workers
+            )
+    finally:
+        con.close()
+    assert set(failure.value.failed) == {"b"} and "Error" in failure.value.failed["b"]
+    assert set(failure.value.rendered) == {"city", "a", "c", "bureau"}
+    assert all(p.is_file() and p.stat().st_size > 0 for p in failure.value.rendered.values())

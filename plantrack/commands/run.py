@@ -28,6 +28,9 @@ def run_flow(settings, quarter, inbox: Path | None, out: Path | None, demo: bool
             return_state=True,
         )
     if not state.is_completed():
+        summary = state.result(raise_on_failure=False) if state.is_failed() else None
+        if isinstance(summary, dict) and summary.get("briefs_failed"):
+            return state.message, summary  # finished, but a brief is missing: exit_code says so
         raise CliError(f"季度流程未能完成（{state.name}）：{state.message}", code=1)
     return state.message, state.result()
 
@@ -43,6 +46,8 @@ def print_run_summary(message: str, d: dict, started: float) -> None:
         print(f"  未采用：{r['file']}（{r['unit'] or '未识别单位'}）— {r['reason']}")
     for r in d.get("files_ignored", []):
         print(f"  {'已拒绝' if r['refused'] else '未读取'}：{r['file']} — {r['reason']}")
+    for scope, why in d.get("briefs_failed", {}).items():
+        print(f"  简报未能生成：{scope} — {why}")
     mail = d.get("mail") or {}
     if mail.get("mail_enabled"):
         print(f"邮件：发送 {len(mail['sent'])} 封，失败 {len(mail['failed'])} 封")
@@ -72,7 +77,11 @@ def cmd_run(args) -> int:
 
 
 def exit_code(summary: dict) -> int:
-    """1 when mail was to go out and every message failed (the operator must act), else 0."""
+    """1 when a brief could not be made, or when mail was to go out and every message
+    failed (the operator must act), else 0."""
+    if summary.get("briefs_failed"):
+        progress("plantrack: 有简报未能生成（原因见上），其余简报和问题标注工作簿已生成并放入发件箱")
+        return EXIT_ERRORS
     mail = summary.get("mail") or {}
     if mail.get("failed") and not mail.get("sent"):
         progress("plantrack: 所有邮件均发送失败，原因见上（简报和问题标注工作簿已放入发件箱）")

@@ -31,6 +31,7 @@ from plantrack.report.formatting import (
     target_note,
 )
 from plantrack.report.jobs import (
+    BriefsFailed,
     Rendered,
     RenderJob,
     available_cores,
@@ -60,6 +61,7 @@ __all__ = [
     "STATUS_CLASS",
     "TEMPLATES_DIR",
     "Brief",
+    "BriefsFailed",
     "RenderError",
     "RenderJob",
     "Rendered",

@@ -17,7 +17,6 @@ from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
-from itertools import repeat
 from pathlib import Path
 
 import duckdb
@@ -89,10 +88,50 @@ def _render_pool(workers: int, fonts: list[FontFile]) -> Iterator[ProcessPoolExe
         yield pool
 
 
-def _run(jobs: list[RenderJob], fonts: list[FontFile], pool: ProcessPoolExecutor | None) -> list[Rendered]:
+class BriefsFailed(Exception):
+    """Some briefs could not be rendered; every other one was. ``rendered``: scope → PDF of
+    those made; ``failed``: scope → why (the type and text of the error)."""
+
+    def __init__(self, rendered: dict[str, Path], failed: dict[str, str]):
+        super().__init__("; ".join(f"{scope}: {why}" for scope, why in failed.items()))
+        self.rendered, self.failed = rendered, failed
+
+
+def _why(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"[:300]
+
+
+def _run(
+    jobs: list[RenderJob], fonts: list[FontFile], pool: ProcessPoolExecutor | None
+) -> tuple[list[Rendered], dict[str, str]]:
+    """Every job rendered, one failing never stopping the others: (rendered, scope → why)."""
+    done, failed = [], {}
     if pool is None or len(jobs) <= 1:
-        return [_render_job(job, fonts) for job in jobs]
-    return list(pool.map(_render_job, jobs, repeat(fonts)))
+        for job in jobs:
+            try:
+                done.append(_render_job(job, fonts))
+            except Exception as exc:
+                failed[job.scope] = _why(exc)
+        return done, failed
+    futures = [(job, pool.submit(_render_job, job, fonts)) for job in jobs]
+    for job, future in futures:
+        try:
+            done.append(future.result())
+        except Exception as exc:  # the job's own error, or its worker's death (BrokenProcessPool)
+            failed[job.scope] = _why(exc)
+    return done, failed
+
+
+def _raise_failures(jobs: list[RenderJob], failed: dict[str, str]) -> None:
+    """A brief that failed leaves no PDF behind: an older one would be taken for it."""
+    if not failed:
+        return
+    for job in jobs:
+        if job.scope in failed:
+            log.error("brief %s could not be rendered: %s", job.scope, failed[job.scope])
+            if job.target.is_file() or job.target.is_symlink():
+                job.target.unlink()
+    raise BriefsFailed({j.scope: j.target for j in jobs if j.scope not in failed}, failed)
 
 
 def render_jobs(jobs: Iterable[RenderJob], font_cache: Path, workers: int | None = None) -> list[Rendered]:
@@ -100,13 +139,18 @@ def render_jobs(jobs: Iterable[RenderJob], font_cache: Path, workers: int | None
     jobs = list(jobs)
     fonts = prepared_fonts(font_cache)  # built once here, before any worker needs it
     with _render_pool(min(workers or available_cores(), len(jobs)), fonts) as pool:
-        return _run(jobs, fonts, pool)
+        done, failed = _run(jobs, fonts, pool)
+    _raise_failures(jobs, failed)
+    return done
 
 
 def render_changed(
     jobs: list[RenderJob], fonts: list[FontFile], workers: int | None = None
 ) -> dict[str, Path]:
-    """Render the jobs whose PDF is not current (``is_current``); scope → PDF path for all."""
+    """Render the jobs whose PDF is not current (``is_current``); scope → PDF path for all.
+
+    Raises ``BriefsFailed`` after rendering all the others when some could not be rendered.
+    """
     stale = [job for job in jobs if not is_current(job, fonts)]
     if len(stale) < len(jobs):
         log.info(
@@ -115,7 +159,8 @@ def render_changed(
             len(jobs),
         )
     with _render_pool(min(workers or available_cores(), len(stale)), fonts) as pool:
-        _run(stale, fonts, pool)
+        _, failed = _run(stale, fonts, pool)
+    _raise_failures(jobs, failed)
     return {job.scope: job.target for job in jobs}
 
 

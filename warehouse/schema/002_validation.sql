@@ -5,7 +5,7 @@ create table if not exists runs (
     quarter      varchar not null,
     started_at   timestamp not null,
     finished_at  timestamp,
-    state        varchar,                -- completed | completed_with_rejections | failed
+    state        varchar,                -- completed | completed_with_rejections | briefs_failed | failed
     message      varchar
 );
 
