@@ -48,3 +48,11 @@ def test_report_for_a_quarter_without_data_says_so(fixture_home, tmp_path, capsy
     assert main(["report", "--quarter", "2021Q4", "--out", str(out)]) == 2
     assert "没有2021年第四季度的数据" in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_report_makes_every_brief_it_can_and_says_which_it_could_not(fixture_home, tmp_path, capsys):
+    (tmp_path / "2021Q2_b_乙区_测试工作要点落实情况简报.pdf").mkdir()  # in the way of 乙区's brief
+    assert main(["report", "--quarter", "2021Q2", "--out", str(tmp_path)]) == 1
+    captured = capsys.readouterr()
+    assert len(captured.out.split()) == 4 and "乙区" not in captured.out
+    assert "以下简报未能生成" in captured.err and "b: IsADirectoryError" in captured.err

@@ -32,6 +32,11 @@ def cmd_report(args) -> int:
         raise CliError(str(exc)) from exc
     except report.RenderError as exc:
         raise CliError(f"简报生成时出现问题，未采用该 PDF：\n{exc}", code=EXIT_ERRORS) from exc
+    except report.BriefsFailed as exc:  # the others were made: list them, then say which failed
+        for path in exc.rendered.values():
+            print(path)
+        failed = "\n".join(f"  {scope}: {why}" for scope, why in exc.failed.items())
+        raise CliError(f"以下简报未能生成，其余已生成：\n{failed}", code=EXIT_ERRORS) from exc
     for path in paths.values():
         print(path)
     return EXIT_OK
