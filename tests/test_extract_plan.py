@@ -241,6 +241,13 @@ def test_names_are_short_and_keep_compound_words() -> None:
     assert share["name"] == "全社会研发投入占GDP的比重"
 
 
+def test_a_floor_and_stretch_in_one_sentence_are_one_target_named_without_the_qualifier() -> None:
+    growth = one("技术合同成交额确保增长10%、力争增长15%。")
+    assert (growth["name"], growth["target"], growth["stretch"]) == ("技术合同成交额增长", 10, 15)
+    count = one("高新技术企业数量确保达到1200家，力争达到1300家。")
+    assert (count["name"], count["target"], count["stretch"]) == ("高新技术企业数量", 1200, 1300)
+
+
 def test_two_targets_in_a_list() -> None:
     found = extract_indicators("新增省级平台10家、市级平台20家以上。")
     assert [(f["target"], f["unit"]) for f in found] == [(10, "家"), (20, "家")]

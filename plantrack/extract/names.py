@@ -60,10 +60,16 @@ def indicator_name(text: str, target: Target, previous: Target | None) -> str:
     elif same_sentence and (len(name) <= 2 or _BARE_CHANGE_RE.fullmatch(name)):
         stock = next((w for w in STOCK_WORDS if w in own_prefix), None)
         name = _stock_of(previous.name, stock) if stock else previous.name + name
-    name = _strip_words(name, NAME_LEADING, ())
+    name = _QUALIFIER_BEFORE_VERB_RE.sub("", _strip_words(name, NAME_LEADING, ()))
     if not name:
         name = text[target.text_start : target.text_end].strip()
     return name[-MAX_NAME:]
+
+
+# 技术合同成交额确保增长10%: the qualifier is the target's (确保/力争), not the name's.
+_QUALIFIER_BEFORE_VERB_RE = re.compile(
+    r"(?<=[\u4e00-\u9fff])(?:确保|力争|争取|努力)(?=增长|提高|提升|达到|突破|超过|下降|降低|减少|控制在)"
+)
 
 
 _LEVEL_IN_NAME_RE = re.compile(r"(?:国家|省|市|县|区)级(?:及)?(?:以上)?")
