@@ -63,6 +63,17 @@ class Plan:
         return self.folder / "suites"
 
     @property
+    def title(self) -> str:
+        """The plan's title as its catalog gives it, also for a draft that does not load yet."""
+        import tomllib
+
+        try:
+            title = tomllib.loads(self.catalog_path.read_text(encoding="utf-8")).get("title", "")
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+            return ""
+        return title if isinstance(title, str) else ""
+
+    @property
     def quarters(self) -> list[str]:
         return [f"{self.year}Q{n}" for n in (1, 2, 3, 4)]
 
@@ -191,7 +202,7 @@ def ensure_suites(plan: Plan, catalog: Catalog | None = None) -> list[Path]:
 
 def init_plan(settings: Settings, text_path: Path, year: int, units_path: Path | None) -> Plan:
     """Draft the year's plan from its text into the plans directory (plan.txt, units.toml,
-    catalog.toml). Units come from ``units_path`` or last year's plan."""
+    catalog.toml). Units come from ``units_path`` or the latest earlier plan."""
     from plantrack.catalog import load_units
     from plantrack.extract import read_plan_text
     from plantrack.extract.catalog_file import draft_catalog_toml
@@ -199,14 +210,14 @@ def init_plan(settings: Settings, text_path: Path, year: int, units_path: Path |
     folder = new_plan_folder(settings, year)
     if (folder / "catalog.toml").exists():
         raise PlanError(f"{folder} 中已有{year}年的计划。如要重新起草，请先移走该文件夹。")
-    if units_path is None:
-        last = known_plans(settings).get(year - 1)
-        if last is None or not last.units_path.is_file():
+    if units_path is None:  # the units of the latest earlier plan (a year may be skipped)
+        earlier = [p for y, p in sorted(known_plans(settings).items()) if y < year and p.units_path.is_file()]
+        if not earlier:
             raise PlanError(
-                f"没有{year - 1}年的计划可以沿用填报单位：请用 --units 指定填报单位文件"
+                f"没有{year}年以前的计划可以沿用填报单位：请用 --units 指定填报单位文件"
                 "（格式见 docs/plans.md）。"
             )
-        units_path = last.units_path
+        units_path = earlier[-1].units_path
     try:
         units, _groups = load_units(units_path)
     except CatalogError as exc:

@@ -176,3 +176,14 @@ def test_a_warehouse_from_before_plan_years_keeps_its_catalog_rows(tmp_path):
     con.execute("insert into runs values ('r1', '2021Q2', now(), null, 'completed', '')")
     migrate(con, SCHEMA_DIR)
     assert con.execute("select plan_year, unit from dim_unit").fetchall() == [(2021, "a")]
+
+
+def test_a_new_year_takes_its_units_from_the_latest_earlier_plan_and_lists_its_title(settings, capsys):
+    from plantrack.cli import main
+
+    plan = init_plan(settings, E2E / "plan.txt", 2027, None)  # only the built-in 2021 plan before it
+    assert (plan.folder / "units.toml").read_bytes() == (PLAN_2021 / "units.toml").read_bytes()
+    assert plan.title == "2027年全市工业和信息化工作要点"
+    assert main(["plan", "list"]) == 0
+    line = next(r for r in capsys.readouterr().out.splitlines() if r.startswith("2027"))
+    assert "草稿" in line and "2027年全市工业和信息化工作要点" in line
