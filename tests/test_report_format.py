@@ -8,6 +8,7 @@ import pytest
 
 from plantrack.periods import Quarter, local_time, submission_deadline
 from plantrack.report import (
+    behind_chart,
     css_string,
     display_unit,
     format_date,
@@ -95,3 +96,20 @@ def test_sparkline_draws_the_reported_quarters_against_the_whole_expected_path()
     assert len(line["expected"].split()) == 4
     assert len(line["done"].split()) == len(line["dots"]) == 2
     assert line["color"] == "#c77700"
+
+
+def test_the_behind_bar_expects_whole_units_of_a_count_not_the_pacing_share():
+    three_parks = {  # 3 parks, half the year gone: one park expected (floor of 1.5), none done
+        "name": "新增省级大学科技园",
+        "css": "severe",
+        "actual": 0.0,
+        "start_level": 0.0,
+        "target": 3.0,
+        "expected_share": 0.5,
+        "expected_to_date": 1.0,
+    }
+    three_parks["work_done"] = work_done(0.0, 0.0, 3.0)
+    three_parks["work_expected"] = work_done(1.0, 0.0, 3.0)
+    (row,) = behind_chart([three_parks])["rows"]
+    assert row["note"] == "完成0% / 应完成33%"
+    assert row["expected_w"] == round(240 / 3, 1) and row["done_w"] == 0

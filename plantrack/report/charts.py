@@ -63,12 +63,16 @@ def work_done(actual: float | None, start: float | None, target: float | None) -
 
 
 def behind_chart(items: list[dict], width: float = 500) -> dict:
-    """Bars of this year's work done against the share expected by now (序时进度)."""
+    """Bars of this year's work done against the work expected by now (序时进度, in whole
+    units for counts: ``work_expected``; the pacing share where that is unknown)."""
     label_w, bar_w, row_h = 150, 240, 15
     rows = []
     for n, r in enumerate(items[:CHART_ROWS]):
+        expected_work = r.get("work_expected")
+        if expected_work is None:
+            expected_work = r["expected_share"]
         done = max(0.0, min(r["work_done"] or 0.0, 1.0))
-        expected = max(0.0, min(r["expected_share"] or 0.0, 1.0))
+        expected = max(0.0, min(expected_work or 0.0, 1.0))
         y = n * row_h + 2
         rows.append(
             {
@@ -78,7 +82,7 @@ def behind_chart(items: list[dict], width: float = 500) -> dict:
                 "expected_w": round(bar_w * expected, 1),
                 "done_w": round(bar_w * done, 1),
                 "color": COLORS[r["css"]],
-                "note": f"完成{format_percent(r['work_done'], 0)} / 序时{format_percent(r['expected_share'], 0)}",
+                "note": f"完成{format_percent(r['work_done'], 0)} / 应完成{format_percent(expected_work, 0)}",
                 "note_x": label_w + bar_w + 6,
             }
         )

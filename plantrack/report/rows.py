@@ -70,6 +70,9 @@ def _decorate(row: dict, history: list[dict]) -> dict:
     r["css"] = STATUS_CLASS.get(r["status"], "nodata")
     r["level_text"] = LEVEL_TEXT.get(r["level"] or "", "")
     r["work_done"] = work_done(r["actual"], r["start_level"], r["target"])
+    # the share of the year's work expected by now, in whole units for counts (the pacing
+    # share of a target of 1 park is 50% at mid-year; the whole-unit expectation is 0)
+    r["work_expected"] = work_done(r.get("expected_to_date"), r["start_level"], r["target"])
     r["trend"] = sparkline(trend_points(history), r["css"])
     r["change"] = change_since_last_quarter(history, r["quarter_number"], r["actual"])
     r["label"] = r["status"]
