@@ -19,6 +19,7 @@ from plantrack.periods import Quarter
 from plantrack.report.assessment import city_assessment, unit_assessment
 from plantrack.report.briefs import change_sentence, relative_gap
 from plantrack.report.formatting import shorten
+from plantrack.report.rows import behind_items, status_tallies, year_end_words
 from plantrack.settings import load_settings
 from tests.fixtures.progress_year.warehouse_builder import build_warehouse, fixture_catalog
 from transforms.models import run_models
@@ -189,6 +190,36 @@ def test_quarterly_helpers_order_and_compare():
     assert change_sentence(now, before) == "与上季度相比，1项好转（甲），1项转差（乙）。"
 
 
+def test_at_year_end_missed_targets_are_ordered_by_gap_and_counted_as_met_or_missed():
+    def row(i, status, actual, target=100.0):
+        return {
+            "indicator_id": i,
+            "status": status,
+            "actual": actual,
+            "target": target,
+            "expected_to_date": target,
+            "start_level": 0.0,
+            "qualifier": "min",
+        }
+
+    rows = [
+        row("a", "严重滞后", 40.0),
+        row("b", "滞后", 10.0),
+        row("c", "已完成", 120.0),
+        row("d", "已完成", 100.0),
+        row("e", "数据待核", None),
+    ]
+    assert [r["indicator_id"] for r in behind_items([dict(r) for r in rows])] == ["a", "b"]
+    year_end_words(rows)
+    assert [r["indicator_id"] for r in behind_items(rows, year_end=True)] == ["b", "a"]
+    assert [(t["status"], t["n"]) for t in status_tallies(rows, year_end=True)] == [
+        ("未完成", 2),
+        ("完成", 1),
+        ("超额完成", 1),
+        ("数据待核", 1),
+    ]
+
+
 # -- the PDFs ----------------------------------------------------------------------------
 
 
@@ -227,4 +258,6 @@ def test_the_q4_run_renders_the_assessment_pdfs(con, tmp_path):
             ["pdftotext", str(paths["city"]), "-"], capture_output=True, text=True, check=True
         ).stdout,
     )
-    assert "未完成指标" in brief and "滞后指标" not in brief and "序时应完成" not in brief
+    assert "未完成指标" in brief and "序时应完成" not in brief
+    assert "滞后" not in brief and "正常推进" not in brief  # the status bar, unit table and matrix too
+    assert re.search(r"未完成\d+项", brief) and re.search(r"超额完成\d+项", brief)

@@ -110,10 +110,11 @@ def _common(
     notes: dict[tuple[str, str], str] | None = None,
     before: list[dict] | None = None,
 ) -> dict:
-    counts = status_tallies(rows)
-    if quarter.number == 4:
+    year_end = quarter.number == 4
+    if year_end:
         year_end_words(rows)
-    behind = behind_items(rows, notes)
+    counts = status_tallies(rows, year_end)
+    behind = behind_items(rows, notes, year_end)
     for m in milestones:
         m["detail"] = milestone_detail(m)
         m["note"] = clipped(m.get("note"))
@@ -186,8 +187,8 @@ def city_brief(
         title=f"{catalog.short_title}落实情况简报",
         scope="全市",
         recipient="局领导",
-        units=unit_table(unit_rows),
-        comparison=unit_comparison(unit_rows),
+        units=unit_table(unit_rows, quarter.number == 4),
+        comparison=unit_comparison(unit_rows, quarter.number == 4),
         quarantined=progress.quarantined_values(con, quarter.code),
         refused=refused_rows(progress.refused_files(con, quarter.code), tz),
         **common,

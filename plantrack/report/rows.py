@@ -130,10 +130,19 @@ def _behind_sort_key(r: dict) -> tuple:
     return (progress.BEHIND.index(r["status"]), -round(relative_gap(r), 9), r["indicator_id"])
 
 
-def behind_items(rows: list[dict], notes: dict[tuple[str, str], str] | None = None) -> list[dict]:
+def _missed_sort_key(r: dict) -> tuple:
+    """At year end a target is met or missed, no more or less severely: largest gap first."""
+    return (-round(relative_gap(r), 9), r["indicator_id"])
+
+
+def behind_items(
+    rows: list[dict], notes: dict[tuple[str, str], str] | None = None, year_end: bool = False
+) -> list[dict]:
     """Behind-target items, worst first, with the units owing most of the gap and the reasons
-    (说明) they gave; ``notes``: (indicator, unit) → note, for the city's brief."""
-    items = sorted((r for r in rows if r["status"] in progress.BEHIND), key=_behind_sort_key)
+    (说明) they gave; ``notes``: (indicator, unit) → note, for the city's brief.
+    ``year_end``: the missed targets of Q4, ordered by their gap relative to the target."""
+    key = _missed_sort_key if year_end else _behind_sort_key
+    items = sorted((r for r in rows if r["status"] in progress.BEHIND), key=key)
     for r in items:
         contributors = r.get("contributors") or []
         r["top_units"] = [{"name": c["unit_name"], "share": c["share"]} for c in contributors[:3]]
@@ -148,7 +157,20 @@ def behind_items(rows: list[dict], notes: dict[tuple[str, str], str] | None = No
     return items
 
 
-def status_tallies(rows: list[dict]) -> list[dict]:
+YEAR_END_CSS = {"未完成": "behind", "完成": "ok", "超额完成": "done"}
+
+
+def status_tallies(rows: list[dict], year_end: bool = False) -> list[dict]:
+    """How many indicators have each status; at year end (after ``year_end_words``) in the
+    words of an assessment: 未完成, 完成, 超额完成, then the statuses without a figure."""
+    if year_end:
+        order = [*YEAR_END_CSS, *progress.STATUS_ORDER]
+        labels = [r["label"] for r in rows]
+        return [
+            {"status": s, "n": labels.count(s), "css": YEAR_END_CSS.get(s) or STATUS_CLASS.get(s, "nodata")}
+            for s in dict.fromkeys(order)
+            if labels.count(s)
+        ]
     return [
         {"status": s, "n": n, "css": STATUS_CLASS.get(s, "nodata")}
         for s, n in progress.status_counts(rows).items()
@@ -204,19 +226,35 @@ def attention_items(rows: list[dict]) -> list[dict]:
     return [r for r in rows if r["status"] in progress.NEEDS_DATA]
 
 
-def unit_comparison(unit_rows: list[dict]) -> dict:
-    """Units side by side on every indicator that more than one unit reports."""
+PACING_LEGEND = ("已完成", "正常推进", "滞后", "严重滞后", "无数据", "数据待核")
+YEAR_END_LEGEND = ("超额完成", "完成", "未完成", "无数据", "数据待核")
+
+
+def _year_end_copies(unit_rows: list[dict], year_end: bool) -> list[dict]:
+    rows = [dict(r) for r in unit_rows]
+    if year_end:
+        year_end_words(rows)
+    return rows
+
+
+def unit_comparison(unit_rows: list[dict], year_end: bool = False) -> dict:
+    """Units side by side on every indicator that more than one unit reports; at year end
+    coloured by met or missed (``year_end_words``)."""
     units: dict[str, str] = {}
     by_indicator: dict[str, dict] = {}
-    for r in unit_rows:
+    for r in _year_end_copies(unit_rows, year_end):
         units.setdefault(r["unit"], r["unit_name"])
         entry = by_indicator.setdefault(
             r["indicator_id"], {"id": r["indicator_id"], "name": r["name"], "cells": {}}
         )
-        entry["cells"][r["unit"]] = {"text": _cell_text(r), "css": _cell_css(r)}
+        entry["cells"][r["unit"]] = {"text": _cell_text(r), "css": _cell_css(r, year_end)}
     rows = [e for e in by_indicator.values() if len(e["cells"]) > 1]
     codes = [c for c in units if any(c in e["cells"] for e in rows)]
-    return {"units": [{"code": c, "name": units[c]} for c in codes], "rows": rows}
+    legend = [
+        {"label": s, "css": (YEAR_END_CSS.get(s) if year_end else None) or STATUS_CLASS.get(s, "nodata")}
+        for s in (YEAR_END_LEGEND if year_end else PACING_LEGEND)
+    ]
+    return {"units": [{"code": c, "name": units[c]} for c in codes], "rows": rows, "legend": legend}
 
 
 def _cell_text(r: dict) -> str:
@@ -225,20 +263,25 @@ def _cell_text(r: dict) -> str:
     return format_percent(r["pct_of_target"], 0)
 
 
-def _cell_css(r: dict) -> str:
+def _cell_css(r: dict, year_end: bool = False) -> str:
     if r["target"] is not None and r["target"] <= 0:  # nothing allocated to this unit
         return "nodata"
+    if year_end and r.get("label") in YEAR_END_CSS:
+        return YEAR_END_CSS[r["label"]]
     return STATUS_CLASS.get(r["status"], "nodata")
 
 
-def unit_table(unit_rows: list[dict]) -> dict:
-    """Status counts per unit, with a column for every status that occurs."""
+def unit_table(unit_rows: list[dict], year_end: bool = False) -> dict:
+    """Status counts per unit, with a column for every status that occurs; at year end the
+    words of an assessment (未完成, 完成, 超额完成) instead of pacing."""
     units: dict[str, dict] = {}
-    for r in unit_rows:
+    key = "label" if year_end else "status"
+    for r in _year_end_copies(unit_rows, year_end):
         u = units.setdefault(r["unit"], {"name": r["unit_name"], "counts": {}})
-        u["counts"][r["status"]] = u["counts"].get(r["status"], 0) + 1
+        u["counts"][r[key]] = u["counts"].get(r[key], 0) + 1
     seen = {s for u in units.values() for s in u["counts"]}
-    return {"statuses": [s for s in progress.STATUS_ORDER if s in seen], "rows": list(units.values())}
+    order = [*YEAR_END_CSS, *progress.STATUS_ORDER] if year_end else progress.STATUS_ORDER
+    return {"statuses": [s for s in dict.fromkeys(order) if s in seen], "rows": list(units.values())}
 
 
 YEAR_END_LABEL = {"已完成": "完成", "正常推进": "完成", "滞后": "未完成", "严重滞后": "未完成"}
