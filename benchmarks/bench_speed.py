@@ -221,11 +221,13 @@ def main() -> int:
     if "demo" not in skip:
         print("demo …", file=sys.stderr)
         out["demo"] = bench_demo(work)
+        print(json.dumps(out), file=sys.stderr)  # so far, should a later part fail
     if "check" not in skip:
         print("check …", file=sys.stderr)
         out["check"] = bench_check()
+        print(json.dumps(out), file=sys.stderr)  # so far, should a later part fail
     if "validation" not in skip or "flow" not in skip:
-        import bench_flow  # the flow benchmark's generated submissions, reused
+        import bench_flow as flow_files  # the flow benchmark's generated submissions, reused
 
         from plantrack.catalog import catalog_from_settings
         from plantrack.periods import parse_quarter
@@ -233,12 +235,13 @@ def main() -> int:
 
         catalog = catalog_from_settings(load_settings({}))
         print(f"preparing {args.files} submissions in {args.cache} …", file=sys.stderr)
-        files = bench_flow.cached_submissions(
-            args.cache, args.files, catalog, parse_quarter(bench_flow.QUARTER)
+        files = flow_files.cached_submissions(
+            args.cache, args.files, catalog, parse_quarter(flow_files.QUARTER)
         )
     if "validation" not in skip:
         print("validation …", file=sys.stderr)
         out["validation"] = bench_validation(files, work, "one-by-one" not in skip)
+        print(json.dumps(out), file=sys.stderr)  # so far, should a later part fail
     if "flow" not in skip:
         print("flow …", file=sys.stderr)
         out["flow"] = bench_flow(args.files, args.cache, work)
