@@ -129,18 +129,11 @@ def test_json_piped_into_a_reader_that_stops_early_ends_quietly(monkeypatch, cap
 
 def test_a_run_with_a_brief_missing_exits_non_zero_and_says_which(capsys):
     from plantrack.commands.run import exit_code, print_run_summary
+    from plantrack.run_record import RunSummary
 
-    summary = {
-        "files_received": 1,
-        "files_accepted": 1,
-        "rows_quarantined": 0,
-        "issues": {"errors": 0, "warnings": 0},
-        "indicators_behind": [],
-        "files_rejected": [],
-        "outputs": {},
-        "briefs_failed": {"rongcheng": "IsADirectoryError: [Errno 21] Is a directory"},
-    }
-    print_run_summary("2021Q2: 1 of 1 files accepted; briefs not rendered: 荣成市", summary, 0.0)
+    failed = {"rongcheng": "IsADirectoryError: [Errno 21] Is a directory"}
+    summary = RunSummary("run", "2021Q2", briefs_failed=failed).to_dict()
+    print_run_summary("2021Q2: 0 of 0 files accepted; briefs not rendered: 荣成市", summary, 0.0)
     assert exit_code(summary) == 1
     captured = capsys.readouterr()
     assert "简报未能生成：rongcheng — IsADirectoryError" in captured.out and "有简报未能生成" in captured.err

@@ -13,6 +13,7 @@ from plantrack.commands.run import exit_code, print_run_summary
 from plantrack.mail import Mail, send_all
 from plantrack.periods import parse_quarter
 from plantrack.publish import publish
+from plantrack.run_record import RunSummary
 from plantrack.settings import Smtp
 from tests.smtp_support import REFUSED
 from tests.test_publish import run_outputs  # noqa: F401  (fixture)
@@ -70,16 +71,7 @@ def test_every_message_failing_is_said_and_exits_non_zero(
         port = s.getsockname()[1]
     result = publish(outputs, out, tmp_path / "outbox", catalog, _smtp(port), Q2)
     assert result.deliveries and not result.sent
-    summary = {
-        "files_received": 0,
-        "files_accepted": 0,
-        "rows_quarantined": 0,
-        "issues": {"errors": 0, "warnings": 0},
-        "indicators_behind": [],
-        "files_rejected": [],
-        "outputs": {},
-        "mail": result.to_dict(),
-    }
+    summary = {**RunSummary("run", Q2.code).to_dict(), "mail": result.to_dict()}
     print_run_summary("done", summary, time.monotonic())
     assert exit_code(summary) == 1
     printed = capsys.readouterr()
