@@ -16,7 +16,7 @@ import duckdb
 from plantrack import progress
 from plantrack.catalog import Catalog
 from plantrack.periods import Quarter
-from plantrack.report.charts import COLORS, year_path
+from plantrack.report.charts import COLORS, bar_segments, year_path
 from plantrack.report.formatting import (
     display_unit,
     format_date,
@@ -26,6 +26,7 @@ from plantrack.report.formatting import (
     shorten,
     target_note,
 )
+from plantrack.report.rows import group_by_section
 
 ASSESSMENT_TEMPLATE = "annual_brief.html"
 MAX_REASONS = 3  # units named beside a missed city target (largest shortfall first); the rest counted
@@ -155,39 +156,12 @@ def _result_chart(rows: list[dict], width: float = 500) -> dict:
         ("不考核", sum(1 for r in rows if r["result"] == "不考核"), COLORS["nodata"]),
     ]
     parts = [p for p in parts if p[1]]
-    total = sum(n for _, n, _ in parts) or 1
-    x, segments, legend = 0.0, [], []
-    for i, (text, n, color) in enumerate(parts):
-        w = width * n / total
-        segments.append(
-            {
-                "x": round(x, 1),
-                "w": round(w, 1),
-                "n": n,
-                "color": color,
-                "label_x": round(x + w / 2, 1),
-                "show_n": w >= 14,
-            }
-        )
-        legend.append({"x": i * 110, "y": 34, "color": color, "text": f"{text} {n}项"})
-        x += w
+    legend = [
+        {"x": i * 110, "y": 34, "color": color, "text": f"{text} {n}项"}
+        for i, (text, n, color) in enumerate(parts)
+    ]
+    segments = bar_segments([(n, color) for _, n, color in parts], width)
     return {"width": width, "height": 40, "segments": segments, "legend": legend}
-
-
-def _sections(catalog: Catalog, rows: list[dict], milestones: list[dict]) -> list[dict]:
-    by_section = {
-        n: {"number": n, "title": t, "indicators": [], "milestones": []}
-        for n, t in sorted(catalog.sections.items())
-    }
-    for r in rows:
-        by_section.setdefault(
-            r["section"], {"number": r["section"], "title": "", "indicators": [], "milestones": []}
-        )["indicators"].append(r)
-    for m in milestones:
-        by_section.setdefault(
-            m["section"], {"number": m["section"], "title": "", "indicators": [], "milestones": []}
-        )["milestones"].append(m)
-    return [s for s in by_section.values() if s["indicators"] or s["milestones"]]
 
 
 def _missed(rows: list[dict]) -> list[dict]:
@@ -258,7 +232,7 @@ def city_assessment(
         lead=lead,
         result_chart=_result_chart(rows),
         missed=_missed(rows),
-        sections=_sections(catalog, rows, milestones),
+        sections=group_by_section(catalog, rows, milestones),
         ranking=ranking,
         **_common(catalog, quarter, issuer),
     )
@@ -285,7 +259,7 @@ def unit_assessment(
         lead=lead,
         result_chart=_result_chart(rows),
         missed=_missed(rows),
-        sections=_sections(catalog, rows, milestones),
+        sections=group_by_section(catalog, rows, milestones),
         ranking=ranking,
         own_rank=own,
         **_common(catalog, quarter, issuer),

@@ -20,35 +20,41 @@ COLORS = {
 }
 
 
-def status_chart(counts: list[dict], width: float = 500) -> dict:
-    """One stacked bar of the status counts with a legend under it."""
-    total = sum(c["n"] for c in counts) or 1
-    x, segments, legend = 0.0, [], []
-    for i, c in enumerate(counts):
-        w = width * c["n"] / total
+def bar_segments(parts: list[tuple[int, str]], width: float = 500) -> list[dict]:
+    """The segments of one stacked bar, left to right: (count, colour) each."""
+    total = sum(n for n, _ in parts) or 1
+    x, segments = 0.0, []
+    for n, color in parts:
+        w = width * n / total
         segments.append(
             {
                 "x": round(x, 1),
                 "w": round(w, 1),
-                "n": c["n"],
-                "color": COLORS[c["css"]],
+                "n": n,
+                "color": color,
                 "label_x": round(x + w / 2, 1),
                 "show_n": w >= 14,
             }
         )
-        legend.append(
-            {
-                "x": (i % 5) * 100,
-                "y": 34 + (i // 5) * 13,
-                "color": COLORS[c["css"]],
-                "text": f"{c['status']} {c['n']}项",
-            }
-        )
         x += w
+    return segments
+
+
+def status_chart(counts: list[dict], width: float = 500) -> dict:
+    """One stacked bar of the status counts with a legend under it."""
+    legend = [
+        {
+            "x": (i % 5) * 100,
+            "y": 34 + (i // 5) * 13,
+            "color": COLORS[c["css"]],
+            "text": f"{c['status']} {c['n']}项",
+        }
+        for i, c in enumerate(counts)
+    ]
     return {
         "width": width,
         "height": 34 + 13 * ((len(counts) + 4) // 5),
-        "segments": segments,
+        "segments": bar_segments([(c["n"], COLORS[c["css"]]) for c in counts], width),
         "legend": legend,
     }
 

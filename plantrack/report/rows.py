@@ -177,21 +177,30 @@ def status_tallies(rows: list[dict], year_end: bool = False) -> list[dict]:
     ]
 
 
-def section_groups(catalog: Catalog, rows: list[dict], milestones: list[dict]) -> list[dict]:
+def group_by_section(catalog: Catalog, rows: list[dict], milestones: list[dict]) -> list[dict]:
+    """Indicator rows and milestones under the plan's sections, in order; empty ones left out
+    (a section the catalog does not name gets an empty title)."""
     by_section = {
         n: {"number": n, "title": t, "indicators": [], "milestones": []}
         for n, t in sorted(catalog.sections.items())
     }
+
+    def section(number: int) -> dict:
+        return by_section.setdefault(
+            number, {"number": number, "title": "", "indicators": [], "milestones": []}
+        )
+
     for r in rows:
-        by_section.setdefault(
-            r["section"], {"number": r["section"], "title": "", "indicators": [], "milestones": []}
-        )["indicators"].append(r)
+        section(r["section"])["indicators"].append(r)
+    for m in milestones:
+        section(m["section"])["milestones"].append(m)
+    return [s for s in by_section.values() if s["indicators"] or s["milestones"]]
+
+
+def section_groups(catalog: Catalog, rows: list[dict], milestones: list[dict]) -> list[dict]:
     for m in milestones:
         m["css"] = MILESTONE_CLASS.get(m["status"], "nodata")
-        by_section.setdefault(
-            m["section"], {"number": m["section"], "title": "", "indicators": [], "milestones": []}
-        )["milestones"].append(m)
-    return [s for s in by_section.values() if s["indicators"] or s["milestones"]]
+    return group_by_section(catalog, rows, milestones)
 
 
 def milestone_detail(m: dict) -> str:
