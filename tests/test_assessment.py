@@ -212,7 +212,7 @@ def test_at_year_end_missed_targets_are_ordered_by_gap_and_counted_as_met_or_mis
     assert [r["indicator_id"] for r in behind_items([dict(r) for r in rows])] == ["a", "b"]
     year_end_words(rows)
     assert [r["indicator_id"] for r in behind_items(rows, year_end=True)] == ["b", "a"]
-    assert [(t["status"], t["n"]) for t in status_tallies(rows, year_end=True)] == [
+    assert [(t["status"], t["n"]) for t in status_tallies(rows)] == [
         ("未完成", 2),
         ("完成", 1),
         ("超额完成", 1),

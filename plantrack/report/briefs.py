@@ -33,6 +33,7 @@ from plantrack.report.rows import (
     behind_items,
     clipped,
     decorated_rows,
+    labelled,
     milestone_detail,
     refused_rows,
     relative_gap,
@@ -113,7 +114,7 @@ def _common(
     year_end = quarter.number == 4
     if year_end:
         year_end_words(rows)
-    counts = status_tallies(rows, year_end)
+    counts = status_tallies(rows)
     behind = behind_items(rows, notes, year_end)
     for m in milestones:
         m["detail"] = milestone_detail(m)
@@ -182,13 +183,14 @@ def city_brief(
         before=_previous_rows(con, quarter, None),
     )
     common["lead"][0] = f"截至{quarter.label}末，" + common["lead"][0]
+    labelled_units = labelled(unit_rows, quarter.number == 4)
     return Brief(
         kind="city",
         title=f"{catalog.short_title}落实情况简报",
         scope="全市",
         recipient="局领导",
-        units=unit_table(unit_rows, quarter.number == 4),
-        comparison=unit_comparison(unit_rows, quarter.number == 4),
+        units=unit_table(labelled_units),
+        comparison=unit_comparison(labelled_units, quarter.number == 4),
         quarantined=progress.quarantined_values(con, quarter.code),
         refused=refused_rows(progress.refused_files(con, quarter.code), tz),
         **common,

@@ -8,6 +8,7 @@ unit-by-unit tables. A steward's text is clipped to what a brief may show.
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime
 
 import duckdb
@@ -158,23 +159,23 @@ def behind_items(
 
 
 YEAR_END_CSS = {"未完成": "behind", "完成": "ok", "超额完成": "done"}
+# The order labels are counted in: the year-end words first, then the statuses of pacing.
+LABEL_ORDER = (*YEAR_END_CSS, *progress.STATUS_ORDER)
 
 
-def status_tallies(rows: list[dict], year_end: bool = False) -> list[dict]:
-    """How many indicators have each status; at year end (after ``year_end_words``) in the
-    words of an assessment: 未完成, 完成, 超额完成, then the statuses without a figure."""
-    if year_end:
-        order = [*YEAR_END_CSS, *progress.STATUS_ORDER]
-        labels = [r["label"] for r in rows]
-        return [
-            {"status": s, "n": labels.count(s), "css": YEAR_END_CSS.get(s) or STATUS_CLASS.get(s, "nodata")}
-            for s in dict.fromkeys(order)
-            if labels.count(s)
-        ]
-    return [
-        {"status": s, "n": n, "css": STATUS_CLASS.get(s, "nodata")}
-        for s, n in progress.status_counts(rows).items()
-    ]
+def label_css(label: str) -> str:
+    return YEAR_END_CSS.get(label) or STATUS_CLASS.get(label, "nodata")
+
+
+def _in_label_order(labels) -> list[str]:
+    return list(dict.fromkeys([*(s for s in LABEL_ORDER if s in labels), *labels]))
+
+
+def status_tallies(rows: list[dict]) -> list[dict]:
+    """How many indicators carry each label (``label``: the status, or at year end after
+    ``year_end_words`` the words of an assessment: 未完成, 完成, 超额完成)."""
+    counts = Counter(r["label"] for r in rows)
+    return [{"status": s, "n": counts[s], "css": label_css(s)} for s in _in_label_order(counts)]
 
 
 def group_by_section(catalog: Catalog, rows: list[dict], milestones: list[dict]) -> list[dict]:
@@ -239,30 +240,29 @@ PACING_LEGEND = ("已完成", "正常推进", "滞后", "严重滞后", "无数�
 YEAR_END_LEGEND = ("超额完成", "完成", "未完成", "无数据", "数据待核")
 
 
-def _year_end_copies(unit_rows: list[dict], year_end: bool) -> list[dict]:
-    rows = [dict(r) for r in unit_rows]
+def labelled(unit_rows: list[dict], year_end: bool) -> list[dict]:
+    """Copies of the units' rows with the label the brief shows: the status, or at year end
+    the words of an assessment (``year_end_words``)."""
+    rows = [{**r, "label": r["status"]} for r in unit_rows]
     if year_end:
         year_end_words(rows)
     return rows
 
 
 def unit_comparison(unit_rows: list[dict], year_end: bool = False) -> dict:
-    """Units side by side on every indicator that more than one unit reports; at year end
-    coloured by met or missed (``year_end_words``)."""
+    """Units side by side on every indicator that more than one unit reports, coloured by
+    label (``labelled``: met or missed at year end); ``year_end`` picks the legend."""
     units: dict[str, str] = {}
     by_indicator: dict[str, dict] = {}
-    for r in _year_end_copies(unit_rows, year_end):
+    for r in unit_rows:
         units.setdefault(r["unit"], r["unit_name"])
         entry = by_indicator.setdefault(
             r["indicator_id"], {"id": r["indicator_id"], "name": r["name"], "cells": {}}
         )
-        entry["cells"][r["unit"]] = {"text": _cell_text(r), "css": _cell_css(r, year_end)}
+        entry["cells"][r["unit"]] = {"text": _cell_text(r), "css": _cell_css(r)}
     rows = [e for e in by_indicator.values() if len(e["cells"]) > 1]
     codes = [c for c in units if any(c in e["cells"] for e in rows)]
-    legend = [
-        {"label": s, "css": (YEAR_END_CSS.get(s) if year_end else None) or STATUS_CLASS.get(s, "nodata")}
-        for s in (YEAR_END_LEGEND if year_end else PACING_LEGEND)
-    ]
+    legend = [{"label": s, "css": label_css(s)} for s in (YEAR_END_LEGEND if year_end else PACING_LEGEND)]
     return {"units": [{"code": c, "name": units[c]} for c in codes], "rows": rows, "legend": legend}
 
 
@@ -272,25 +272,20 @@ def _cell_text(r: dict) -> str:
     return format_percent(r["pct_of_target"], 0)
 
 
-def _cell_css(r: dict, year_end: bool = False) -> str:
+def _cell_css(r: dict) -> str:
     if r["target"] is not None and r["target"] <= 0:  # nothing allocated to this unit
         return "nodata"
-    if year_end and r.get("label") in YEAR_END_CSS:
-        return YEAR_END_CSS[r["label"]]
-    return STATUS_CLASS.get(r["status"], "nodata")
+    return label_css(r["label"])
 
 
-def unit_table(unit_rows: list[dict], year_end: bool = False) -> dict:
-    """Status counts per unit, with a column for every status that occurs; at year end the
-    words of an assessment (未完成, 完成, 超额完成) instead of pacing."""
+def unit_table(unit_rows: list[dict]) -> dict:
+    """Label counts per unit (``labelled``), with a column for every label that occurs."""
     units: dict[str, dict] = {}
-    key = "label" if year_end else "status"
-    for r in _year_end_copies(unit_rows, year_end):
-        u = units.setdefault(r["unit"], {"name": r["unit_name"], "counts": {}})
-        u["counts"][r[key]] = u["counts"].get(r[key], 0) + 1
+    for r in unit_rows:
+        counts = units.setdefault(r["unit"], {"name": r["unit_name"], "counts": {}})["counts"]
+        counts[r["label"]] = counts.get(r["label"], 0) + 1
     seen = {s for u in units.values() for s in u["counts"]}
-    order = [*YEAR_END_CSS, *progress.STATUS_ORDER] if year_end else progress.STATUS_ORDER
-    return {"statuses": [s for s in dict.fromkeys(order) if s in seen], "rows": list(units.values())}
+    return {"statuses": _in_label_order(seen), "rows": list(units.values())}
 
 
 YEAR_END_LABEL = {"已完成": "完成", "正常推进": "完成", "滞后": "未完成", "严重滞后": "未完成"}
