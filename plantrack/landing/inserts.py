@@ -27,3 +27,14 @@ def insert_rows(con: duckdb.DuckDBPyConnection, table: str, rows: list[tuple]) -
         return
     columns = [d[0] for d in con.execute(f"select * from {table} limit 0").description]
     insert_frame(con, table, pl.DataFrame(rows, schema=columns, orient="row", infer_schema_length=None))
+
+
+def present(con: duckdb.DuckDBPyConnection, relation: str, column: str, values: list[str]) -> set[str]:
+    """Which of ``values`` the ``column`` of ``relation`` already holds (one query)."""
+    return {
+        row[0]
+        for row in con.execute(
+            f"select distinct {column} from {relation} where {column} in (select unnest(?::varchar[]))",
+            [values],
+        ).fetchall()
+    }

@@ -18,23 +18,10 @@ import polars as pl
 
 from plantrack.inbox import name_bytes_hex
 from plantrack.landing.archive import Received, write_atomically
-from plantrack.landing.inserts import insert_frame
-from plantrack.reader import Submission, cells_frame
+from plantrack.landing.inserts import insert_frame, present
+from plantrack.reader import CELL_SCHEMA, Submission, cells_frame
 
-RAW_CELL_COLUMNS = (
-    "file_hash",
-    "sheet",
-    "row_number",
-    "column_letter",
-    "column_number",
-    "cell",
-    "header",
-    "record_key",
-    "raw_text",
-    "value_kind",
-    "parsed_value",
-    "parse_code",
-)
+RAW_CELL_COLUMNS = ("file_hash", *CELL_SCHEMA)  # raw_cells: the reader's cells, by file
 RECEIPT_SCHEMA = {
     "submission_id": pl.String,
     "file_hash": pl.String,
@@ -146,14 +133,7 @@ def _land_batch(con: duckdb.DuckDBPyConnection, batch: list[Landing], seen: set[
     for item in batch:
         if item.data is not None and not item.received.archived_path.exists():
             write_atomically(item.received.archived_path, item.data)
-    ids = [item.received.submission_id for item in batch]
-    known = {
-        row[0]
-        for row in con.execute(
-            "select submission_id from raw_submissions where submission_id in (select unnest(?::varchar[]))",
-            [ids],
-        ).fetchall()
-    }
+    known = present(con, "raw_submissions", "submission_id", [item.received.submission_id for item in batch])
     flags = []
     for item in batch:
         sid = item.received.submission_id
@@ -190,14 +170,7 @@ def _land_batch(con: duckdb.DuckDBPyConnection, batch: list[Landing], seen: set[
 def _first_of_each_content(con: duckdb.DuckDBPyConnection, fresh: list[Landing]) -> list[Landing]:
     """The landings whose content has no cells yet: a content received again (a new
     receipt of the same bytes) shares its cells, by file hash, with its first receipt."""
-    hashes = [f.received.file_hash for f in fresh]
-    have = {
-        row[0]
-        for row in con.execute(
-            "select distinct file_hash from raw_cells where file_hash in (select unnest(?::varchar[]))",
-            [hashes],
-        ).fetchall()
-    }
+    have = present(con, "raw_cells", "file_hash", [f.received.file_hash for f in fresh])
     first = []
     for f in fresh:
         if f.received.file_hash not in have:

@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 
 from plantrack.landing.archive import Received
-from plantrack.landing.inserts import insert_rows
+from plantrack.landing.inserts import insert_rows, present
 
 
 def arrival_time(path: Path) -> datetime:
@@ -51,13 +51,7 @@ def stamp_receipts(
         ).fetchall()
     }
     hashes = [r.file_hash for r in received]
-    sighted = {
-        row[0]
-        for row in con.execute(
-            "select distinct file_hash from stg_inbox_sightings where file_hash in (select unnest(?::varchar[]))",
-            [hashes],
-        ).fetchall()
-    }
+    sighted = present(con, "stg_inbox_sightings", "file_hash", hashes)
     landed = dict(
         con.execute(
             "select file_hash, received_at from int_first_landed_receipts "
