@@ -105,44 +105,21 @@ def read_value(
 
     text = (cells.get(col) or "").strip()
     cell = f"{get_column_letter(col + 1)}{where['row']}"
-    details = {"unit_name": unit_name}
+    at = {
+        "name": ind.name,
+        "details": {"unit_name": unit_name},
+        "cell": cell,
+        "indicator_id": ind.id,
+        **where["fields"],
+    }
     if not text:
         if required:
-            issues.append(
-                make_issue(
-                    "plan_value_missing",
-                    name=ind.name,
-                    details=details,
-                    cell=cell,
-                    indicator_id=ind.id,
-                    **where["fields"],
-                )
-            )
+            issues.append(make_issue("plan_value_missing", **at))
         return None
     value = _number(text)
     if value is None:
-        issues.append(
-            make_issue(
-                "plan_value_not_number",
-                name=ind.name,
-                details=details,
-                cell=cell,
-                indicator_id=ind.id,
-                found=text,
-                **where["fields"],
-            )
-        )
+        issues.append(make_issue("plan_value_not_number", found=text, **at))
     elif value < 0:
-        issues.append(
-            make_issue(
-                "plan_value_negative",
-                name=ind.name,
-                details=details,
-                cell=cell,
-                indicator_id=ind.id,
-                found=f"{value:g}",
-                **where["fields"],
-            )
-        )
+        issues.append(make_issue("plan_value_negative", found=f"{value:g}", **at))
         return None
     return value
