@@ -17,6 +17,7 @@ from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from pathlib import Path
 
 import duckdb
@@ -105,18 +106,14 @@ def _run(
     jobs: list[RenderJob], fonts: list[FontFile], pool: ProcessPoolExecutor | None
 ) -> tuple[list[Rendered], dict[str, str]]:
     """Every job rendered, one failing never stopping the others: (rendered, scope → why)."""
-    done, failed = [], {}
     if pool is None or len(jobs) <= 1:
-        for job in jobs:
-            try:
-                done.append(_render_job(job, fonts))
-            except Exception as exc:
-                failed[job.scope] = _why(exc)
-        return done, failed
-    futures = [(job, pool.submit(_render_job, job, fonts)) for job in jobs]
-    for job, future in futures:
+        calls = [(job, partial(_render_job, job, fonts)) for job in jobs]  # here, one by one
+    else:
+        calls = [(job, pool.submit(_render_job, job, fonts).result) for job in jobs]
+    done, failed = [], {}
+    for job, call in calls:
         try:
-            done.append(future.result())
+            done.append(call())
         except Exception as exc:  # the job's own error, or its worker's death (BrokenProcessPool)
             failed[job.scope] = _why(exc)
     return done, failed
