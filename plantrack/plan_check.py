@@ -41,6 +41,7 @@ class PlanCheck:
     problems: list[PlanProblem] = field(default_factory=list)
     catalog: Catalog | None = None
     drafts: list[str] = field(default_factory=list)
+    title: str = ""  # as catalog.toml gives it, also for a draft that does not load yet
 
     @property
     def errors(self) -> list[PlanProblem]:
@@ -144,6 +145,7 @@ def check_plan(plan: Plan) -> PlanCheck:
         result.problems.append(PlanProblem("error", "catalog", f"{plan.catalog_path.name} 无法读取：{exc}"))
         return result
     problems, result.drafts, incomplete = _entry_problems(data)
+    result.title = data["title"] if isinstance(data.get("title"), str) else ""
     if int(data.get("year", 0) or 0) != plan.year:
         problems.append(
             PlanProblem(

@@ -63,17 +63,6 @@ class Plan:
         return self.folder / "suites"
 
     @property
-    def title(self) -> str:
-        """The plan's title as its catalog gives it, also for a draft that does not load yet."""
-        import tomllib
-
-        try:
-            title = tomllib.loads(self.catalog_path.read_text(encoding="utf-8")).get("title", "")
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-            return ""
-        return title if isinstance(title, str) else ""
-
-    @property
     def quarters(self) -> list[str]:
         return [f"{self.year}Q{n}" for n in (1, 2, 3, 4)]
 

@@ -183,7 +183,7 @@ def test_a_new_year_takes_its_units_from_the_latest_earlier_plan_and_lists_its_t
 
     plan = init_plan(settings, E2E / "plan.txt", 2027, None)  # only the built-in 2021 plan before it
     assert (plan.folder / "units.toml").read_bytes() == (PLAN_2021 / "units.toml").read_bytes()
-    assert plan.title == "2027年全市工业和信息化工作要点"
+    assert check_plan(plan).title == "2027年全市工业和信息化工作要点"
     assert main(["plan", "list"]) == 0
     line = next(r for r in capsys.readouterr().out.splitlines() if r.startswith("2027"))
     assert "草稿" in line and "2027年全市工业和信息化工作要点" in line

@@ -248,7 +248,7 @@ def cmd_list(args) -> int:
                 "state": result.state,
                 "builtin": plan.builtin,
                 "folder": str(plan.folder),
-                "title": cat.title if cat else plan.title,
+                "title": cat.title if cat else result.title,
                 "quarters": plan.quarters,
                 "errors": len(result.errors),
                 "warnings": len(result.warnings),
