@@ -357,6 +357,4 @@ def _fixit_book(
     try:
         return open_copy(path), issues
     except Exception:  # encrypted, corrupt, not a spreadsheet: only the list of problems
-        wb = Workbook()
-        wb.remove(wb.active)
-        return wb, issues
+        return _values_copy({}), issues

@@ -271,12 +271,12 @@ def write_fixits(
     blank template, with the reason, for a file that cannot be read).
     """
     written = {}
-    unreadable_only = {  # a unit none of whose files could be read: the blank template, and why
+    unreadable = {  # each unit's last unreadable file: its fix-it unless a readable one came
         o.unit: o
         for o in sorted(outcomes, key=lambda o: o.received.received_at)
         if o.unit and o.unreadable is not None
     }
-    for unit, o in (unreadable_only | latest_outcomes(outcomes)).items():
+    for unit, o in (unreadable | latest_outcomes(outcomes)).items():
         target = folder / f"{unit}.xlsx"
         if o.issues:
             written[unit] = write_fixit(
@@ -343,7 +343,7 @@ def render_briefs(
     out_dir: Path,
     issuer: str,
     font_cache: Path,
-) -> dict[str, list[Path]]:
+) -> tuple[dict[str, list[Path]], dict[str, str]]:
     """The city brief and one brief per unit with targets, rendered on every core.
 
     Returns ``(outputs, failed)``: kind → PDF paths of those made, and scope → why for any
