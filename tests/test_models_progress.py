@@ -12,7 +12,7 @@ from plantrack.catalog import load_catalog
 from plantrack.catalog_tables import refresh_catalog_tables
 from plantrack.settings import PLANS_DIR
 from tests.fixtures.progress.warehouse_builder import build_warehouse, fixture_catalog
-from transforms.models import SQL_DIR, model_files, run_models
+from transforms.models import SQL_DIR, model_files, run_models, snapshot_marts
 from warehouse.db import connect
 
 
@@ -259,3 +259,43 @@ def test_last_quarters_file_sent_again_is_listed_as_refused_and_changes_nothing(
         "乙区_2021Q2_最终版.xlsx": "无法读取：文件已损坏，无法打开",
         "甲区_一季度.xlsx": "报告期为2021年第一季度，应为第二季度",
     }
+
+
+# -- a reader's snapshot of the marts ----------------------------------------------
+
+
+def _everything(con, name: str) -> list[tuple]:
+    return sorted(con.execute(f'select * from "{name}"').fetchall(), key=repr)
+
+
+def test_a_snapshot_answers_every_mart_as_its_view_does_and_stays_as_it_was(tmp_path):
+    path = build_warehouse(tmp_path / "w.duckdb")
+    with (
+        duckdb.connect(str(path), read_only=True) as viewer,
+        duckdb.connect(str(path), read_only=True) as reader,
+    ):
+        names = snapshot_marts(reader)
+        assert names and all(n.startswith("mart_") for n in names)
+        for name in names:
+            assert _everything(reader, name) == _everything(viewer, name), name
+        shadowed = reader.execute(
+            "select count(*) from duckdb_tables() where temporary and table_name like 'mart\\_%' escape '\\'"
+        ).fetchone()[0]
+        assert shadowed == len(names)
+        assert not reader.execute(
+            "select count(*) from duckdb_tables() where table_name like '\\_snapshot%' escape '\\'"
+        ).fetchone()[0]
+
+
+def test_a_snapshot_replaces_the_temporary_models_of_an_older_warehouse(tmp_path):
+    path = build_warehouse(tmp_path / "w.duckdb")
+    with duckdb.connect(str(path), read_only=True) as reader:
+        run_models(reader, temporary=True)  # what ensure_models does for older stored models
+        before = _everything(reader, "mart_unit_progress")
+        snapshot_marts(reader)
+        assert _everything(reader, "mart_unit_progress") == before
+        kinds = reader.execute(
+            "select (select count(*) from duckdb_views() where temporary and view_name = 'mart_unit_progress'),"
+            " (select count(*) from duckdb_tables() where temporary and table_name = 'mart_unit_progress')"
+        ).fetchone()
+        assert kinds == (0, 1)

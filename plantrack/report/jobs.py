@@ -29,6 +29,7 @@ from plantrack.periods import Quarter
 from plantrack.report.briefs import Brief, city_brief, unit_brief
 from plantrack.report.formatting import report_date
 from plantrack.report.render import render_brief, render_html, rendered_from, warm_up
+from transforms.models import snapshot_marts
 
 log = logging.getLogger("plantrack")
 
@@ -214,8 +215,10 @@ def render_unit_briefs(
     units: list[str] | None = None,
     workers: int | None = None,
 ) -> dict[str, Path]:
-    """One brief per unit that has targets (or per unit named); unit code → PDF path."""
+    """One brief per unit that has targets (or per unit named); unit code → PDF path.
+    ``con`` is read from a snapshot of its marts (``transforms.models.snapshot_marts``)."""
     progress.require_quarter(con, quarter)
+    snapshot_marts(con)
     fonts = prepared_fonts(font_cache)
     return render_changed(unit_jobs(con, catalog, quarter, out_dir, issuer, units), fonts, workers)
 
@@ -229,8 +232,10 @@ def render_quarter_briefs(
     font_cache: Path,
     workers: int | None = None,
 ) -> dict[str, Path]:
-    """The city brief and every unit's brief in one pool; 'city' and unit codes → PDF paths."""
+    """The city brief and every unit's brief in one pool; 'city' and unit codes → PDF paths.
+    ``con`` is read from a snapshot of its marts (``transforms.models.snapshot_marts``)."""
     progress.require_quarter(con, quarter)
+    snapshot_marts(con)
     fonts = prepared_fonts(font_cache)
     unit_rows = progress.unit_progress(con, quarter.code)
     city = RenderJob(
