@@ -2,21 +2,50 @@
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
 from plantrack.cli import EXIT_ERRORS, EXIT_OK, CliError, load_catalog, parse_quarter_arg, progress
+from plantrack.local_api import SERVER, LocalApiError
 from plantrack.processes import contain_children
 from plantrack.settings import configure_prefect, load_settings
 
 ORDER = 10
 
 
-def run_flow(settings, quarter, inbox: Path | None, out: Path | None, demo: bool = False):
-    """Run the quarterly flow in Prefect's embedded mode; return (message, run summary dict)."""
+_prepared: list[bool] = []
+
+
+def prepare_run(settings) -> None:
+    """Once per command, before its first flow: Prefect's local API server starts in its
+    own process (``plantrack.local_api``) while this one goes on with what it has to do
+    anyway: import Great Expectations (about 5 s), write the demo's files."""
+    if _prepared:
+        return
+    _prepared.append(True)
     configure_prefect(settings)
     contain_children()  # Prefect's server and the render pool end with this command
-    from flows.quarterly import quarterly_run
+    SERVER.start()
+
+
+def preload_validation() -> None:
+    """Import Great Expectations now, while the API server starts on the other core."""
+    from plantrack.validate.gx import preload
+
+    preload()
+
+
+def run_flow(settings, quarter, inbox: Path | None, out: Path | None, demo: bool = False):
+    """Run the quarterly flow in Prefect's local mode; return (message, run summary dict)."""
+    prepare_run(settings)
+    preload_validation()
+    from flows.quarterly import quarterly_run  # Prefect reads PREFECT_API_URL as it is imported
+
+    try:
+        SERVER.wait(float(os.environ.get("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", 120)))
+    except LocalApiError as exc:
+        raise CliError(str(exc), code=1) from exc
     from plantrack import live
 
     with live.showing(live.wanted()):  # a bar on a terminal only: never in logs or pipes
@@ -101,6 +130,7 @@ def _demo_quarter(settings, catalog, quarter, resubmission: bool = False) -> dic
     from plantrack.demo import make_demo_submissions
 
     started = time.monotonic()
+    prepare_run(settings)  # the API server comes up while the files are written
     inbox = settings.home / "demo" / "inbox" / quarter.code
     if inbox.exists():
         for old in inbox.iterdir():

@@ -1,0 +1,147 @@
+"""Prefect's local API server, started first so that it comes up beside the start-up.
+
+With no ``PREFECT_API_URL``, Prefect's embedded mode starts a temporary API server when
+a flow first needs one: it imports its whole server into the command's own process
+(about 4 s on two cores), then starts the server in a subprocess and waits for it
+(about 6 s more), before anything of the flow runs. ``plantrack run`` and ``plantrack
+demo`` start that same subprocess (Prefect's own command line for it, with its
+ephemeral settings) as their first step instead: it comes up on the other core while
+the command imports Great Expectations and writes the demo's files, and the flow runs
+against it (``PREFECT_API_URL`` is set before Prefect is imported). One server serves
+every flow run of the process (``demo --year`` runs four) and stops when it ends.
+
+Nothing is started when ``PREFECT_API_URL`` is set already (the operator's own
+server), or when Prefect has been imported already (a test harness, or Prefect's own
+embedded server, is in charge then): Prefect then does as it always does.
+"""
+
+from __future__ import annotations
+
+import atexit
+import importlib.util
+import logging
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+log = logging.getLogger("plantrack")
+
+# What Prefect's own embedded server runs with (prefect.server.api.server.SubprocessASGIServer).
+_EPHEMERAL_ENV = {"PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1", "PREFECT__SERVER_FINAL": "1"}
+_STARTUP_FAILED = 3  # uvicorn's exit status when it cannot bind its port, or load the app
+
+
+class LocalApiError(Exception):
+    """The local API server did not come up (the message says why; Chinese)."""
+
+
+class LocalApi:
+    """One Prefect API server subprocess on 127.0.0.1, for the life of this process."""
+
+    def __init__(self, app: str = "prefect.server.api.server:create_app") -> None:
+        self.app = app  # the ASGI factory uvicorn runs
+        self.process: subprocess.Popen | None = None
+        self.url: str | None = None
+        self._ready = False
+
+    def start(self) -> bool:
+        """Start the server unless someone else is in charge; True when it was started."""
+        if self.process is not None:
+            return True
+        if os.environ.get("PREFECT_API_URL") or "prefect" in sys.modules:
+            return False
+        spec = importlib.util.find_spec("prefect")
+        if spec is None or not spec.submodule_search_locations:
+            return False
+        self._app_dir = str(Path(next(iter(spec.submodule_search_locations))).parent)
+        self._spawn()
+        os.environ["PREFECT_API_URL"] = self.url
+        atexit.register(self.stop)
+        return True
+
+    def _spawn(self) -> None:
+        port = _free_port()
+        self.url = f"http://127.0.0.1:{port}/api"
+        command = [
+            sys.executable, "-m", "uvicorn", "--app-dir", self._app_dir,
+            "--factory", self.app,
+            "--host", "127.0.0.1", "--port", str(port),
+            "--log-level", "error", "--lifespan", "on",
+        ]  # fmt: skip
+        env = {**os.environ, **_EPHEMERAL_ENV}
+        env.pop("PREFECT_API_URL", None)
+        self.process = subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL)
+        log.info("Prefect API starting on %s (pid %d)", self.url, self.process.pid)
+
+    def wait(self, timeout: float) -> str | None:
+        """Block until the server answers its health check; its URL, or None when this
+        process started none. Raises LocalApiError when it died or did not answer."""
+        if self.process is None:
+            return None
+        if self._ready:
+            return self.url
+        deadline, retries = time.monotonic() + timeout, 3
+        while time.monotonic() < deadline:
+            code = self.process.poll()
+            if code == _STARTUP_FAILED and _port_taken(self.url) and retries:
+                if "prefect" in sys.modules:  # too late to move: Prefect has read this URL
+                    self.stop()
+                    raise LocalApiError("本地 Prefect 服务的端口被其他程序占用，请重新运行。")
+                retries -= 1  # taken between choosing it and binding it: another one
+                self._spawn()
+                os.environ["PREFECT_API_URL"] = self.url
+                continue
+            if code is not None:
+                self.stop()
+                raise LocalApiError(f"本地 Prefect 服务未能启动（退出码 {code}），详见上方输出。")
+            if _healthy(self.url):
+                self._ready = True
+                return self.url
+            time.sleep(0.1)
+        self.stop()
+        raise LocalApiError(f"本地 Prefect 服务在 {timeout:.0f} 秒内未能启动。")
+
+    def stop(self) -> None:
+        process, self.process = self.process, None
+        if process is None:
+            return
+        if os.environ.get("PREFECT_API_URL") == self.url:
+            del os.environ["PREFECT_API_URL"]
+        process.terminate()
+        try:
+            process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _port_taken(url: str) -> bool:
+    port = int(url.rsplit(":", 1)[1].split("/", 1)[0])
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return True
+    return False
+
+
+def _healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/health", timeout=2) as response:
+            return response.status == 200
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+SERVER = LocalApi()
