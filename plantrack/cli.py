@@ -11,6 +11,8 @@ else there; progress goes to standard error.
 from __future__ import annotations
 
 import argparse
+import atexit
+import gc
 import importlib
 import json
 import os
@@ -117,7 +119,21 @@ def known_failure(exc: BaseException) -> str | None:
     return None
 
 
+_registered: list = []
+
+
+def _freeze_at_exit() -> None:
+    """The interpreter's last step: with Great Expectations, Prefect and WeasyPrint loaded
+    (some 400,000 objects), its final garbage collections took 2 s after every run, check
+    or demo. Frozen, they are skipped (0.15 s); what has to be closed, each command closed
+    itself, and every atexit handler registered later runs before this one."""
+    gc.freeze()
+
+
 def main(argv: list[str] | None = None) -> int:
+    if _freeze_at_exit not in _registered:
+        _registered.append(_freeze_at_exit)
+        atexit.register(_freeze_at_exit)
     parser = build_parser()
     args = resolve_path_arguments(parser.parse_args(argv))
     try:
