@@ -1,0 +1,51 @@
+"""The validation's one change to how GX runs: each expectation's configuration built once
+per validation (plantrack.validate.gx._install_configuration_memo). Verdicts, issues and
+GX's own results must be exactly what GX's unchanged property gives."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from plantrack.periods import parse_quarter
+from plantrack.settings import PLANS_DIR
+from plantrack.validate import check_file, gx
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "validation"
+SUITES = PLANS_DIR / "2021" / "suites"
+CASES = ["clean.xlsx", "clean_bureau.xlsx", "negative_value.xlsx", "invalid_status.xlsx", "duplicate_indicator.xlsx", "implausible_value.xlsx", "unknown_milestone.xlsx"]  # fmt: skip
+
+
+def _timeless(value):
+    """GX's results without the times and run ids that differ between any two runs."""
+    if isinstance(value, dict):
+        return {
+            k: _timeless(v) for k, v in value.items() if "time" not in k and k not in ("run_id", "run_name")
+        }
+    if isinstance(value, list):
+        return [_timeless(v) for v in value]
+    return value
+
+
+def verdict(path: Path, catalog) -> tuple:
+    v = check_file(path, catalog, parse_quarter("2021Q2"), SUITES).validation
+    issues = [(i.code, i.cell, i.message) for i in v.issues]
+    return issues, json.dumps(_timeless(v.gx_results), sort_keys=True, default=str), v.expectation_results
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_the_configuration_memo_changes_no_verdict(name, catalog, monkeypatch):
+    from great_expectations.expectations.expectation import Expectation
+
+    remembered = verdict(FIXTURES / name, catalog)  # the memo is installed by now
+    assert gx.GX_CONFIGURATION[0] is not None
+    assert Expectation.configuration.fget is not gx.GX_CONFIGURATION[0]
+    monkeypatch.setattr(Expectation, "configuration", property(gx.GX_CONFIGURATION[0]))
+    assert verdict(FIXTURES / name, catalog) == remembered
+
+
+def test_nothing_is_kept_after_a_validation(catalog):
+    verdict(FIXTURES / "clean.xlsx", catalog)
+    assert gx._local.configurations is None  # this thread's memo is dropped at the end
