@@ -1,0 +1,96 @@
+"""A large quarter's batches read and validated in worker processes, one per core.
+
+Reading and validation are Python that holds the GIL: the flow's ingest threads (one per
+core) take turns on one core. For a large quarter each ingest task hands its batch to a
+pool of worker processes instead, and waits for the result (the thread then holds
+nothing). The verdicts are the same: a worker runs exactly ``pipeline.ingest_batch``.
+
+A worker starts clean from a fork server (no Prefect, DuckDB or thread state inherited),
+imports Great Expectations once, and keeps its GX context and suites for every batch it
+is given. Starting the workers costs their import (about 5 s, on every core at once), so
+a small quarter (the demo's) stays on threads (``WORKERS_FROM``), and the first batch of a
+run that is not taken from the cache runs in this process (a run again after one changed
+file starts no worker). The flow ends the pool when ingest is over, before the load: its
+memory is given back before the briefs are drawn. A worker that dies (a crash in native
+code on a hostile file) fails its batch's task, which Prefect retries in a new pool;
+other batches are not affected.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import threading
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+
+from plantrack.catalog import Catalog
+from plantrack.periods import Quarter
+
+WORKERS_FROM = 12  # batches in a run from which they go to worker processes
+
+_lock = threading.Lock()
+_pool: list[ProcessPoolExecutor] = []
+_begun = [0]  # batches of this run that needed work so far
+
+
+def count(batches: int) -> int:
+    """Worker processes for a run of this many batches: one per core, or 0 (threads) when
+    there is one core or too few batches to be worth the workers' start."""
+    from plantrack.report import available_cores
+
+    cores = available_cores()
+    return cores if cores > 1 and batches >= WORKERS_FROM else 0
+
+
+def _start_worker() -> None:
+    from plantrack.validate.gx import preload
+
+    preload()
+
+
+def _pool_for(workers: int) -> ProcessPoolExecutor:
+    with _lock:
+        if not _pool:
+            ctx = multiprocessing.get_context("forkserver")
+            # One fork server serves this process: it also forks the render workers later
+            # (plantrack.report.jobs), so it preloads what they need too.
+            ctx.set_forkserver_preload(["plantrack.pipeline", "weasyprint", "plantrack.report"])
+            _pool.append(ProcessPoolExecutor(workers, mp_context=ctx, initializer=_start_worker))
+        return _pool[0]
+
+
+def ingest_batch(
+    paths: list[Path], catalog: Catalog, quarter: Quarter, archive: Path, suites_dir: Path, workers: int
+) -> list:
+    """``pipeline.ingest_batch`` in a worker process; a broken pool is replaced for the retry.
+
+    The run's first batch to need work (not taken from the cache) runs here instead: a
+    run again after one changed file then never pays for the workers' start.
+    """
+    from plantrack import pipeline
+
+    with _lock:
+        _begun[0] += 1
+        first = _begun[0] == 1
+    if first or not workers:
+        return pipeline.ingest_batch(paths, catalog, quarter, archive, suites_dir)
+    pool = _pool_for(workers)
+    try:
+        return pool.submit(pipeline.ingest_batch, paths, catalog, quarter, archive, suites_dir).result()
+    except BrokenProcessPool:
+        with _lock:
+            if _pool and _pool[0] is pool:
+                _pool.clear()
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+
+
+def stop() -> None:
+    """End the workers (the flow, once every batch is in)."""
+    with _lock:
+        pools = list(_pool)
+        _pool.clear()
+        _begun[0] = 0
+    for pool in pools:
+        pool.shutdown(wait=True, cancel_futures=True)
