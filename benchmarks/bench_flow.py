@@ -139,8 +139,19 @@ def task_states(flow_run_id) -> str:
                 break
     counts = Counter((r.task_key.rsplit("-", 1)[0], r.state_name) for r in runs)
     tasks = sorted({task for task, _ in counts})
+    spans = {}  # task → (first start, last end): the stage's wall time within the flow
+    for r in runs:
+        if r.start_time and r.end_time:
+            task = r.task_key.rsplit("-", 1)[0]
+            first, last = spans.get(task, (r.start_time, r.end_time))
+            spans[task] = (min(first, r.start_time), max(last, r.end_time))
     return "; ".join(
-        f"{task}: " + ", ".join(f"{n} {state}" for (t, state), n in sorted(counts.items()) if t == task)
+        (
+            f"{task} ({(spans[task][1] - spans[task][0]).total_seconds():.1f} s): "
+            if task in spans
+            else f"{task}: "
+        )
+        + ", ".join(f"{n} {state}" for (t, state), n in sorted(counts.items()) if t == task)
         for task in tasks
     )
 

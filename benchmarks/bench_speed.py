@@ -36,7 +36,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 PY = sys.executable
 CHECK_FILE = REPO / "tests" / "fixtures" / "validation" / "clean.xlsx"
-BATCH = 50
+BATCH = 25  # the flow's batches (flows/quarterly.py: MAX_BATCH)
 
 
 def child(args: list[str], env: dict | None = None) -> tuple[float, int, subprocess.CompletedProcess]:
