@@ -4,15 +4,17 @@
 
 Printed in one run (so that ratios compare work measured under the same load):
 
-- ``plantrack demo`` on a fresh home and font cache (what a new machine does after
-  bootstrap), then again (warm): wall time, its stages (seconds inside each pipeline
-  stage; ingest runs on two threads, so it is the sum over batches) and peak RSS;
+- the font subsets ``scripts/bootstrap`` builds once per machine (``python -m
+  plantrack.fonts``) into a new font cache, then ``plantrack demo`` on a fresh home (what
+  a new machine does after bootstrap), then again (warm): wall time, its stages (seconds
+  inside each pipeline stage; ingest runs on two threads, so it is the sum over batches)
+  and peak RSS;
 - ``plantrack check FILE``: cold from the shell (a new interpreter), the import of
   Great Expectations alone (the floor of a cold check), and warm in-process
   (``validate.check_file`` again in a process that has checked once: what the portal does);
 - for N submissions: the bare calamine read of each, the reader (``read_submission``),
   validation one file at a time (``validate_submission``, the old way) and in batches
-  of 50 grouped by unit as the flow makes them (``validate_submissions``), per file, with their ratios to
+  of 25 grouped by unit as the flow makes them (``validate_submissions``), per file, with their ratios to
   the bare read and the peak RSS of that child process;
 - the quarterly flow on the N files, full run and rerun after one changed file
   (``bench_flow.py --skip-direct``, in a child process) with its peak RSS.
@@ -84,8 +86,11 @@ json.dump({"code": code, "stages": stages}, open(sys.argv[1], "w"))
 
 def bench_demo(work: Path) -> list[dict]:
     env = {"PLANTRACK_HOME": str(work / "demo-home"), "PLANTRACK_FONT_CACHE": str(work / "fonts")}
-    rows = []
-    for label in ("fresh (new home and font cache)", "warm (again)"):
+    wall, rss, done = child(["-m", "plantrack.fonts"], env)  # what scripts/bootstrap does once
+    if done.returncode:
+        raise SystemExit(f"font preparation failed: {done.stderr[-2000:]}")
+    rows = [{"label": "font subsets, once per machine (bootstrap)", "wall": wall, "rss": rss, "stages": {}}]
+    for label in ("fresh home, after bootstrap", "warm (again)"):
         report = work / "demo-stages.json"
         wall, rss, done = child(["-c", STAGE_DRIVER, str(report), "demo"], env)
         if done.returncode or not report.exists():
@@ -253,9 +258,10 @@ def main() -> int:
 def print_report(out: dict) -> None:
     print(f"\n{'':<52}{'seconds':>9}{'peak MiB':>10}")
     for row in out.get("demo", []):
-        print(f"{'plantrack demo, ' + row['label']:<52}{row['wall']:>9.1f}{row['rss']:>10}")
-        stages = row["stages"]
-        print("    stages: " + ", ".join(f"{k} {v:.1f}" for k, v in stages.items()))
+        name = row["label"] if row["label"].startswith("font") else "plantrack demo, " + row["label"]
+        print(f"{name:<52}{row['wall']:>9.1f}{row['rss']:>10}")
+        if stages := row["stages"]:
+            print("    stages: " + ", ".join(f"{k} {v:.1f}" for k, v in stages.items()))
     if c := out.get("check"):
         print(f"{'plantrack check FILE, cold (new interpreter)':<52}{c['cold']:>9.2f}{c['cold_rss']:>10}")
         print(f"{'  of which import great_expectations alone':<52}{c['gx_import']:>9.2f}{c['gx_rss']:>10}")

@@ -116,8 +116,13 @@ def _subset(source: Path, index: int, chars: str, target: Path) -> None:
 
 
 def prepared_fonts(cache_dir: Path, extra_text: str = "") -> list[FontFile]:
-    """Regular and bold subset fonts, built once per source font and character set."""
-    files = []
+    """Regular and bold subset fonts, built once per source font and character set.
+
+    Building one takes about half a minute of fontTools on this machine's CPU, so
+    ``scripts/bootstrap`` builds them (``python -m plantrack.fonts``), and when both
+    are missing they are built side by side in two processes.
+    """
+    files, missing = [], []
     chars = subset_characters(extra_text)
     for weight, css_weight in (("Regular", 400), ("Bold", 700)):
         source, index = find_system_cjk_font(weight)
@@ -127,8 +132,19 @@ def prepared_fonts(cache_dir: Path, extra_text: str = "") -> list[FontFile]:
         target = cache_dir / f"{FAMILY}-{css_weight}-{key}.otf"
         if not target.exists():
             target.parent.mkdir(parents=True, exist_ok=True)
-            _subset(source, index, chars, target)
+            missing.append((source, index, chars, target))
         files.append(FontFile(target, css_weight))
+    if len(missing) > 1 and (os.cpu_count() or 1) > 1:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        spawn = multiprocessing.get_context("spawn")  # nothing of this process inherited
+        with ProcessPoolExecutor(len(missing), mp_context=spawn) as pool:
+            for done in [pool.submit(_subset, *job) for job in missing]:
+                done.result()
+    else:
+        for job in missing:
+            _subset(*job)
     return files
 
 
@@ -147,3 +163,10 @@ def font_characters(path: Path, index: int = 0) -> frozenset[str]:
 
     font = TTFont(str(path), fontNumber=index, lazy=True)
     return frozenset(chr(c) for c in font.getBestCmap())
+
+
+if __name__ == "__main__":  # scripts/bootstrap: build the machine's subsets once, ahead of any run
+    from plantrack.settings import load_settings
+
+    for font in prepared_fonts(load_settings().font_cache):
+        print(font.path)
