@@ -25,9 +25,10 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.error
 import urllib.request
 from pathlib import Path
+
+from plantrack.processes import end_process
 
 log = logging.getLogger("plantrack")
 
@@ -99,7 +100,7 @@ class LocalApi:
             if code is not None:
                 self.stop()
                 raise LocalApiError(f"本地 Prefect 服务未能启动（退出码 {code}），详见上方输出。")
-            if _healthy(self.url):
+            if healthy(self.url):
                 self._ready = True
                 return self.url
             time.sleep(0.1)
@@ -112,12 +113,7 @@ class LocalApi:
             return
         if os.environ.get("PREFECT_API_URL") == self.url:
             del os.environ["PREFECT_API_URL"]
-        process.terminate()
-        try:
-            process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        end_process(process, grace=5)
 
 
 def _free_port() -> int:
@@ -136,11 +132,12 @@ def _port_taken(url: str) -> bool:
     return False
 
 
-def _healthy(url: str) -> bool:
+def healthy(url: str) -> bool:
+    """Whether the Prefect API at ``url`` answers its health check."""
     try:
         with urllib.request.urlopen(f"{url}/health", timeout=2) as response:
             return response.status == 200
-    except (urllib.error.URLError, OSError):
+    except OSError:  # refused, reset, timed out (URLError is one)
         return False
 
 

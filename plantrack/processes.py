@@ -26,6 +26,18 @@ _DONE = b"done"
 _signalled: list[int] = []
 
 
+def end_process(process, grace: float) -> None:
+    """Ask a child to stop (SIGTERM); kill it when it has not within ``grace`` seconds."""
+    import subprocess
+
+    process.terminate()
+    try:
+        process.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 def _exit_on_signal(signum, frame):
     _signalled.append(signum)
     raise SystemExit(128 + signum)

@@ -12,7 +12,6 @@ import os
 import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -20,6 +19,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from plantrack.cli import EXIT_OK, CliError, print_json, progress
+from plantrack.local_api import healthy
+from plantrack.processes import end_process
 from plantrack.settings import Settings, configure_prefect, load_settings
 
 ORDER = 40
@@ -130,12 +131,7 @@ def prefect_api(settings: Settings, port: int) -> Iterator[str]:
         os.environ["PREFECT_API_URL"] = url  # before prefect is imported by serve
         yield url
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        end_process(server, grace=30)
 
 
 def wait_until_healthy(
@@ -148,12 +144,8 @@ def wait_until_healthy(
                 f"Prefect 服务启动失败（退出码 {server.returncode}），详见 {log_path}"
                 "；端口被占用时请用 --port 换一个端口"
             )
-        try:
-            with urllib.request.urlopen(f"{url}/health", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            pass
+        if healthy(url):
+            return
         time.sleep(0.5)
     raise CliError(f"Prefect 服务在 {seconds:.0f} 秒内未就绪，详见 {log_path}")
 
