@@ -49,3 +49,18 @@ def test_the_configuration_memo_changes_no_verdict(name, catalog, monkeypatch):
 def test_nothing_is_kept_after_a_validation(catalog):
     verdict(FIXTURES / "clean.xlsx", catalog)
     assert gx._local.configurations is None  # this thread's memo is dropped at the end
+
+
+@pytest.mark.parametrize("name", ["clean.xlsx", "negative_value.xlsx", "unknown_milestone.xlsx"])
+def test_a_check_without_data_docs_gives_the_same_verdict(name, catalog):
+    """`plantrack check` and the portal skip GX's JSON results, which only Data Docs read."""
+    quarter = parse_quarter("2021Q2")
+    full = check_file(FIXTURES / name, catalog, quarter, SUITES).validation
+    checked = check_file(FIXTURES / name, catalog, quarter, SUITES, data_docs=False).validation
+    assert full.gx_results and checked.gx_results == []
+    assert [(i.code, i.cell, i.message, i.hint) for i in checked.issues] == [
+        (i.code, i.cell, i.message, i.hint) for i in full.issues
+    ]
+    assert checked.expectation_results == full.expectation_results
+    assert checked.rejected == full.rejected
+    assert checked.accepted.equals(full.accepted)

@@ -103,11 +103,11 @@ def cmd_check(args) -> int:
     quarter = parse_quarter_arg(args.quarter) if args.quarter else None
     path = Path(args.file)
     plan = load_plan(settings, quarter)
-    verdict = check_file(path, plan.catalog, quarter, plan.suites_dir)
+    verdict = check_file(path, plan.catalog, quarter, plan.suites_dir, data_docs=False)
     named = verdict.submission.identity.quarter if verdict.submission else None
     if quarter is None and named is not None and named.year != plan.year:
         plan = load_plan(settings, named)  # the file names a quarter of another year's plan
-        verdict = check_file(path, plan.catalog, quarter, plan.suites_dir)
+        verdict = check_file(path, plan.catalog, quarter, plan.suites_dir, data_docs=False)
     catalog = plan.catalog
     if args.json:
         print_json([i.to_dict() for i in verdict.issues])

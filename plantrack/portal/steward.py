@@ -209,7 +209,9 @@ class StewardPages:
         with self.checks:
             plan = self.plan(quarter)
             return make_verdict(
-                check_file(path, plan.catalog, quarter, plan.suites_dir, display_name=display_name)
+                check_file(
+                    path, plan.catalog, quarter, plan.suites_dir, display_name=display_name, data_docs=False
+                )
             )
 
     async def upload_page(self, request: Request) -> Response:

@@ -271,8 +271,11 @@ def indicator_job(staged: pl.DataFrame, ctx: TableContext, suite_path: Path) -> 
     return _gx_frame(staged, suite, ctx.letters), suite
 
 
-def indicator_outcome(staged: pl.DataFrame, ctx: TableContext, job: tuple[pl.DataFrame, dict], result):
-    """(issues, result rows, GX results as JSON, city-total indicator ids) from the suite's result."""
+def indicator_outcome(
+    staged: pl.DataFrame, ctx: TableContext, job: tuple[pl.DataFrame, dict], result, data_docs: bool = True
+):
+    """(issues, result rows, GX results as JSON, city-total indicator ids) from the suite's result.
+    ``data_docs`` False: no JSON (only Data Docs read it; a check makes none)."""
     frame, suite = job
     looked_up = [c for c in frame.columns if c not in staged.columns]
     rows = {
@@ -285,7 +288,7 @@ def indicator_outcome(staged: pl.DataFrame, ctx: TableContext, job: tuple[pl.Dat
     return (
         issues,
         [result_row(suite["name"], r) for r in result.results],
-        [result.to_json_dict()],
+        [result.to_json_dict()] if data_docs else [],
         tuple(suite["meta"].get("city_total_indicators", ())),
     )
 

@@ -69,7 +69,7 @@ def milestone_job(frame: pl.DataFrame, suites_dir: Path) -> tuple[pl.DataFrame, 
 
 
 def milestone_outcome(
-    sub: Submission, frame: pl.DataFrame, base: dict, suite: dict, result
+    sub: Submission, frame: pl.DataFrame, base: dict, suite: dict, result, data_docs: bool = True
 ) -> tuple[list[Issue], list[dict], list[dict]]:
     _, letters = table_layout(
         sub.cells, MILESTONE_SHEET, MILESTONE_HEADER_SYNONYMS, MILESTONE_LOOSE_RULES, "milestone_id"
@@ -83,7 +83,8 @@ def milestone_outcome(
             _milestone_issue(cfg.meta["code"], expectation_severity(cfg), rows[n], letters, m_base)
             for n in failed_hits(res) or []
         ]
-    return issues, [result_row(suite["name"], r) for r in result.results], [result.to_json_dict()]
+    gx_json = [result.to_json_dict()] if data_docs else []  # only Data Docs read it
+    return issues, [result_row(suite["name"], r) for r in result.results], gx_json
 
 
 def check_milestones(
