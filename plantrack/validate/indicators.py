@@ -17,7 +17,6 @@ from plantrack.validate.gx import (
     expectation_severity,
     failed_hits,
     result_row,
-    run_suite,
     suite_data,
 )
 from transforms.cleaning import LooseRules, match_header, match_header_loosely, normalize_text, parse_number
@@ -271,11 +270,8 @@ def indicator_job(staged: pl.DataFrame, ctx: TableContext, suite_path: Path) -> 
     return _gx_frame(staged, suite, ctx.letters), suite
 
 
-def indicator_outcome(
-    staged: pl.DataFrame, ctx: TableContext, job: tuple[pl.DataFrame, dict], result, data_docs: bool = True
-):
-    """(issues, result rows, GX results as JSON, city-total indicator ids) from the suite's result.
-    ``data_docs`` False: no JSON (only Data Docs read it; a check makes none)."""
+def indicator_outcome(staged: pl.DataFrame, ctx: TableContext, job: tuple[pl.DataFrame, dict], result):
+    """(issues, result rows, city-total indicator ids) from the suite's result."""
     frame, suite = job
     looked_up = [c for c in frame.columns if c not in staged.columns]
     rows = {
@@ -288,12 +284,5 @@ def indicator_outcome(
     return (
         issues,
         [result_row(suite["name"], r) for r in result.results],
-        [result.to_json_dict()] if data_docs else [],
         tuple(suite["meta"].get("city_total_indicators", ())),
     )
-
-
-def check_indicators(staged: pl.DataFrame, ctx: TableContext, suite_path: Path):
-    """(issues, result rows, GX results as JSON, city-total indicator ids) of the unit's suite."""
-    job = indicator_job(staged, ctx, suite_path)
-    return indicator_outcome(staged, ctx, job, run_suite(*job))

@@ -9,7 +9,7 @@ import polars as pl
 from plantrack.issues import Issue, Severity, make_issue
 from plantrack.reader import Submission
 from plantrack.template import MILESTONE_SHEET
-from plantrack.validate.gx import expectation_severity, failed_hits, result_row, run_suite, suite_data
+from plantrack.validate.gx import expectation_severity, failed_hits, result_row, suite_data
 from plantrack.validate.indicators import table_layout
 from transforms.cleaning import MILESTONE_HEADER_SYNONYMS, MILESTONE_LOOSE_RULES
 
@@ -69,8 +69,9 @@ def milestone_job(frame: pl.DataFrame, suites_dir: Path) -> tuple[pl.DataFrame, 
 
 
 def milestone_outcome(
-    sub: Submission, frame: pl.DataFrame, base: dict, suite: dict, result, data_docs: bool = True
-) -> tuple[list[Issue], list[dict], list[dict]]:
+    sub: Submission, frame: pl.DataFrame, base: dict, suite: dict, result
+) -> tuple[list[Issue], list[dict]]:
+    """(issues, result rows) from the milestone suite's result."""
     _, letters = table_layout(
         sub.cells, MILESTONE_SHEET, MILESTONE_HEADER_SYNONYMS, MILESTONE_LOOSE_RULES, "milestone_id"
     )
@@ -83,14 +84,4 @@ def milestone_outcome(
             _milestone_issue(cfg.meta["code"], expectation_severity(cfg), rows[n], letters, m_base)
             for n in failed_hits(res) or []
         ]
-    gx_json = [result.to_json_dict()] if data_docs else []  # only Data Docs read it
-    return issues, [result_row(suite["name"], r) for r in result.results], gx_json
-
-
-def check_milestones(
-    sub: Submission, frame: pl.DataFrame, suites_dir: Path, base: dict
-) -> tuple[list[Issue], list[dict], list[dict]]:
-    job = milestone_job(frame, suites_dir)
-    if job is None:
-        return [], [], []
-    return milestone_outcome(sub, frame, base, job[1], run_suite(*job))
+    return issues, [result_row(suite["name"], r) for r in result.results]
