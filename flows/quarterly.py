@@ -180,7 +180,7 @@ def ingest_threads() -> int:
     """One thread per core: validation is Python that holds the GIL, and more threads than
     cores only take turns (200 files on 2 cores: 59.8 s with Prefect's default of 6
     threads, 53.5 s with 2; see benchmarks/README.md)."""
-    from plantrack.report import available_cores
+    from plantrack.processes import available_cores
 
     return max(2, available_cores())
 

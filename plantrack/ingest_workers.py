@@ -18,7 +18,6 @@ other batches are not affected.
 
 from __future__ import annotations
 
-import multiprocessing
 import threading
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -26,6 +25,7 @@ from pathlib import Path
 
 from plantrack.catalog import Catalog
 from plantrack.periods import Quarter
+from plantrack.processes import available_cores, forkserver_context
 
 WORKERS_FROM = 12  # batches in a run from which they go to worker processes
 
@@ -37,13 +37,12 @@ _begun = [0]  # batches of this run that needed work so far
 def count(batches: int) -> int:
     """Worker processes for a run of this many batches: one per core, or 0 (threads) when
     there is one core or too few batches to be worth the workers' start."""
-    from plantrack.report import available_cores
-
     cores = available_cores()
     return cores if cores > 1 and batches >= WORKERS_FROM else 0
 
 
 def _start_worker() -> None:
+    import plantrack.pipeline  # noqa: F401  (what every batch runs)
     from plantrack.validate.gx import preload
 
     preload()
@@ -52,11 +51,9 @@ def _start_worker() -> None:
 def _pool_for(workers: int) -> ProcessPoolExecutor:
     with _lock:
         if not _pool:
-            ctx = multiprocessing.get_context("forkserver")
-            # One fork server serves this process: it also forks the render workers later
-            # (plantrack.report.jobs), so it preloads what they need too.
-            ctx.set_forkserver_preload(["plantrack.pipeline", "weasyprint", "plantrack.report"])
-            _pool.append(ProcessPoolExecutor(workers, mp_context=ctx, initializer=_start_worker))
+            _pool.append(
+                ProcessPoolExecutor(workers, mp_context=forkserver_context(), initializer=_start_worker)
+            )
         return _pool[0]
 
 

@@ -26,6 +26,25 @@ _DONE = b"done"
 _signalled: list[int] = []
 
 
+def available_cores() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def forkserver_context():
+    """The context every worker pool of a run starts from: a fork server that starts clean
+    (no Prefect or DuckDB threads to inherit) with WeasyPrint and the brief code loaded.
+
+    A process has one fork server, started by whichever pool comes first (the ingest
+    workers of a large quarter, else the render pool), so what it preloads is set here
+    for all of them; an ingest worker imports the rest as it starts.
+    """
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["weasyprint", "plantrack.report"])
+    return ctx
+
+
 def end_process(process, grace: float) -> None:
     """Ask a child to stop (SIGTERM); kill it when it has not within ``grace`` seconds."""
     import subprocess

@@ -8,8 +8,6 @@ kept as it is.
 from __future__ import annotations
 
 import logging
-import multiprocessing
-import os
 import re
 import time
 from collections.abc import Iterable, Iterator
@@ -26,6 +24,7 @@ from plantrack import progress
 from plantrack.catalog import Catalog
 from plantrack.fonts import FontFile, prepared_fonts
 from plantrack.periods import Quarter
+from plantrack.processes import available_cores, forkserver_context
 from plantrack.report.briefs import Brief, city_brief, unit_brief
 from plantrack.report.formatting import report_date
 from plantrack.report.render import render_brief, render_html, rendered_from, warm_up
@@ -65,18 +64,6 @@ def _render_job(job: RenderJob, fonts: list[FontFile]) -> Rendered:
     return Rendered(job.scope, path, time.perf_counter() - wall, time.process_time() - cpu)
 
 
-def available_cores() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-
-
-def _pool_context():
-    # A fork server starts clean (no Prefect or DuckDB threads to inherit) and forks
-    # workers with WeasyPrint already imported.
-    ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["weasyprint", "plantrack.report"])
-    return ctx
-
-
 @contextmanager
 def _render_pool(workers: int, fonts: list[FontFile]) -> Iterator[ProcessPoolExecutor | None]:
     """Worker processes, each warming up (fonts, Pango) as soon as it starts; None when
@@ -84,7 +71,7 @@ def _render_pool(workers: int, fonts: list[FontFile]) -> Iterator[ProcessPoolExe
     if workers <= 1:
         yield None
         return
-    with ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context()) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=forkserver_context()) as pool:
         for _ in range(workers):
             pool.submit(warm_up, fonts)
         yield pool
