@@ -59,25 +59,21 @@ class LocalApi:
         spec = importlib.util.find_spec("prefect")
         if spec is None or not spec.submodule_search_locations:
             return False
-        self._app_dir = str(Path(next(iter(spec.submodule_search_locations))).parent)
-        self._spawn()
-        os.environ["PREFECT_API_URL"] = self.url
-        atexit.register(self.stop)
-        return True
-
-    def _spawn(self) -> None:
+        app_dir = str(Path(next(iter(spec.submodule_search_locations))).parent)
         port = _free_port()
         self.url = f"http://127.0.0.1:{port}/api"
         command = [
-            sys.executable, "-m", "uvicorn", "--app-dir", self._app_dir,
+            sys.executable, "-m", "uvicorn", "--app-dir", app_dir,
             "--factory", self.app,
             "--host", "127.0.0.1", "--port", str(port),
             "--log-level", "error", "--lifespan", "on",
         ]  # fmt: skip
         env = {**os.environ, **_EPHEMERAL_ENV}
-        env.pop("PREFECT_API_URL", None)
         self.process = subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL)
         log.info("Prefect API starting on %s (pid %d)", self.url, self.process.pid)
+        os.environ["PREFECT_API_URL"] = self.url
+        atexit.register(self.stop)
+        return True
 
     def wait(self, timeout: float) -> str | None:
         """Block until the server answers its health check; its URL, or None when this
@@ -86,19 +82,16 @@ class LocalApi:
             return None
         if self._ready:
             return self.url
-        deadline, retries = time.monotonic() + timeout, 3
+        deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             code = self.process.poll()
-            if code == _STARTUP_FAILED and _port_taken(self.url) and retries:
-                if "prefect" in sys.modules:  # too late to move: Prefect has read this URL
-                    self.stop()
-                    raise LocalApiError("本地 Prefect 服务的端口被其他程序占用，请重新运行。")
-                retries -= 1  # taken between choosing it and binding it: another one
-                self._spawn()
-                os.environ["PREFECT_API_URL"] = self.url
-                continue
             if code is not None:
+                # The port came free from the system, but another program may have bound it
+                # since; Prefect has read this URL already, so the command is run again.
+                taken = code == _STARTUP_FAILED and _port_taken(self.url)
                 self.stop()
+                if taken:
+                    raise LocalApiError("本地 Prefect 服务的端口被其他程序占用，请重新运行。")
                 raise LocalApiError(f"本地 Prefect 服务未能启动（退出码 {code}），详见上方输出。")
             if healthy(self.url):
                 self._ready = True
