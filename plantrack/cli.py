@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import atexit
+import functools
 import gc
 import importlib
 import json
@@ -119,21 +120,18 @@ def known_failure(exc: BaseException) -> str | None:
     return None
 
 
-_registered: list = []
-
-
+@functools.cache
 def _freeze_at_exit() -> None:
-    """The interpreter's last step: with Great Expectations, Prefect and WeasyPrint loaded
-    (some 400,000 objects), its final garbage collections took 2 s after every run, check
-    or demo. Frozen, they are skipped (0.15 s); what has to be closed, each command closed
-    itself, and every atexit handler registered later runs before this one."""
-    gc.freeze()
+    """Make freezing the collector the interpreter's last step (once per process): with Great
+    Expectations, Prefect and WeasyPrint loaded (some 400,000 objects), its final
+    collections took 2 s after every run, check or demo. Frozen, they are skipped (0.15 s);
+    what has to be closed, each command closed itself, and every atexit handler registered
+    later runs before this one."""
+    atexit.register(gc.freeze)
 
 
 def main(argv: list[str] | None = None) -> int:
-    if _freeze_at_exit not in _registered:
-        _registered.append(_freeze_at_exit)
-        atexit.register(_freeze_at_exit)
+    _freeze_at_exit()
     parser = build_parser()
     args = resolve_path_arguments(parser.parse_args(argv))
     try:

@@ -29,21 +29,16 @@ def prepare_run(settings) -> None:
     SERVER.start()
 
 
-def preload_validation() -> None:
-    """Import Great Expectations now, while the API server starts on the other core."""
-    from plantrack.validate.gx import preload
-
-    preload()
-
-
 def run_flow(settings, quarter, inbox: Path | None, out: Path | None, demo: bool = False):
     """Run the quarterly flow in Prefect's local mode; return (message, run summary dict)."""
     prepare_run(settings)
-    preload_validation()
+    from plantrack.validate.gx import preload
+
+    preload()  # Great Expectations imported while the API server starts on the other core
     from flows.quarterly import quarterly_run  # Prefect reads PREFECT_API_URL as it is imported
 
-    try:
-        SERVER.wait(float(os.environ.get("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", 120)))
+    try:  # the same wait Prefect allows its own server (set by configure_prefect)
+        SERVER.wait(float(os.environ["PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"]))
     except LocalApiError as exc:
         raise CliError(str(exc), code=1) from exc
     from plantrack import live
