@@ -90,7 +90,7 @@ def bench_demo(work: Path) -> list[dict]:
     if done.returncode:
         raise SystemExit(f"font preparation failed: {done.stderr[-2000:]}")
     rows = [{"label": "font subsets, once per machine (bootstrap)", "wall": wall, "rss": rss, "stages": {}}]
-    for label in ("fresh home, after bootstrap", "warm (again)"):
+    for label in ("plantrack demo, fresh home, after bootstrap", "plantrack demo, warm (again)"):
         report = work / "demo-stages.json"
         wall, rss, done = child(["-c", STAGE_DRIVER, str(report), "demo"], env)
         if done.returncode or not report.exists():
@@ -258,8 +258,7 @@ def main() -> int:
 def print_report(out: dict) -> None:
     print(f"\n{'':<52}{'seconds':>9}{'peak MiB':>10}")
     for row in out.get("demo", []):
-        name = row["label"] if row["label"].startswith("font") else "plantrack demo, " + row["label"]
-        print(f"{name:<52}{row['wall']:>9.1f}{row['rss']:>10}")
+        print(f"{row['label']:<52}{row['wall']:>9.1f}{row['rss']:>10}")
         if stages := row["stages"]:
             print("    stages: " + ", ".join(f"{k} {v:.1f}" for k, v in stages.items()))
     if c := out.get("check"):
