@@ -57,7 +57,9 @@ def test_a_district_suite_checks_exactly_its_own_indicators(catalog):
     [required] = _by_code(suite, "missing_indicator")
     assert known["kwargs"]["value_set"] == own == required["kwargs"]["value_set"]
     [units] = _by_code(suite, "uom_mismatch")
-    assert ["I05-3-1", "亿元"] in units["kwargs"]["value_pairs_set"]
+    assert units["meta"]["lookup"]["values"] == {i.id: i.unit for i in catalog.indicators_for("huancui")}
+    assert units["meta"]["lookup"]["values"]["I05-3-1"] == "亿元"
+    assert (units["kwargs"]["column_A"], units["kwargs"]["column_B"]) == ("expected_uom", "uom")
     assert {c["kwargs"]["column"]: c["severity"] for c in _by_code(suite, "missing_column")} == {
         "indicator_id": "critical",
         "actual": "critical",

@@ -173,16 +173,20 @@ def run_suite(
 
 
 def add_lookup_columns(frame: pl.DataFrame, suite: dict) -> pl.DataFrame:
-    """Add the per-indicator columns (e.g. ``plausible_max``) that the suite's rules compare."""
+    """Add the per-indicator columns (``plausible_max``, ``expected_uom``) that the suite's
+    rules compare: text when the table's values are text, numbers otherwise."""
+    looked_up = []
     for exp in suite["expectations"]:
         lookup = exp["meta"].get("lookup")
         if lookup:
-            frame = frame.with_columns(
+            values = lookup["values"]
+            text = bool(values) and all(isinstance(v, str) for v in values.values())
+            looked_up.append(
                 pl.col(lookup["key"])
-                .replace_strict(lookup["values"], default=None, return_dtype=pl.Float64)
+                .replace_strict(values, default=None, return_dtype=pl.String if text else pl.Float64)
                 .alias(lookup["column"])
             )
-    return frame
+    return frame.with_columns(looked_up) if looked_up else frame
 
 
 def expectation_severity(config) -> Severity:

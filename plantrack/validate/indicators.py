@@ -251,14 +251,16 @@ def _gx_frame(staged: pl.DataFrame, suite: dict, letters: dict[str, str]) -> pl.
 
 
 def _known_uoms_only(frame: pl.DataFrame, suite: dict) -> pl.DataFrame:
-    """The unit of measure of a row whose indicator the uom rule does not know, left out.
+    """The unit of measure of a row whose indicator the uom rule does not know, left out
+    (suites written before the rule compared looked-up units: pairs in a set, with a
+    row condition).
 
     GX miscounts a pair rule whose row_condition drops rows (missing_count < 0) and then
     cannot run it at all (InvalidCacheValueError): a wrong unit in the same file would
     pass. Such a row is reported as an unknown indicator anyway.
     """
     rule = next((e for e in suite["expectations"] if e["meta"].get("code") == "uom_mismatch"), None)
-    if rule is None or "uom" not in frame.columns:
+    if rule is None or "uom" not in frame.columns or "value_pairs_set" not in rule["kwargs"]:
         return frame
     known = [pair[0] for pair in rule["kwargs"]["value_pairs_set"]]
     return frame.with_columns(pl.when(pl.col("indicator_id").is_in(known)).then(pl.col("uom")).alias("uom"))

@@ -40,6 +40,7 @@ ROW_RULES = frozenset(
         "expect_column_values_to_be_in_set",
         "expect_column_values_to_be_between",
         "expect_column_pair_values_to_be_in_set",
+        "expect_column_pair_values_to_be_equal",
         "expect_column_pair_values_a_to_be_greater_than_b",
     }
 )
