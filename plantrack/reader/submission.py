@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from pathlib import Path
+from typing import NamedTuple
 
 import polars as pl
 
@@ -78,6 +79,16 @@ MILESTONE_SCHEMA = {
 }
 
 
+class CellRow(NamedTuple):
+    """One cell of a sheet, as the checks read it (``Submission.cells_of``)."""
+
+    row_number: int
+    column_letter: str
+    cell: str
+    header: str | None
+    raw_text: str | None
+
+
 class RowTuples(list):
     """Rows of a frame not built yet: tuples in the order of the frame's schema."""
 
@@ -136,6 +147,17 @@ class Submission:
         self.issues = issues if issues is not None else []
         self.file_format = file_format  # xlsx | xls | xlsb | ods | csv
         self.encoding = encoding  # for CSV: the encoding it was decoded with
+
+    def cells_of(self, sheet: str) -> list[CellRow]:
+        """The cells of ``sheet`` as tuples, in the frame's order: for the checks that look
+        at a few cells one by one (a table's titles, a label's value), which would pay more
+        for a polars query each than for reading them."""
+        by_sheet = self.__dict__.get("_cells_by_sheet")
+        if by_sheet is None:
+            by_sheet = self.__dict__["_cells_by_sheet"] = {}
+            for sheet_name, *rest in self.cells.select("sheet", *CellRow._fields).iter_rows():
+                by_sheet.setdefault(sheet_name, []).append(CellRow(*rest))
+        return by_sheet.get(sheet, [])
 
     def cell_parts(self) -> CellParts | pl.DataFrame:
         """The cells as read (SheetCells), or the frame if one was given or built already."""

@@ -5,37 +5,42 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import polars as pl
 from openpyxl.utils import column_index_from_string, get_column_letter
 
 from plantrack.catalog import Unit
 from plantrack.issues import Issue, make_issue
 from plantrack.periods import Quarter, find_quarter
 from plantrack.reader import Submission, match_unit
+from plantrack.reader.submission import CellRow
 from transforms.cleaning import normalize_text
 
 
-def _labelled(cells: pl.DataFrame, sheet: str, label: str) -> tuple[str, str]:
-    """(cell, text) of the value written beside a label such as 填报单位：.
+def _labelled(cells: list[CellRow], label: str) -> tuple[str, str]:
+    """(cell, text) of the value written beside a label such as 填报单位：among a sheet's
+    ``cells`` (``Submission.cells_of``).
 
     The value is in the label's own cell (填报单位：环翠区) or the next cell of the row;
     when it is empty, the cell is where it should have been written.
     """
-    heads = cells.filter((pl.col("sheet") == sheet) & pl.col("header").is_null()).sort(
-        "row_number", pl.col("column_letter").str.len_chars(), "column_letter"
+    listed = sorted(
+        (c for c in cells if c.header is None),
+        key=lambda c: (c.row_number, len(c.column_letter), c.column_letter),
     )
-    listed = list(heads.select("row_number", "column_letter", "cell", "raw_text").iter_rows())
-    for i, (n, letter, cell, text) in enumerate(listed):
-        t = normalize_text(text)
+    for i, c in enumerate(listed):
+        t = normalize_text(c.raw_text)
         if not t.startswith(label):
             continue
         rest = t[len(label) :].lstrip(":：").strip()
         if rest:
-            return cell, rest
-        beside = get_column_letter(column_index_from_string(letter) + 1)
-        if i + 1 < len(listed) and listed[i + 1][0] == n and listed[i + 1][1] == beside:
-            return listed[i + 1][2], normalize_text(listed[i + 1][3])
-        return f"{beside}{n}", ""
+            return c.cell, rest
+        beside = get_column_letter(column_index_from_string(c.column_letter) + 1)
+        if (
+            i + 1 < len(listed)
+            and listed[i + 1].row_number == c.row_number
+            and listed[i + 1].column_letter == beside
+        ):
+            return listed[i + 1].cell, normalize_text(listed[i + 1].raw_text)
+        return f"{beside}{c.row_number}", ""
     return "", ""
 
 
@@ -44,8 +49,8 @@ def identity_issues(
 ) -> list[Issue]:
     """Unit and period: known, consistent between the workbook, its header and its name."""
     ident = sub.identity
-    unit_cell, _ = _labelled(sub.cells, base["sheet"], "填报单位")
-    period_cell, _ = _labelled(sub.cells, base["sheet"], "报告期")
+    unit_cell, _ = _labelled(sub.cells_of(base["sheet"]), "填报单位")
+    period_cell, _ = _labelled(sub.cells_of(base["sheet"]), "报告期")
     if ident.unit is None:
         return [
             make_issue(
@@ -74,12 +79,12 @@ def identity_issues(
 def _header_identity(sub: Submission, units: dict[str, Unit], base: dict) -> list[Issue]:
     """The visible header against the workbook's own identity (when the header says anything)."""
     ident, sheet, issues = sub.identity, base["sheet"], []
-    cell, text = _labelled(sub.cells, sheet, "填报单位")
+    cell, text = _labelled(sub.cells_of(sheet), "填报单位")
     if text and match_unit(text, units) != ident.unit:
         issues.append(
             make_issue("unit_mismatch", cell=cell, found=text, expected=units[ident.unit].name, **base)
         )
-    cell, text = _labelled(sub.cells, sheet, "报告期")
+    cell, text = _labelled(sub.cells_of(sheet), "报告期")
     if text and ident.quarter and find_quarter(text) != ident.quarter:
         issues.append(
             make_issue("period_mismatch", cell=cell, found=text, expected=ident.quarter.label, **base)

@@ -11,6 +11,7 @@ import polars as pl
 
 from plantrack.catalog import Catalog
 from plantrack.issues import Issue, Severity, make_issue
+from plantrack.reader.submission import CellRow
 from plantrack.validate.checks import PARSE_ERRORS, PARSE_WARNINGS, shown_number
 from plantrack.validate.gx import (
     add_lookup_columns,
@@ -68,35 +69,31 @@ def _title_key(text: str, synonyms: dict[str, tuple[str, ...]], rules: LooseRule
 
 
 def table_layout(
-    cells: pl.DataFrame, sheet: str, synonyms: dict[str, tuple[str, ...]], rules: LooseRules, id_key: str
+    cells: list[CellRow], synonyms: dict[str, tuple[str, ...]], rules: LooseRules, id_key: str
 ) -> tuple[int, dict[str, str]]:
-    """(header row, {column key: letter}) of the table the reader found on ``sheet``.
+    """(header row, {column key: letter}) of the table the reader found among a sheet's
+    ``cells`` (``Submission.cells_of``).
 
     Columns come from the cells the reader assigned to them, and from the header
     titles for a column whose every cell below is empty.
     """
-    in_sheet = cells.filter(pl.col("sheet") == sheet)
-    body = in_sheet.filter(pl.col("header").is_not_null()).sort("row_number", "column_letter")
+    body = sorted((c for c in cells if c.header is not None), key=lambda c: (c.row_number, c.column_letter))
     letters: dict[str, str] = {}
-    for key, letter in body.select("header", "column_letter").iter_rows():
-        letters.setdefault(key, letter)
-    first_row = body["row_number"].min() if body.height else None
-    titles = in_sheet.filter(pl.col("header").is_null())
-    if first_row is not None:
-        titles = titles.filter(pl.col("row_number") < first_row)
+    for c in body:
+        letters.setdefault(c.header, c.column_letter)
+    first_row = body[0].row_number if body else None
+    titles = [c for c in cells if c.header is None and (first_row is None or c.row_number < first_row)]
     header_row = 0
-    for n, letter, text in (
-        titles.sort("row_number").select("row_number", "column_letter", "raw_text").iter_rows()
-    ):
-        key = _title_key(text, synonyms, rules)
-        if key == id_key and (id_key not in letters or letters[id_key] == letter):
-            header_row, letters[id_key] = n, letter  # the last title row above the table
-    for letter, text in (
-        titles.filter(pl.col("row_number") >= header_row).select("column_letter", "raw_text").iter_rows()
-    ):
-        key = _title_key(text, synonyms, rules)
-        if key and header_row and key not in letters and letter not in letters.values():
-            letters[key] = letter
+    for c in sorted(titles, key=lambda c: c.row_number):
+        key = _title_key(c.raw_text, synonyms, rules)
+        if key == id_key and (id_key not in letters or letters[id_key] == c.column_letter):
+            header_row, letters[id_key] = c.row_number, c.column_letter  # the last title row above the table
+    for c in titles:
+        if c.row_number < header_row:
+            continue
+        key = _title_key(c.raw_text, synonyms, rules)
+        if key and header_row and key not in letters and c.column_letter not in letters.values():
+            letters[key] = c.column_letter
     return header_row, letters
 
 

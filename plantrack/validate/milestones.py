@@ -72,16 +72,18 @@ def milestone_outcome(
     sub: Submission, frame: pl.DataFrame, base: dict, suite: dict, result
 ) -> tuple[list[Issue], list[dict]]:
     """(issues, result rows) from the milestone suite's result."""
-    _, letters = table_layout(
-        sub.cells, MILESTONE_SHEET, MILESTONE_HEADER_SYNONYMS, MILESTONE_LOOSE_RULES, "milestone_id"
-    )
-    rows = {r["row_number"]: r for r in frame.iter_rows(named=True)}
-    m_base = {**base, "sheet": MILESTONE_SHEET}
+    failed = [(res, hits) for res in result.results if (hits := failed_hits(res))]
     issues = []
-    for res in result.results:
-        cfg = res.expectation_config
-        issues += [
-            _milestone_issue(cfg.meta["code"], expectation_severity(cfg), rows[n], letters, m_base)
-            for n in failed_hits(res) or []
-        ]
+    if failed:  # where the task table's columns are: only to place an issue
+        _, letters = table_layout(
+            sub.cells_of(MILESTONE_SHEET), MILESTONE_HEADER_SYNONYMS, MILESTONE_LOOSE_RULES, "milestone_id"
+        )
+        rows = {r["row_number"]: r for r in frame.iter_rows(named=True)}
+        m_base = {**base, "sheet": MILESTONE_SHEET}
+        for res, hits in failed:
+            cfg = res.expectation_config
+            issues += [
+                _milestone_issue(cfg.meta["code"], expectation_severity(cfg), rows[n], letters, m_base)
+                for n in hits
+            ]
     return issues, [result_row(suite["name"], r) for r in result.results]
