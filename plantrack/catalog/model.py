@@ -117,20 +117,30 @@ class Catalog:
     def milestones_for(self, unit: str) -> list[Milestone]:
         return [m for m in self.milestones if unit in m.units]
 
+    def _first_by_key(self, name: str) -> dict:
+        """(indicator id, unit) → the first allocation or baseline of ``name`` with that key,
+        rebuilt when the list is replaced or grows (loading assigns them after the plan)."""
+        items = getattr(self, name)
+        stamp = (id(items), len(items))
+        cached = self.__dict__.get(f"_{name}_index")
+        if cached is None or cached[0] != stamp:
+            index: dict = {}
+            for item in items:
+                index.setdefault((item.indicator_id, item.unit), item)
+            cached = self.__dict__[f"_{name}_index"] = (stamp, index)
+        return cached[1]
+
     def unit_target(self, indicator: Indicator, unit: str) -> tuple[float | None, float | None]:
         """The unit's (target, stretch): its allocation, or the city target for a sole reporter."""
-        for a in self.allocations:
-            if a.indicator_id == indicator.id and a.unit == unit:
-                return a.target, a.stretch
+        a = self._first_by_key("allocations").get((indicator.id, unit))
+        if a is not None:
+            return a.target, a.stretch
         if indicator.units == (unit,):
             return indicator.target, indicator.stretch
         return None, None
 
     def baseline(self, indicator_id: str, unit: str = "city") -> Baseline | None:
-        for b in self.baselines:
-            if b.indicator_id == indicator_id and b.unit == unit:
-                return b
-        return None
+        return self._first_by_key("baselines").get((indicator_id, unit))
 
     def reporting_units(self) -> list[Unit]:
         """Units that report at least one indicator or milestone, in configured order."""

@@ -26,9 +26,9 @@ from plantrack.validate.indicators import (
     table_layout,
 )
 from plantrack.validate.milestones import milestone_frame, milestone_job, milestone_outcome
-from plantrack.validate.notes import with_note_checks
+from plantrack.validate.notes import behind_without_note
 from plantrack.validate.stacked import run_many
-from plantrack.validate.verdict import Validation, split_rows
+from plantrack.validate.verdict import Validation, refuses, split_rows
 from transforms.cleaning import DATA_HEADER_SYNONYMS, DATA_LOOSE_RULES
 
 
@@ -104,7 +104,7 @@ def _prepare(
         # never a reason to load figures unchecked
         suite_path = suites_dir / f"submission_{unit}.json"
         header_row, letters = table_layout(
-            sub.cells, sheet, DATA_HEADER_SYNONYMS, DATA_LOOSE_RULES, "indicator_id"
+            sub.cells_of(sheet), DATA_HEADER_SYNONYMS, DATA_LOOSE_RULES, "indicator_id"
         )
         p.ctx = TableContext(catalog, base, letters, header_row)
         p.indicator_job = indicator_job(v.staged, p.ctx, suite_path)
@@ -128,8 +128,9 @@ def _finish(p: _Pending, catalog: Catalog, indicator_result, milestone_result, d
     # GX's results as JSON are for Data Docs only (about 25 ms a suite): a check makes none
     ran = [r for r in (indicator_result, milestone_result) if r is not None]
     gx_results = [r.to_json_dict() for r in ran] if data_docs else []
+    if p.quarter is not None and v.unit and not refuses(issues):  # a run, or check --quarter
+        issues = issues + behind_without_note(v, issues, catalog, p.quarter)  # before the one split
     v = split_rows(dataclasses.replace(v, issues=issues, expectation_results=results, gx_results=gx_results))
-    v = with_note_checks(v, catalog, p.quarter)  # only for a quarter given: a run, or check --quarter
     return with_history(v, catalog, p.previous) if p.previous else v
 
 

@@ -21,9 +21,17 @@ def note_issues(validation: Validation, catalog: Catalog, quarter: Quarter) -> l
     """Rows whose figure is below the unit's expected-to-date and whose 说明 is empty."""
     if validation.staged is None or validation.rejected or not validation.unit:
         return []
-    bad_rows = error_rows(validation.issues, validation.sheet)
+    return behind_without_note(validation, validation.issues, catalog, quarter)
+
+
+def behind_without_note(
+    validation: Validation, issues: list[Issue], catalog: Catalog, quarter: Quarter
+) -> list[Issue]:
+    """``note_issues`` of a file not refused, its rows not split yet: ``issues`` are all the
+    file's issues so far (a row with an error is not asked for a reason)."""
+    bad_rows = error_rows(issues, validation.sheet)
     base = {"file": validation.file, "sheet": validation.sheet, "unit": validation.unit}
-    issues = []
+    found = []
     for row in validation.staged.iter_rows(named=True):
         ind = catalog.indicators_by_id.get(row["indicator_id"] or "")
         if ind is None or ind.qualifier == "max" or row["actual"] is None:
@@ -33,7 +41,7 @@ def note_issues(validation: Validation, catalog: Catalog, quarter: Quarter) -> l
         expected = expected_to_date(catalog, ind, validation.unit, quarter.number)
         if expected is None or row["actual"] >= expected - 1e-9:
             continue
-        issues.append(
+        found.append(
             make_issue(
                 "behind_without_note",
                 name=ind.name,
@@ -44,7 +52,7 @@ def note_issues(validation: Validation, catalog: Catalog, quarter: Quarter) -> l
                 **base,
             )
         )
-    return issues
+    return found
 
 
 def with_note_checks(validation: Validation, catalog: Catalog, quarter: Quarter | None) -> Validation:

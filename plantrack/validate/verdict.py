@@ -62,6 +62,11 @@ def _file_errors(issues: list[Issue]) -> list[Issue]:
     ]
 
 
+def refuses(issues: list[Issue]) -> bool:
+    """Whether these issues refuse the whole file (``split_rows`` keeps none of its rows)."""
+    return bool(_file_errors(issues))
+
+
 def _quarantine(
     frame: pl.DataFrame, reasons: dict[int, list[Issue]], everyone: list[Issue]
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -72,6 +77,10 @@ def _quarantine(
     """
     if everyone:
         reasons = {n: everyone + reasons.get(n, []) for n in frame["row_number"]}
+    if not reasons:  # most files: nothing to filter
+        return frame, frame.clear().with_columns(
+            pl.lit(None, pl.String).alias("reasons"), pl.lit(None, pl.List(pl.String)).alias("reason_codes")
+        )
     bad = pl.col("row_number").is_in(list(reasons))
     quarantined = frame.filter(bad)
     why = [reasons[n] for n in quarantined["row_number"]]
