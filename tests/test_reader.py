@@ -399,3 +399,29 @@ def test_an_unreadable_file_error_survives_pickling(read):
         caught.value.reason,
         str(caught.value),
     )
+
+
+def _readable_fixtures() -> list[Path]:
+    folders = [SUBMISSIONS, FIXTURES / "validation", FIXTURES / "libreoffice"]
+    return sorted(
+        p for folder in folders for p in folder.iterdir() if p.suffix in (".xlsx", ".xls", ".ods", ".csv")
+    )
+
+
+def test_the_cells_the_checks_read_are_the_cells_of_the_frame(catalog, indicator_units):
+    """``Submission.cells_of`` reads the cells as read, never building the frame: the same
+    cells, order, headers and addresses as the frame landing stores."""
+    compared, with_headers = 0, 0
+    for path in _readable_fixtures():
+        try:
+            sub = read_submission(path, catalog.units, indicator_units=indicator_units)
+        except UnreadableFile:
+            continue
+        from_frame = plantrack.reader.cells.cell_rows(sub.cells)
+        fresh = read_submission(path, catalog.units, indicator_units=indicator_units)
+        for sheet in set(sub.cells["sheet"]):
+            assert fresh.cells_of(sheet) == from_frame[sheet], (path.name, sheet)
+        assert isinstance(fresh.cell_parts(), list), "cells_of built the frame"
+        compared += 1
+        with_headers += any(c.header for rows in from_frame.values() for c in rows)
+    assert compared >= 40 and with_headers >= 40

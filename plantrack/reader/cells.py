@@ -8,6 +8,7 @@ files are made into one frame at once, the per-cell work done by polars.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import polars as pl
 
@@ -150,6 +151,36 @@ def cells_frame(files: list[tuple[str | None, list[SheetCells]]]) -> pl.DataFram
         return frame.select(list(CELL_SCHEMA))
     file_hash = pl.col("f").replace_strict(hashes, return_dtype=pl.String).alias("file_hash")
     return frame.select(file_hash, *CELL_SCHEMA)
+
+
+class CellRow(NamedTuple):
+    """One cell of a sheet as the checks read it: a row of ``cells_frame``'s columns."""
+
+    row_number: int
+    column_letter: str
+    cell: str
+    header: str | None
+    raw_text: str | None
+
+
+def cell_rows(cells: list[SheetCells] | pl.DataFrame) -> dict[str, list[CellRow]]:
+    """Sheet → its cells as ``CellRow``s, in the order and with the values ``cells_frame``
+    gives them (by row, then column; a header only on a row of the table), from the cells
+    as read or from a frame built already."""
+    by_sheet: dict[str, list[CellRow]] = {}
+    if isinstance(cells, pl.DataFrame):
+        for sheet, *rest in cells.select("sheet", *CellRow._fields).iter_rows():
+            by_sheet.setdefault(sheet, []).append(CellRow(*rest))
+        return by_sheet
+    letters: dict[int, str] = {}
+    for part in cells:
+        g = part.grid
+        rows = by_sheet.setdefault(g.sheet, [])
+        for r, c, text in sorted(zip(g.at_row, g.at_col, g.texts, strict=True), key=lambda t: (t[0], t[1])):
+            letter = letters.get(c) or letters.setdefault(c, column_letter(c))
+            header = part.headers.get(c) if r in part.records else None
+            rows.append(CellRow(r, letter, f"{letter}{r}", header, text))
+    return by_sheet
 
 
 def _small(rows: list[tuple], names: list[str], types: dict) -> pl.DataFrame:

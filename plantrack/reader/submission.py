@@ -13,7 +13,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from pathlib import Path
-from typing import NamedTuple
 
 import polars as pl
 
@@ -22,7 +21,9 @@ from plantrack.issues import Issue, Severity
 from plantrack.reader.books import Book, open_book
 from plantrack.reader.cells import (
     CELL_SCHEMA,
+    CellRow,
     SheetCells,
+    cell_rows,
     cells_frame,
     frame_from_rows,
     plain_cells,
@@ -77,16 +78,6 @@ MILESTONE_SCHEMA = {
     "milestone_id_cell": pl.String,
     "task": pl.String,
 }
-
-
-class CellRow(NamedTuple):
-    """One cell of a sheet, as the checks read it (``Submission.cells_of``)."""
-
-    row_number: int
-    column_letter: str
-    cell: str
-    header: str | None
-    raw_text: str | None
 
 
 class RowTuples(list):
@@ -149,14 +140,11 @@ class Submission:
         self.encoding = encoding  # for CSV: the encoding it was decoded with
 
     def cells_of(self, sheet: str) -> list[CellRow]:
-        """The cells of ``sheet`` as tuples, in the frame's order: for the checks that look
-        at a few cells one by one (a table's titles, a label's value), which would pay more
-        for a polars query each than for reading them."""
+        """The cells of ``sheet`` as tuples, in the frame's order (``reader.cells.cell_rows``),
+        from the cells as read when no frame has been built: the checks never pay for one."""
         by_sheet = self.__dict__.get("_cells_by_sheet")
         if by_sheet is None:
-            by_sheet = self.__dict__["_cells_by_sheet"] = {}
-            for sheet_name, *rest in self.cells.select("sheet", *CellRow._fields).iter_rows():
-                by_sheet.setdefault(sheet_name, []).append(CellRow(*rest))
+            by_sheet = self.__dict__["_cells_by_sheet"] = cell_rows(self.cell_parts())
         return by_sheet.get(sheet, [])
 
     def cell_parts(self) -> CellParts | pl.DataFrame:

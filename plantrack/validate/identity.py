@@ -11,7 +11,7 @@ from plantrack.catalog import Unit
 from plantrack.issues import Issue, make_issue
 from plantrack.periods import Quarter, find_quarter
 from plantrack.reader import Submission, match_unit
-from plantrack.reader.submission import CellRow
+from plantrack.reader.cells import CellRow
 from transforms.cleaning import normalize_text
 
 

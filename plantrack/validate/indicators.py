@@ -11,7 +11,7 @@ import polars as pl
 
 from plantrack.catalog import Catalog
 from plantrack.issues import Issue, Severity, make_issue
-from plantrack.reader.submission import CellRow
+from plantrack.reader.cells import CellRow
 from plantrack.validate.checks import PARSE_ERRORS, PARSE_WARNINGS, shown_number
 from plantrack.validate.gx import (
     add_lookup_columns,
