@@ -5,9 +5,10 @@ core) take turns on one core. For a large quarter each ingest task hands its bat
 pool of worker processes instead, and waits for the result (the thread then holds
 nothing). The verdicts are the same: a worker runs exactly ``pipeline.ingest_batch``.
 
-A worker starts clean from a fork server (no Prefect, DuckDB or thread state inherited),
-imports Great Expectations once, and keeps its GX context and suites for every batch it
-is given. Starting the workers costs their import (about 5 s, on every core at once), so
+A worker starts clean from a fork server (no Prefect, DuckDB or thread state inherited)
+that has imported Great Expectations once for all of them, and keeps its GX context and
+suites for every batch it is given. Starting the workers costs that import (about 7 s of
+one core); until a worker is up, this process ingests the batches itself. So
 a small quarter (the demo's) stays on threads (``WORKERS_FROM``), and the first batch of a
 run that is not taken from the cache runs in this process (a run again after one changed
 file starts no worker). The flow ends the pool when ingest is over, before the load: its
@@ -32,6 +33,7 @@ WORKERS_FROM = 12  # batches in a run from which they go to worker processes
 _lock = threading.Lock()
 _pool: list[ProcessPoolExecutor] = []
 _begun = [0]  # batches of this run that needed work so far
+_ready: list = []  # one future per worker of the pool, done once that worker is up
 
 
 def count(batches: int) -> int:
@@ -42,19 +44,27 @@ def count(batches: int) -> int:
 
 
 def _start_worker() -> None:
-    import plantrack.pipeline  # noqa: F401  (what every batch runs)
-    from plantrack.validate.gx import preload
+    import plantrack.validate.preloaded  # noqa: F401  (loaded already when the fork server did)
 
-    preload()
+
+def _started() -> None:
+    """Run in each new worker: its result says the worker is up."""
 
 
 def _pool_for(workers: int) -> ProcessPoolExecutor:
     with _lock:
         if not _pool:
-            _pool.append(
-                ProcessPoolExecutor(workers, mp_context=forkserver_context(), initializer=_start_worker)
-            )
+            context = forkserver_context("plantrack.validate.preloaded")
+            pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker)
+            _pool.append(pool)
+            _ready[:] = [pool.submit(_started) for _ in range(workers)]
         return _pool[0]
+
+
+def _starting() -> bool:
+    """Whether no worker is up yet (a broken start counts as up: the batch then fails)."""
+    with _lock:
+        return not any(f.done() for f in _ready)
 
 
 def ingest_batch(
@@ -73,12 +83,15 @@ def ingest_batch(
     if first or not workers:
         return pipeline.ingest_batch(paths, catalog, quarter, archive, suites_dir)
     pool = _pool_for(workers)
+    if _starting():  # the workers' fork server is still importing: ingest here meanwhile
+        return pipeline.ingest_batch(paths, catalog, quarter, archive, suites_dir)
     try:
         return pool.submit(pipeline.ingest_batch, paths, catalog, quarter, archive, suites_dir).result()
     except BrokenProcessPool:
         with _lock:
             if _pool and _pool[0] is pool:
                 _pool.clear()
+                _ready.clear()
         pool.shutdown(wait=False, cancel_futures=True)
         raise
 
@@ -88,6 +101,7 @@ def stop() -> None:
     with _lock:
         pools = list(_pool)
         _pool.clear()
+        _ready.clear()
         _begun[0] = 0
     for pool in pools:
         pool.shutdown(wait=True, cancel_futures=True)

@@ -30,18 +30,20 @@ def available_cores() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
-def forkserver_context():
+def forkserver_context(*also: str):
     """The context every worker pool of a run starts from: a fork server that starts clean
-    (no Prefect or DuckDB threads to inherit) with WeasyPrint and the brief code loaded.
+    (no Prefect or DuckDB threads to inherit) with WeasyPrint and the brief code loaded,
+    and the modules ``also`` names.
 
-    A process has one fork server, started by whichever pool comes first (the ingest
-    workers of a large quarter, else the render pool), so what it preloads is set here
-    for all of them; an ingest worker imports the rest as it starts.
+    A process has one fork server, started by whichever pool comes first, with that
+    pool's preload: the ingest workers of a large quarter add Great Expectations
+    (``plantrack.validate.preloaded``), imported once in the server instead of once in
+    every worker; the render pool of a small quarter starts one without it.
     """
     import multiprocessing
 
     ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["weasyprint", "plantrack.report"])
+    ctx.set_forkserver_preload(["weasyprint", "plantrack.report", *also])
     return ctx
 
 

@@ -3,6 +3,7 @@ outcomes as in the run's own process, the first batch kept here, the pool ended 
 
 from __future__ import annotations
 
+from concurrent.futures import Future
 from pathlib import Path
 
 import pytest
@@ -43,10 +44,18 @@ def test_batches_in_workers_come_back_as_they_would_here(catalog, tmp_path):
     here = pipeline.ingest_batch(files, catalog, quarter, tmp_path / "archive-here", SUITES_2021)
     first = ingest_workers.ingest_batch(files[:1], catalog, quarter, tmp_path / "a", SUITES_2021, workers=2)
     assert not ingest_workers._pool  # the run's first batch to need work ran in this process
-    there = ingest_workers.ingest_batch(
-        files, catalog, quarter, tmp_path / "archive-there", SUITES_2021, workers=2
-    )
-    assert ingest_workers._pool  # the next went to the workers
+    ingest_workers._pool_for(2)
+    for started in ingest_workers._ready:
+        started.result(timeout=300)
+
+    def not_here(*args):
+        raise AssertionError("a batch ran in this process while the workers were up")
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(pipeline, "check_files", not_here)  # what a batch run here would call
+        there = ingest_workers.ingest_batch(
+            files, catalog, quarter, tmp_path / "archive-there", SUITES_2021, workers=2
+        )
     assert _summary(first) == _summary(here[:1])
     assert _summary(there) == _summary(here)
     assert all(o.received.archived_path.is_relative_to(tmp_path / "archive-there") for o in there)
@@ -61,3 +70,21 @@ def test_small_runs_and_one_core_stay_on_threads(monkeypatch):
     assert ingest_workers.count(ingest_workers.WORKERS_FROM) == 2
     monkeypatch.setattr(ingest_workers, "available_cores", lambda: 1)
     assert ingest_workers.count(500) == 0
+
+
+def test_while_the_workers_start_the_batches_run_here(catalog, tmp_path, monkeypatch):
+    quarter = Quarter(2021, 2)
+    files, _ = make_demo_submissions(catalog, quarter, tmp_path / "inbox")
+    here = pipeline.ingest_batch(files, catalog, quarter, tmp_path / "archive-here", SUITES_2021)
+    ingest_workers.ingest_batch(files[:1], catalog, quarter, tmp_path / "a", SUITES_2021, workers=2)
+    pool = ingest_workers._pool_for(2)
+    monkeypatch.setattr(ingest_workers, "_ready", [Future(), Future()])  # no worker up yet
+
+    def no_worker(*args, **kwargs):
+        raise AssertionError("a batch went to a worker that is not up")
+
+    monkeypatch.setattr(pool, "submit", no_worker)
+    meanwhile = ingest_workers.ingest_batch(
+        files, catalog, quarter, tmp_path / "archive-meanwhile", SUITES_2021, workers=2
+    )
+    assert _summary(meanwhile) == _summary(here)
