@@ -7,6 +7,7 @@ names the file (and sheet) and the reason, in Chinese, without a traceback.
 
 from __future__ import annotations
 
+import pickle
 import re
 import socket
 from pathlib import Path
@@ -422,6 +423,9 @@ def test_the_cells_the_checks_read_are_the_cells_of_the_frame(catalog, indicator
         for sheet in set(sub.cells["sheet"]):
             assert fresh.cells_of(sheet) == from_frame[sheet], (path.name, sheet)
         assert isinstance(fresh.cell_parts(), list), "cells_of built the frame"
+        clone = pickle.loads(pickle.dumps(fresh))  # as a worker sends it back: without the reading
+        assert "_cells_by_sheet" not in clone.__dict__
+        assert clone.cells_of(sub.cells["sheet"][0]) == from_frame[sub.cells["sheet"][0]]
         compared += 1
         with_headers += any(c.header for rows in from_frame.values() for c in rows)
     assert compared >= 40 and with_headers >= 40

@@ -147,6 +147,11 @@ class Submission:
             by_sheet = self.__dict__["_cells_by_sheet"] = cell_rows(self.cell_parts())
         return by_sheet.get(sheet, [])
 
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        state.pop("_cells_by_sheet", None)  # a reading of the cells, made again on use
+        return state
+
     def cell_parts(self) -> CellParts | pl.DataFrame:
         """The cells as read (SheetCells), or the frame if one was given or built already."""
         return self.__dict__["_cells"]
