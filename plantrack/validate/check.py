@@ -28,7 +28,7 @@ from plantrack.validate.indicators import (
 from plantrack.validate.milestones import milestone_frame, milestone_job, milestone_outcome
 from plantrack.validate.notes import behind_without_note
 from plantrack.validate.stacked import run_many
-from plantrack.validate.verdict import Validation, refuses, split_rows
+from plantrack.validate.verdict import Validation, pack_gx_results, refuses, split_rows
 from transforms.cleaning import DATA_HEADER_SYNONYMS, DATA_LOOSE_RULES
 
 
@@ -127,10 +127,10 @@ def _finish(p: _Pending, catalog: Catalog, indicator_result, milestone_result, d
         results = results + ms_results
     # GX's results as JSON are for Data Docs only (about 25 ms a suite): a check makes none
     ran = [r for r in (indicator_result, milestone_result) if r is not None]
-    gx_results = [r.to_json_dict() for r in ran] if data_docs else []
+    gx_packed = pack_gx_results([r.to_json_dict() for r in ran]) if data_docs else b""
     if p.quarter is not None and v.unit and not refuses(issues):  # a run, or check --quarter
         issues = issues + behind_without_note(v, issues, catalog, p.quarter)  # before the one split
-    v = split_rows(dataclasses.replace(v, issues=issues, expectation_results=results, gx_results=gx_results))
+    v = split_rows(dataclasses.replace(v, issues=issues, expectation_results=results, gx_packed=gx_packed))
     return with_history(v, catalog, p.previous) if p.previous else v
 
 

@@ -8,6 +8,8 @@ and is shown.
 from __future__ import annotations
 
 import dataclasses
+import pickle
+import zlib
 from dataclasses import dataclass, field
 
 import polars as pl
@@ -29,12 +31,20 @@ class Validation:
     milestones_quarantined: pl.DataFrame | None = None  # … plus reasons, reason_codes
     city_totals: pl.DataFrame | None = None  # a city-level unit's city-wide totals (not loaded)
     expectation_results: list[dict] = field(default_factory=list)  # one row per check run
-    gx_results: list[dict] = field(default_factory=list)  # GX suite results as JSON, for Data Docs
+    # GX's suite results as JSON for Data Docs, packed (``pack_gx_results``): read them
+    # through ``gx_results``. A quarter keeps every file's verdict until its quality page:
+    # unpacked they are ~55 KB of small objects a file, packed ~2 KB.
+    gx_packed: bytes = b""
     staged: pl.DataFrame | None = None  # every staged indicator row, for later checks
     staged_milestones: pl.DataFrame | None = None
     file: str = ""
     sheet: str = ""
     city_total_ids: tuple[str, ...] = ()
+
+    @property
+    def gx_results(self) -> list[dict]:
+        """GX's suite results as JSON (what Data Docs read); [] when none were kept."""
+        return pickle.loads(zlib.decompress(self.gx_packed)) if self.gx_packed else []
 
     @property
     def rejected(self) -> bool:
@@ -44,6 +54,11 @@ class Validation:
     @property
     def errors(self) -> list[Issue]:
         return [i for i in self.issues if i.is_error]
+
+
+def pack_gx_results(results: list[dict]) -> bytes:
+    """``Validation.gx_packed`` for these results (our own data, never a file's bytes)."""
+    return zlib.compress(pickle.dumps(results, protocol=pickle.HIGHEST_PROTOCOL), 1) if results else b""
 
 
 def error_rows(issues: list[Issue], sheet: str) -> dict[int, list[Issue]]:
