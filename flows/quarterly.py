@@ -61,10 +61,13 @@ def lock_wait_seconds(settings: Settings) -> float:
 
 
 def _batch_cache_key(context, parameters) -> str:
-    """The batch's file contents plus everything else the verdict depends on."""
+    """The batch's file contents plus everything else its outcomes depend on: where the
+    files are (an outcome names its file and where it was received) and where they are
+    archived (a result from the cache archives nothing again), not only what is in them."""
     digest = hashlib.sha256(parameters["fingerprint"].encode())
+    digest.update(f"{Path(parameters['settings'].archive).resolve()}\0".encode())
     for path in parameters["paths"]:
-        digest.update(sha256_file(Path(path)).encode())
+        digest.update(f"{Path(path).resolve()}\0{sha256_file(Path(path))}\0".encode())
     return f"ingest-{digest.hexdigest()}"
 
 

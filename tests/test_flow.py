@@ -119,6 +119,29 @@ def test_one_corrupt_file_does_not_stop_the_other_units(prefect_harness, inbox_w
     con.close()
 
 
+def test_the_same_files_in_another_inbox_are_ingested_again_not_taken_from_the_cache(
+    prefect_harness, home, catalog, tmp_path
+):
+    """An outcome names where its file was received and archived: one from the cache for
+    the same bytes in another folder would point at the other folder's files (the run
+    crashed putting them back in the inbox's order) and archive nothing."""
+    import shutil
+
+    from flows.quarterly import quarterly_run
+
+    first = tmp_path / "first"
+    files, _ = make_demo_submissions(catalog, Q2, first)
+    assert quarterly_run(quarter="2021Q2", inbox=str(first), return_state=True).is_completed()
+    second = tmp_path / "second"
+    second.mkdir()
+    for f in files:
+        shutil.copy2(f, second / f.name)
+    again = quarterly_run(quarter="2021Q2", inbox=str(second), return_state=True)
+    assert again.is_completed(), again.message
+    assert "Cached" not in _task_states(again.state_details.flow_run_id)
+    assert again.result()["files_received"] == len(files)
+
+
 def test_a_brief_that_cannot_be_made_fails_the_run_but_not_the_others(prefect_harness, home, catalog):
     from flows.quarterly import quarterly_run
     from plantrack.report import brief_filename
