@@ -21,6 +21,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import math
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -65,9 +66,9 @@ def _batch_cache_key(context, parameters) -> str:
     files are (an outcome names its file and where it was received) and where they are
     archived (a result from the cache archives nothing again), not only what is in them."""
     digest = hashlib.sha256(parameters["fingerprint"].encode())
-    digest.update(f"{Path(parameters['settings'].archive).resolve()}\0".encode())
-    for path in parameters["paths"]:
-        digest.update(f"{Path(path).resolve()}\0{sha256_file(Path(path))}\0".encode())
+    digest.update(os.fsencode(Path(parameters["settings"].archive).resolve()) + b"\0")
+    for path in parameters["paths"]:  # as bytes: a name may not be text (a GBK name)
+        digest.update(os.fsencode(Path(path).resolve()) + b"\0" + sha256_file(Path(path)).encode() + b"\0")
     return f"ingest-{digest.hexdigest()}"
 
 
