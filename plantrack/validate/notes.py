@@ -12,23 +12,15 @@ from plantrack.issues import Issue, make_issue
 from plantrack.pacing import expected_to_date
 from plantrack.periods import Quarter
 from plantrack.validate.checks import shown_number
-from plantrack.validate.verdict import Validation, error_rows, with_issues
-
-NOTE_CODES = ("behind_without_note",)
-
-
-def note_issues(validation: Validation, catalog: Catalog, quarter: Quarter) -> list[Issue]:
-    """Rows whose figure is below the unit's expected-to-date and whose 说明 is empty."""
-    if validation.staged is None or validation.rejected or not validation.unit:
-        return []
-    return behind_without_note(validation, validation.issues, catalog, quarter)
+from plantrack.validate.verdict import Validation, error_rows
 
 
 def behind_without_note(
     validation: Validation, issues: list[Issue], catalog: Catalog, quarter: Quarter
 ) -> list[Issue]:
-    """``note_issues`` of a file not refused, its rows not split yet: ``issues`` are all the
-    file's issues so far (a row with an error is not asked for a reason)."""
+    """Rows whose figure is below the unit's expected-to-date and whose 说明 is empty, in a
+    file not refused, its rows not split yet: ``issues`` are all the file's issues so far
+    (a row with an error is not asked for a reason)."""
     bad_rows = error_rows(issues, validation.sheet)
     base = {"file": validation.file, "sheet": validation.sheet, "unit": validation.unit}
     found = []
@@ -53,10 +45,3 @@ def behind_without_note(
             )
         )
     return found
-
-
-def with_note_checks(validation: Validation, catalog: Catalog, quarter: Quarter | None) -> Validation:
-    """The verdict with the 说明 check added (nothing when the quarter is unknown)."""
-    if quarter is None or validation.staged is None or validation.rejected:
-        return validation
-    return with_issues(validation, note_issues(validation, catalog, quarter), replacing=NOTE_CODES)
