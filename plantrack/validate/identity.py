@@ -48,16 +48,17 @@ def identity_issues(
     sub: Submission, quarter: Quarter | None, units: dict[str, Unit], base: dict
 ) -> list[Issue]:
     """Unit and period: known, consistent between the workbook, its header and its name."""
-    ident = sub.identity
-    unit_cell, _ = _labelled(sub.cells_of(base["sheet"]), "填报单位")
-    period_cell, _ = _labelled(sub.cells_of(base["sheet"]), "报告期")
+    ident, cells = sub.identity, sub.cells_of(base["sheet"])
+    unit_label, period_label = _labelled(cells, "填报单位"), _labelled(cells, "报告期")
+    unit_cell, period_cell = unit_label[0], period_label[0]
     if ident.unit is None:
         return [
             make_issue(
                 "unknown_unit", cell=unit_cell, expected="、".join(u.name for u in units.values()), **base
             )
         ]
-    issues = _header_identity(sub, units, base) + _filename_identity(sub, units, base)
+    issues = _header_identity(sub, unit_label, period_label, units, base)
+    issues += _filename_identity(sub, units, base)
     if ident.quarter is None:
         issues.append(
             make_issue(
@@ -76,15 +77,22 @@ def identity_issues(
     return issues
 
 
-def _header_identity(sub: Submission, units: dict[str, Unit], base: dict) -> list[Issue]:
-    """The visible header against the workbook's own identity (when the header says anything)."""
-    ident, sheet, issues = sub.identity, base["sheet"], []
-    cell, text = _labelled(sub.cells_of(sheet), "填报单位")
+def _header_identity(
+    sub: Submission,
+    unit_label: tuple[str, str],
+    period_label: tuple[str, str],
+    units: dict[str, Unit],
+    base: dict,
+) -> list[Issue]:
+    """The visible header (the labelled cells: (cell, text) each) against the workbook's own
+    identity, when the header says anything."""
+    ident, issues = sub.identity, []
+    cell, text = unit_label
     if text and match_unit(text, units) != ident.unit:
         issues.append(
             make_issue("unit_mismatch", cell=cell, found=text, expected=units[ident.unit].name, **base)
         )
-    cell, text = _labelled(sub.cells_of(sheet), "报告期")
+    cell, text = period_label
     if text and ident.quarter and find_quarter(text) != ident.quarter:
         issues.append(
             make_issue("period_mismatch", cell=cell, found=text, expected=ident.quarter.label, **base)
