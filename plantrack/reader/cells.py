@@ -177,7 +177,9 @@ def cell_rows(cells: list[SheetCells] | pl.DataFrame) -> dict[str, list[CellRow]
         g = part.grid
         rows = by_sheet.setdefault(g.sheet, [])
         for r, c, text in sorted(zip(g.at_row, g.at_col, g.texts, strict=True), key=lambda t: (t[0], t[1])):
-            letter = letters.get(c) or letters.setdefault(c, column_letter(c))
+            if c not in letters:
+                letters[c] = column_letter(c)
+            letter = letters[c]
             header = part.headers.get(c) if r in part.records else None
             rows.append(CellRow(r, letter, f"{letter}{r}", header, text))
     return by_sheet
