@@ -10,14 +10,20 @@ a value left empty, a negative figure, a status typed instead of chosen, a renam
 file, a late file, and one unit that never reports; in a demo year, one unit also
 sends its file again after correcting it from the fix-it workbook. Figures behind
 their expected-to-date come with a reason in 说明 (one unit forgets to give any).
+
+The same quarter written again gives the same bytes (``save_reproducibly``): a demo run
+again on the same home receives the files it received before, so it counts each unit's
+file once, takes the validated outcomes from the ingest cache and keeps the briefs.
 """
 
 from __future__ import annotations
 
+import io
 import os
 import random
+import zipfile
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -36,6 +42,7 @@ from plantrack.template import (
 )
 
 SEED = 2021
+CORE_PROPERTIES = "docProps/core.xml"
 RESUBMIT_QUARTER = 2  # in a demo year, the quarter a unit sends a corrected file again
 
 # The share of the expected-to-date a figure reaches at the end of Q1..Q4.
@@ -169,6 +176,30 @@ def _fill_milestones(ws, unit: str, quarter: Quarter) -> list[int]:
     return rows
 
 
+def save_reproducibly(wb, path: Path, saved_at: datetime) -> None:
+    """Save ``wb`` so that the same content always gives the same bytes.
+
+    openpyxl stamps the time of saving twice: as the document's modified time and on
+    every member of the zip. Both are ``saved_at`` here.
+    """
+    from openpyxl.xml.functions import tostring
+
+    buffer = io.BytesIO()
+    wb.save(buffer)  # sets wb.properties.modified to now
+    wb.properties.created = wb.properties.modified = saved_at
+    buffer.seek(0)
+    stamp = saved_at.timetuple()[:6]
+    with zipfile.ZipFile(buffer) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
+        for member in src.infolist():
+            fixed = zipfile.ZipInfo(member.filename, date_time=stamp)
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            fixed.external_attr = member.external_attr
+            data = src.read(member)
+            if member.filename == CORE_PROPERTIES:
+                data = tostring(wb.properties.to_tree())
+            dst.writestr(fixed, data)
+
+
 def demo_units(catalog: Catalog) -> tuple[list, str]:
     """The units the demo writes for (in configured order) and the one that never reports."""
     units = [u for u in catalog.reporting_units() if catalog.indicators_for(u.code)]
@@ -190,19 +221,21 @@ def make_demo_submissions(
     written: list[Path] = []
     senders: list[str] = []
     corrected: Path | None = None
+    issued_at = datetime.combine(quarter.end_date - timedelta(days=14), time(1, 0), tzinfo=UTC)
+    saved_at = datetime.combine(quarter.end_date, time(9, 0))  # UTC: the stewards' last afternoon
     for n, unit in enumerate(units):
         if unit.code == missing_unit:
             continue
         path = inbox / template_filename(unit, quarter)
-        write_template(catalog, unit, quarter, path)
+        write_template(catalog, unit, quarter, path, generated_at=issued_at)
         wb = load_workbook(path)
         data_rows = _fill_data_sheet(wb[DATA_SHEET], catalog, unit.code, n, quarter)
         milestone_rows = _fill_milestones(wb[MILESTONE_SHEET], unit.code, quarter)
         if resubmission and n == 3:  # the corrected file: what the fix-it workbook asked for
             corrected = path.with_name(path.stem + "(修改后).xlsx")
-            wb.save(corrected)
+            save_reproducibly(wb, corrected, saved_at + timedelta(days=8))
         mistakes += _typical_mistake(n, unit.code, wb, data_rows, milestone_rows)
-        wb.save(path)
+        save_reproducibly(wb, path, saved_at)
         if n == 2:  # a steward renamed the file: the workbook identity still tells who sent it
             renamed = path.with_name("科技工作要点季度报表(最终版).xlsx")
             path.rename(renamed)

@@ -55,6 +55,20 @@ def test_units_differ_some_behind_some_catching_up(catalog):
     assert caught_up >= 5 and behind_all_year >= 5
 
 
+def test_the_same_quarter_written_again_gives_the_same_bytes(catalog, tmp_path):
+    """openpyxl stamps each save with the time; a demo run again must receive the same files
+    (one receipt a unit, outcomes from the cache, briefs kept), not new ones."""
+    quarter = Quarter(2021, 2)
+    first, _ = make_demo_submissions(catalog, quarter, tmp_path / "first", resubmission=True)
+    again, _ = make_demo_submissions(catalog, quarter, tmp_path / "again", resubmission=True)
+    assert [p.name for p in first] == [p.name for p in again]
+    for a, b in zip(first, again, strict=True):
+        assert a.read_bytes() == b.read_bytes(), a.name
+        assert a.stat().st_mtime == b.stat().st_mtime  # the receipt times the demo plays
+    other, _ = make_demo_submissions(catalog, Quarter(2021, 3), tmp_path / "q3")
+    assert first[0].read_bytes() != other[0].read_bytes()
+
+
 @pytest.mark.flow
 def test_each_quarter_quarantines_only_the_planted_mistakes(catalog, tmp_path):
     previous: dict[str, dict[str, float]] = {}

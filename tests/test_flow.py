@@ -69,6 +69,23 @@ def test_demo_command_writes_a_chinese_brief_with_embedded_cjk_fonts(tmp_path):
     assert (out / "quality.html").exists()
     assert "Traceback" not in proc.stderr
 
+    # Again on the same home: the same files arrive (same bytes, same receipts), so each
+    # unit has sent once, and no brief is drawn again.
+    drawn = {p: p.stat().st_mtime_ns for p in out.glob("*.pdf")}
+    again = subprocess.run(
+        [str(REPO / ".venv" / "bin" / "plantrack"), "demo"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert {p: p.stat().st_mtime_ns for p in out.glob("*.pdf")} == drawn
+    briefs = [p.with_suffix(".html").read_text() for p in unit_briefs]
+    assert sum("本单位共报送1次" in text for text in briefs) == 10  # all but the unit that never reports
+    assert not any("本单位共报送2次" in text for text in briefs)
+
 
 @pytest.fixture
 def inbox_with_one_corrupt_file(home, catalog) -> tuple[Path, str]:
