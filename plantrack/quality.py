@@ -241,8 +241,9 @@ def quality_report(
             [quarter.code],
         ).fetchall()
     }
+    # each file's verdict as of this run: its own, or an earlier run's for a file it did not see
     issues = _by_submission(
-        con, "select submission_id, errors, warnings from int_issue_counts where run_id = ?", [run]
+        con, "select submission_id, errors, warnings from int_run_verdicts where page_run_id = ?", [run]
     )
     rows = _by_submission(
         con,

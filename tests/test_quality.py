@@ -143,6 +143,31 @@ def test_problem_counts_cover_the_submissions_that_count(warehouse):
     assert [(p.code, p.count) for p in report_2.problems] == [("percent_out_of_range", 1)]
 
 
+def test_a_file_the_run_did_not_see_keeps_the_errors_it_had(catalog, tmp_path):
+    """市科技局's file left the inbox after the first run: the second run's page shows it
+    with its first verdict (an error, partly accepted), not as passed for want of one."""
+    inbox, archive = tmp_path / "inbox", tmp_path / "archive"
+    inbox.mkdir()
+    con = connect(tmp_path / "w.duckdb")
+    run_models(con)
+    bureau = receive(inbox, "percent_out_of_range.xlsx", "2021Q2_市科技局.xlsx", "2021-07-05T09:30")
+    run(con, "run-1", [bureau], catalog, archive)
+    bureau.unlink()
+    huancui = receive(inbox, "value_not_number.xlsx", "2021Q2_环翠区.xlsx", "2021-07-06T10:00")
+    run(con, "run-2", [huancui], catalog, archive)
+    report = quality_report(con, catalog, Q2, DEADLINE)
+    con.close()
+    assert report.run_id == "run-2"
+    row = unit_row(report, "bureau")
+    assert (row.status, row.errors, row.valid) == ("部分采用", 1, False)
+    assert unit_row(report, "huancui").errors == 1
+    assert [(p.code, p.count, p.units) for p in report.problems] == [
+        ("percent_out_of_range", 1, 1),
+        ("value_not_number", 1, 1),
+    ]
+    assert report.counts["valid"] == 0 and report.counts["to_fix"] == 2
+
+
 def test_check_results_are_queryable_per_run_submission_and_check(warehouse):
     con, _, _ = warehouse
     rows = con.execute("""

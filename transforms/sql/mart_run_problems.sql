@@ -1,11 +1,14 @@
--- mart_run_problems: for the quality page, how often each problem occurred in a run among
--- the files each unit sent last for a quarter (int_latest_receipts), and in how many units.
+-- mart_run_problems: for the quality page, how often each problem occurred in the files
+-- each unit sent last for a quarter (int_latest_receipts), and in how many units, as a
+-- run's page shows them: each file with the verdict int_run_verdicts picks for the run.
 -- Grain: one row per (run_id, quarter, code, severity).
 create or replace view mart_run_problems as
 with issues as (
-    select i.run_id, l.quarter, i.code, i.severity, i.unit
-    from stg_submission_issues as i
-    join int_latest_receipts as l using (submission_id)
+    select v.page_run_id as run_id, l.quarter, i.code, i.severity, i.unit
+    from int_run_verdicts as v
+    join stg_submission_issues as i
+        on i.run_id = v.verdict_run_id and i.submission_id = v.submission_id
+    join int_latest_receipts as l on l.submission_id = v.submission_id
 ),
 final as (
     select
