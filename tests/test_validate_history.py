@@ -98,3 +98,30 @@ def test_previous_values_are_the_latest_accepted_receipt_of_the_quarter_before()
     assert previous_values(con, "huancui", "2021Q3") == {"I07-3-1": 7.0}
     assert previous_values(con, "huancui", Q1) == {}  # a new year starts from nothing
     assert previous_values(con, "rushan", Q2) == {}
+
+
+FIXTURES = CLEAN.parent
+
+
+def _frames(v) -> list:
+    return [
+        None if f is None else f.to_dicts()
+        for f in (v.accepted, v.quarantined, v.city_totals, v.milestones, v.milestones_quarantined)
+    ]
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in FIXTURES.glob("*.xlsx")))
+def test_history_without_a_new_error_leaves_the_rows_as_a_full_split_would(name, catalog):
+    """``with_issues`` re-splits the rows only when an error comes or goes; every verdict
+    must be exactly what splitting its issues afresh gives."""
+    from plantrack.validate.verdict import split_rows
+
+    verdict = check_file(FIXTURES / name, catalog, Q2, SUITES_2021)
+    if verdict.validation is None or verdict.validation.staged is None:
+        return  # nothing was read into rows: no history to check
+    # none, a stock jump (a warning), the same figure, a flow that fell (an error)
+    for previous in ({}, {"I09-1-1": 1.0}, {"I09-1-1": 173.0}, {"I07-3-1": 1e9}):
+        v = with_history(verdict.validation, catalog, previous)
+        again = split_rows(v)
+        assert flat(v) == flat(again), (name, previous)
+        assert _frames(v) == _frames(again), (name, previous)

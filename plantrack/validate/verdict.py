@@ -143,15 +143,24 @@ def with_issues(
     """The verdict with more issues (history, cross-file): rows re-split by every error.
 
     ``replacing``: codes of a check being run again; its earlier issues and results go.
+    Only errors move rows: when none comes or goes, the rows stay as ``validation`` split
+    them (``split_rows`` made it) and only the issues are sorted again. A quarter's history
+    check runs this twice a file, and a split is ~3 ms: 1,000 files spent 3 s re-splitting.
     """
-    issues = [i for i in validation.issues if i.code not in replacing] + extra
+    issues = [i for i in validation.issues if i.code not in replacing]
+    removed = any(i.is_error for i in validation.issues if i.code in replacing)
+    issues += extra
     results = [
         r
         for r in validation.expectation_results
         if not (r["suite"] == PYTHON_SUITE and r["code"] in replacing)
     ] + (results or [])
     merged = dataclasses.replace(validation, issues=issues, expectation_results=results)
-    return split_rows(merged) if merged.staged is not None else merged
+    if merged.staged is None:
+        return merged
+    if not removed and not any(i.is_error for i in extra):
+        return dataclasses.replace(merged, issues=sorted(issues, key=_issue_order(merged.sheet)))
+    return split_rows(merged)
 
 
 def python_result(code: str, issues: list[Issue], checked: int) -> dict:
