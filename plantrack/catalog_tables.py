@@ -10,6 +10,8 @@ the schema (``warehouse/schema/003_catalog.sql``, ``008_catalog_milestones.sql``
 
 from __future__ import annotations
 
+from collections import Counter
+
 import duckdb
 
 from plantrack.catalog import Catalog
@@ -131,11 +133,29 @@ def _replace(
     columns: tuple[str, ...] = (),
     year: int | None = None,
 ) -> None:
-    if year is None:
-        con.execute(f"delete from {table}")
-    else:
-        con.execute(f"delete from {table} where plan_year = ?", [year])
+    where, params = ("", []) if year is None else (" where plan_year = ?", [year])
+    if _holds_exactly(con, table, rows, columns, where, params):
+        return  # a run again with the same plan: nothing to rewrite (0.4 s of inserts a load)
+    con.execute(f"delete from {table}{where}", params)
     if rows:
         names = f" ({', '.join(columns)})" if columns else ""
         marks = ", ".join("?" * len(rows[0]))
         con.executemany(f"insert into {table}{names} values ({marks})", rows)
+
+
+def _holds_exactly(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    rows: list[tuple],
+    columns: tuple[str, ...],
+    where: str,
+    params: list,
+) -> bool:
+    """Whether ``table`` (its rows ``where``) holds exactly ``rows``, as many times each."""
+    held = con.execute(f"select {', '.join(columns) or '*'} from {table}{where}", params).fetchall()
+    if len(held) != len(rows):
+        return False
+    try:
+        return Counter(held) == Counter(tuple(r) for r in rows)
+    except TypeError:  # a value that cannot be hashed (a list): rewrite, to be safe
+        return False

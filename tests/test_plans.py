@@ -161,6 +161,26 @@ def test_the_warehouse_keeps_each_years_plan_beside_the_others():
     assert con.execute("select count(*) from dim_indicator").fetchone()[0] == 2 * len(cat21.indicators)
 
 
+def test_the_same_plan_loaded_again_rewrites_nothing_and_a_changed_one_is_rewritten():
+    import dataclasses
+
+    cat21 = load_catalog(PLAN_2021 / "catalog.toml", PLAN_2021 / "units.toml", PLAN_2021 / "allocation.csv")
+    con = connect(":memory:")
+    refresh_catalog_tables(con, cat21, 1.0, 0.5)
+    before = con.execute("select rowid, indicator_id from dim_indicator order by rowid").fetchall()
+    refresh_catalog_tables(con, cat21, 1.0, 0.5)  # the same rows: kept as they are (same rowids)
+    assert con.execute("select rowid, indicator_id from dim_indicator order by rowid").fetchall() == before
+    first = cat21.indicators[0]
+    cat21.indicators[0] = dataclasses.replace(first, target=first.target + 1)  # a corrected target
+    refresh_catalog_tables(con, cat21, 0.9, 0.5)
+    target = con.execute(
+        "select target from dim_indicator where plan_year = 2021 and indicator_id = ?", [first.id]
+    ).fetchone()[0]
+    assert target == first.target + 1
+    assert con.execute("select behind from param_status").fetchall() == [(0.9,)]
+    assert con.execute("select count(*) from dim_indicator").fetchone()[0] == len(cat21.indicators)
+
+
 def test_a_warehouse_from_before_plan_years_keeps_its_catalog_rows(tmp_path):
     """Migration 009 gives the rows already loaded the year of the runs they served."""
     from warehouse.db import SCHEMA_DIR, migrate
