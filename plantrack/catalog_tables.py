@@ -18,6 +18,7 @@ from plantrack.catalog import Catalog
 from plantrack.settings import Thresholds
 
 DEFAULT_APPROX_TOLERANCE = Thresholds.approx_tolerance  # one default, in settings
+INSERT_ROWS = 200
 
 
 def refresh_catalog_tables(
@@ -139,8 +140,13 @@ def _replace(
     con.execute(f"delete from {table}{where}", params)
     if rows:
         names = f" ({', '.join(columns)})" if columns else ""
-        marks = ", ".join("?" * len(rows[0]))
-        con.executemany(f"insert into {table}{names} values ({marks})", rows)
+        row_marks = "(" + ", ".join("?" * len(rows[0])) + ")"
+        for start in range(0, len(rows), INSERT_ROWS):  # one statement per chunk: executemany
+            chunk = rows[start : start + INSERT_ROWS]  # runs one statement per row (1 s a plan)
+            con.execute(
+                f"insert into {table}{names} values {', '.join([row_marks] * len(chunk))}",
+                [value for row in chunk for value in row],
+            )
 
 
 def _holds_exactly(
