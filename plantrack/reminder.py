@@ -96,8 +96,8 @@ def latest_submissions(con: duckdb.DuckDBPyConnection, quarter: Quarter) -> dict
     The model is ``int_latest_receipts``, not ``int_latest_submissions``: that one
     keeps the latest *valid* receipt for the figures, while a steward must hear
     about the file they sent last, even when it could not be read. A file's
-    verdict depends only on its content, so its issues come from the latest run
-    that recorded any for it (``int_latest_issues``).
+    verdict depends only on its content and the rules in force, so its issues come
+    from the latest run that judged it (``int_latest_issues``).
     """
     latest = con.execute(
         "select unit, submission_id, source_path, readable, read_error "

@@ -47,17 +47,22 @@ def assert_embedded_cjk_pdf(pdf: Path, *must_contain: str) -> None:
     assert any("CJK" in row[0] for row in fonts)
 
 
-def test_demo_command_writes_a_chinese_brief_with_embedded_cjk_fonts(tmp_path):
-    env = {**os.environ, "PLANTRACK_HOME": str(tmp_path / "home")}
+def _demo(tmp_path: Path) -> subprocess.CompletedProcess:
+    """``plantrack demo`` on the home under ``tmp_path``; it must succeed."""
     proc = subprocess.run(
         [str(REPO / ".venv" / "bin" / "plantrack"), "demo"],
         cwd=tmp_path,
-        env=env,
+        env={**os.environ, "PLANTRACK_HOME": str(tmp_path / "home")},
         capture_output=True,
         text=True,
         timeout=600,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
+    return proc
+
+
+def test_demo_command_writes_a_chinese_brief_with_embedded_cjk_fonts(tmp_path):
+    proc = _demo(tmp_path)
     out = tmp_path / "home" / "out" / "2021Q2"
     city = list(out.glob("2021Q2_全市*.pdf"))
     assert len(city) == 1
@@ -72,15 +77,7 @@ def test_demo_command_writes_a_chinese_brief_with_embedded_cjk_fonts(tmp_path):
     # Again on the same home: the same files arrive (same bytes, same receipts), so each
     # unit has sent once, and no brief is drawn again.
     drawn = {p: p.stat().st_mtime_ns for p in out.glob("*.pdf")}
-    again = subprocess.run(
-        [str(REPO / ".venv" / "bin" / "plantrack"), "demo"],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert again.returncode == 0, again.stderr[-3000:]
+    _demo(tmp_path)
     assert {p: p.stat().st_mtime_ns for p in out.glob("*.pdf")} == drawn
     briefs = [p.with_suffix(".html").read_text() for p in unit_briefs]
     assert sum("本单位共报送1次" in text for text in briefs) == 10  # all but the unit that never reports

@@ -168,6 +168,33 @@ def test_a_file_the_run_did_not_see_keeps_the_errors_it_had(catalog, tmp_path):
     assert report.counts["valid"] == 0 and report.counts["to_fix"] == 2
 
 
+def test_a_file_judged_clean_by_a_later_run_has_no_latest_issues(catalog, tmp_path):
+    """A later run that judged the file and found nothing (a corrected rule) is its latest
+    verdict; the issues of the run before are history, not what the marts show."""
+    inbox, archive = tmp_path / "inbox", tmp_path / "archive"
+    inbox.mkdir()
+    con = connect(tmp_path / "w.duckdb")
+    run_models(con)
+    bureau = receive(inbox, "percent_out_of_range.xlsx", "2021Q2_市科技局.xlsx", "2021-07-05T09:30")
+    run(con, "run-1", [bureau], catalog, archive)
+    [sid] = [r[0] for r in con.execute("select distinct submission_id from submission_issues").fetchall()]
+    latest = "select count(*) from int_latest_issues where submission_id = ?"
+    assert con.execute(latest, [sid]).fetchone()[0] == 1
+    # run-2 judges the same file under rules that no longer object: checks, no issue
+    con.execute("insert into runs (run_id, quarter, started_at) values ('run-2', ?, now())", [Q2.code])
+    con.execute(
+        "insert into check_results (run_id, submission_id, unit, quarter, suite, expectation, code, "
+        "severity, success) values ('run-2', ?, 'bureau', ?, 'plantrack', 'plantrack.x', 'x', "
+        "'error', true)",
+        [sid, Q2.code],
+    )
+    assert con.execute(latest, [sid]).fetchone()[0] == 0
+    # and the quality page of run-2 shows the file passed (int_run_verdicts agrees)
+    row = unit_row(quality_report(con, catalog, Q2, DEADLINE), "bureau")
+    con.close()
+    assert (row.status, row.errors) == ("通过", 0)
+
+
 def test_check_results_are_queryable_per_run_submission_and_check(warehouse):
     con, _, _ = warehouse
     rows = con.execute("""
