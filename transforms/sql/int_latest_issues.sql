@@ -1,25 +1,19 @@
 -- int_latest_issues: what each submission's latest verdict found — the issues of the most
 -- recent run that judged it. A verdict depends only on the file's content and the rules
 -- in force, so a file judged again by a later run is judged by that run, even when that
--- run found nothing (a corrected rule): a run judged a file when it recorded a check or
--- an issue for it. The issues earlier runs found stay in stg_submission_issues as history.
+-- run found nothing (a corrected rule; which runs judged it: int_judgings). The issues
+-- earlier runs found stay in stg_submission_issues as history.
 -- Order of runs: started_at (a run missing from runs counts as the oldest), then run_id.
 -- Grain: one row per issue of each submission's latest judging run.
 create or replace view int_latest_issues as
-with judgings as (
-    select distinct run_id, submission_id from stg_check_results
-    union
-    select distinct run_id, submission_id from stg_submission_issues
-),
-ranked as (
+with ranked as (
     select
-        j.run_id,
-        j.submission_id,
+        run_id,
+        submission_id,
         row_number() over (
-            partition by j.submission_id order by r.started_at desc nulls last, j.run_id desc
+            partition by submission_id order by started_at desc nulls last, run_id desc
         ) as recency
-    from judgings as j
-    left join stg_runs as r using (run_id)
+    from int_judgings
 ),
 final as (
     select i.*

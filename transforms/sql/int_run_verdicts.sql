@@ -1,22 +1,12 @@
 -- int_run_verdicts: whose verdict a run's quality page shows for each unit's latest file
 -- of the quarter (int_latest_receipts). The run's own when it judged the file; else the
 -- verdict of the latest earlier run that did, so that a file no longer in the inbox keeps
--- the errors it had instead of passing by default. A run judged a file when it recorded
--- a check or an issue for it (a clean file has checks and no issues).
+-- the errors it had instead of passing by default (which runs judged which file:
+-- int_judgings).
 -- With the errors and warnings of that verdict (int_issue_counts).
 -- Grain: one row per (page_run_id, submission_id) for every latest file judged by then.
 create or replace view int_run_verdicts as
-with judgings as (
-    select distinct run_id, submission_id from stg_check_results
-    union
-    select distinct run_id, submission_id from stg_submission_issues
-),
-judged as (
-    select j.run_id, j.submission_id, r.started_at
-    from judgings as j
-    left join stg_runs as r using (run_id)
-),
-pages as (
+with pages as (
     select r.run_id, r.started_at, l.submission_id
     from stg_runs as r
     join int_latest_receipts as l on l.quarter = r.quarter
@@ -31,7 +21,7 @@ ranked as (
             order by j.run_id = p.run_id desc, j.started_at desc nulls last, j.run_id desc
         ) as pick
     from pages as p
-    join judged as j
+    join int_judgings as j
         on j.submission_id = p.submission_id
         and (j.run_id = p.run_id or j.started_at <= p.started_at or j.started_at is null)
 ),
