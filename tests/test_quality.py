@@ -143,20 +143,27 @@ def test_problem_counts_cover_the_submissions_that_count(warehouse):
     assert [(p.code, p.count) for p in report_2.problems] == [("percent_out_of_range", 1)]
 
 
-def test_a_file_the_run_did_not_see_keeps_the_errors_it_had(catalog, tmp_path):
-    """市科技局's file left the inbox after the first run: the second run's page shows it
-    with its first verdict (an error, partly accepted), not as passed for want of one."""
+@pytest.fixture
+def bureau_judged(catalog, tmp_path):
+    """A warehouse where run-1 judged 市科技局's file (one error): (con, inbox, archive, file)."""
     inbox, archive = tmp_path / "inbox", tmp_path / "archive"
     inbox.mkdir()
     con = connect(tmp_path / "w.duckdb")
     run_models(con)
     bureau = receive(inbox, "percent_out_of_range.xlsx", "2021Q2_市科技局.xlsx", "2021-07-05T09:30")
     run(con, "run-1", [bureau], catalog, archive)
+    yield con, inbox, archive, bureau
+    con.close()
+
+
+def test_a_file_the_run_did_not_see_keeps_the_errors_it_had(catalog, bureau_judged):
+    """市科技局's file left the inbox after the first run: the second run's page shows it
+    with its first verdict (an error, partly accepted), not as passed for want of one."""
+    con, inbox, archive, bureau = bureau_judged
     bureau.unlink()
     huancui = receive(inbox, "value_not_number.xlsx", "2021Q2_环翠区.xlsx", "2021-07-06T10:00")
     run(con, "run-2", [huancui], catalog, archive)
     report = quality_report(con, catalog, Q2, DEADLINE)
-    con.close()
     assert report.run_id == "run-2"
     row = unit_row(report, "bureau")
     assert (row.status, row.errors, row.valid) == ("部分采用", 1, False)
@@ -168,15 +175,10 @@ def test_a_file_the_run_did_not_see_keeps_the_errors_it_had(catalog, tmp_path):
     assert report.counts["valid"] == 0 and report.counts["to_fix"] == 2
 
 
-def test_a_file_judged_clean_by_a_later_run_has_no_latest_issues(catalog, tmp_path):
+def test_a_file_judged_clean_by_a_later_run_has_no_latest_issues(catalog, bureau_judged):
     """A later run that judged the file and found nothing (a corrected rule) is its latest
     verdict; the issues of the run before are history, not what the marts show."""
-    inbox, archive = tmp_path / "inbox", tmp_path / "archive"
-    inbox.mkdir()
-    con = connect(tmp_path / "w.duckdb")
-    run_models(con)
-    bureau = receive(inbox, "percent_out_of_range.xlsx", "2021Q2_市科技局.xlsx", "2021-07-05T09:30")
-    run(con, "run-1", [bureau], catalog, archive)
+    con, *_ = bureau_judged
     [sid] = [r[0] for r in con.execute("select distinct submission_id from submission_issues").fetchall()]
     latest = "select count(*) from int_latest_issues where submission_id = ?"
     assert con.execute(latest, [sid]).fetchone()[0] == 1
@@ -191,7 +193,6 @@ def test_a_file_judged_clean_by_a_later_run_has_no_latest_issues(catalog, tmp_pa
     assert con.execute(latest, [sid]).fetchone()[0] == 0
     # and the quality page of run-2 shows the file passed (int_run_verdicts agrees)
     row = unit_row(quality_report(con, catalog, Q2, DEADLINE), "bureau")
-    con.close()
     assert (row.status, row.errors) == ("通过", 0)
 
 
