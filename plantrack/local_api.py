@@ -44,8 +44,13 @@ class LocalApiError(Exception):
 class LocalApi:
     """One Prefect API server subprocess on 127.0.0.1, for the life of this process."""
 
-    def __init__(self, app: str = "prefect.server.api.server:create_app") -> None:
+    def __init__(
+        self, app: str = "prefect.server.api.server:create_app", prefect_home: Path | None = None
+    ) -> None:
         self.app = app  # the ASGI factory uvicorn runs
+        # A Prefect home of the server's own (``plantrack.prefect_db`` builds the machine's
+        # template database in one): nothing of this process's environment changes then.
+        self.prefect_home = prefect_home
         self.process: subprocess.Popen | None = None
         self.url: str | None = None
         self._ready = False
@@ -54,7 +59,8 @@ class LocalApi:
         """Start the server unless someone else is in charge; True when it was started."""
         if self.process is not None:
             return True
-        if os.environ.get("PREFECT_API_URL") or "prefect" in sys.modules:
+        own = self.prefect_home is None
+        if own and (os.environ.get("PREFECT_API_URL") or "prefect" in sys.modules):
             return False
         spec = importlib.util.find_spec("prefect")
         if spec is None or not spec.submodule_search_locations:
@@ -69,9 +75,14 @@ class LocalApi:
             "--log-level", "error", "--lifespan", "on",
         ]  # fmt: skip
         env = {**os.environ, **_EPHEMERAL_ENV}
+        if not own:
+            env.pop("PREFECT_API_URL", None)
+            env["PREFECT_HOME"] = str(self.prefect_home)
+            env.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")  # as configure_prefect
         self.process = subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL)
         log.info("Prefect API starting on %s (pid %d)", self.url, self.process.pid)
-        os.environ["PREFECT_API_URL"] = self.url
+        if own:
+            os.environ["PREFECT_API_URL"] = self.url
         atexit.register(self.stop)
         return True
 

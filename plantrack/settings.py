@@ -122,8 +122,13 @@ class Settings:
         override = os.environ.get("PLANTRACK_FONT_CACHE")
         if override:
             return Path(override)
-        xdg = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-        return Path(xdg) / "plantrack" / "fonts"
+        return _machine_cache() / "fonts"
+
+    @property
+    def prefect_db_cache(self) -> Path:
+        """Where the machine's migrated Prefect database is kept (``plantrack.prefect_db``)."""
+        override = os.environ.get("PLANTRACK_PREFECT_DB_CACHE")
+        return Path(override) if override else _machine_cache() / "prefect"
 
     @property
     def timezone(self) -> str:
@@ -298,11 +303,18 @@ def _schedule(data: dict, source: Path | str = "plantrack.toml") -> Schedule:
     )
 
 
+def _machine_cache() -> Path:
+    """What every PLANTRACK_HOME on the machine shares: built once, by bootstrap."""
+    xdg = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(xdg) / "plantrack"
+
+
 def configure_prefect(settings: Settings) -> None:
     """Point Prefect at this home's own local state, before Prefect is imported.
 
     With no ``PREFECT_API_URL`` Prefect runs in its embedded mode: a temporary
-    local API server for the run, no server to start by hand.
+    local API server for the run, no server to start by hand. A home without a Prefect
+    database yet gets a copy of the machine's migrated one (``plantrack.prefect_db``).
     """
     settings.prefect_home.mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("PREFECT_HOME", str(settings.prefect_home))
@@ -310,3 +322,6 @@ def configure_prefect(settings: Settings) -> None:
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    from plantrack.prefect_db import seed
+
+    seed(Path(os.environ["PREFECT_HOME"]), settings.prefect_db_cache)
