@@ -109,23 +109,29 @@ def ensure_models(con: duckdb.DuckDBPyConnection, sql_dir: Path = SQL_DIR) -> No
         run_models(con, sql_dir, temporary=True)
 
 
+SNAPSHOT_LAYERS = ("int_", "mart_")  # staging views stay views: thin reads of the raw tables
+
+
 def snapshot_marts(con: duckdb.DuckDBPyConnection, sql_dir: Path = SQL_DIR) -> list[str]:
-    """Every mart computed once, into a temporary table that shadows its view; the names.
+    """Every intermediate model and mart computed once, in run order, into a temporary
+    table that shadows its view; the marts' names.
 
     For a reader about to ask many questions of one state of the warehouse: a quarter's
     briefs make about a hundred queries, and each query of a view computes again the
-    views under it (6 s for the demo's twelve briefs; 0.8 s computed once). The tables
-    live as long as the connection and do not follow later loads: use a connection that
-    only reads, for one task.
+    views under it (6 s for the demo's twelve briefs). Each model's table is made from
+    the tables of the models under it, so a model that several marts read is computed
+    once (the marts alone, each over its views: 1.3–1.5 s for the demo; in layers 0.4 s).
+    Sums of doubles may differ in their last digit from the views' (another order of
+    addition). The tables live as long as the connection and do not follow later loads:
+    use a connection that only reads, for one task.
     """
-    names = [name for name in model_names(sql_dir) if name.startswith("mart_")]
+    names = [name for name in model_names(sql_dir) if name.startswith(SNAPSHOT_LAYERS)]
     temporary_views = {
         r[0] for r in con.execute("select view_name from duckdb_views() where temporary").fetchall()
     }
-    for name in names:
+    for name in names:  # in run order: each reads the tables of the models before it
         con.execute(f'create or replace temporary table "_snapshot_{name}" as select * from "{name}"')
-    for name in names:  # a temporary view (ensure_models) gives way to its table
-        if name in temporary_views:
+        if name in temporary_views:  # a temporary view (ensure_models) gives way to its table
             con.execute(f'drop view temp.main."{name}"')
         con.execute(f'alter table temp.main."_snapshot_{name}" rename to "{name}"')
-    return names
+    return [name for name in names if name.startswith("mart_")]
