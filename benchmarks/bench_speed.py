@@ -4,9 +4,10 @@
 
 Printed in one run (so that ratios compare work measured under the same load):
 
-- the font subsets ``scripts/bootstrap`` builds once per machine (``python -m
-  plantrack.fonts``) into a new font cache, then ``plantrack demo`` on a fresh home (what
-  a new machine does after bootstrap), then again (warm): wall time, its stages (seconds
+- what ``scripts/bootstrap`` builds once per machine, into new caches: the font subsets
+  (``python -m plantrack.fonts``) and Prefect's migrated database (``python -m
+  plantrack.prefect_db``); then ``plantrack demo`` on a fresh home (what a new machine
+  does after bootstrap), then again (warm): wall time, its stages (seconds
   inside each pipeline stage; ingest runs on two threads, so it is the sum over batches)
   and peak RSS;
 - ``plantrack check FILE``: cold from the shell (a new interpreter), the import of
@@ -38,7 +39,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 PY = sys.executable
 CHECK_FILE = REPO / "tests" / "fixtures" / "validation" / "clean.xlsx"
-BATCH = 25  # the flow's batches (flows/quarterly.py: MAX_BATCH)
+BATCH = 25  # the flow's batches (plantrack/ingest_cache.py: MAX_BATCH)
 
 
 def child(args: list[str], env: dict | None = None) -> tuple[float, int, subprocess.CompletedProcess]:
@@ -85,11 +86,20 @@ json.dump({"code": code, "stages": stages}, open(sys.argv[1], "w"))
 
 
 def bench_demo(work: Path) -> list[dict]:
-    env = {"PLANTRACK_HOME": str(work / "demo-home"), "PLANTRACK_FONT_CACHE": str(work / "fonts")}
-    wall, rss, done = child(["-m", "plantrack.fonts"], env)  # what scripts/bootstrap does once
-    if done.returncode:
-        raise SystemExit(f"font preparation failed: {done.stderr[-2000:]}")
-    rows = [{"label": "font subsets, once per machine (bootstrap)", "wall": wall, "rss": rss, "stages": {}}]
+    env = {
+        "PLANTRACK_HOME": str(work / "demo-home"),
+        "PLANTRACK_FONT_CACHE": str(work / "fonts"),
+        "PLANTRACK_PREFECT_DB_CACHE": str(work / "prefect-db"),
+    }
+    rows = []
+    for module, label in (  # what scripts/bootstrap does once per machine
+        ("plantrack.fonts", "font subsets, once per machine (bootstrap)"),
+        ("plantrack.prefect_db", "Prefect's migrated database, once per machine (bootstrap)"),
+    ):
+        wall, rss, done = child(["-m", module], env)
+        if done.returncode:
+            raise SystemExit(f"{module} failed: {done.stderr[-2000:]}")
+        rows.append({"label": label, "wall": wall, "rss": rss, "stages": {}})
     for label in ("plantrack demo, fresh home, after bootstrap", "plantrack demo, warm (again)"):
         report = work / "demo-stages.json"
         wall, rss, done = child(["-c", STAGE_DRIVER, str(report), "demo"], env)

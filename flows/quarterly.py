@@ -19,9 +19,6 @@ summary says which one failed and why).
 from __future__ import annotations
 
 import dataclasses
-import hashlib
-import math
-import os
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -35,8 +32,7 @@ from prefect.utilities.annotations import quote, unmapped
 from plantrack import ingest_workers, live, pipeline
 from plantrack.catalog import Catalog, CatalogError
 from plantrack.inbox import Ignored, display_name, scan_inbox
-from plantrack.ingest_cache import ingest_fingerprint
-from plantrack.landing import sha256_file
+from plantrack.ingest_cache import batch_key, ingest_batches, ingest_fingerprint, ingest_threads
 from plantrack.periods import Quarter, resolve_quarter
 from plantrack.plans import PlanError, ready_plan
 from plantrack.publish import PublishResult, mail_outbox, to_outbox
@@ -44,11 +40,6 @@ from plantrack.settings import Settings, load_settings
 from plantrack.summary import run_markdown
 from warehouse.db import connect
 from warehouse.lock import WarehouseBusy, writer_lock
-
-# files per ingest task: one changed file redoes its batch, and a batch validates each of
-# its units in one GX run whose cost hardly depends on its rows (200 files: batches of 10
-# took 29.3 s, of 25 23.5 s, of 50 25.2 s; see benchmarks/README.md)
-MAX_BATCH = 25
 
 # The stages after ingest take every file's verdict. Prefect would walk those arguments
 # looking for futures and hash them for its default cache policy — about 10 s per task
@@ -64,14 +55,9 @@ def lock_wait_seconds(settings: Settings) -> float:
 
 
 def _batch_cache_key(context, parameters) -> str:
-    """The batch's file contents plus everything else its outcomes depend on: where the
-    files are (an outcome names its file and where it was received) and where they are
-    archived (a result from the cache archives nothing again), not only what is in them."""
-    digest = hashlib.sha256(parameters["fingerprint"].encode())
-    digest.update(os.fsencode(Path(parameters["settings"].archive).resolve()) + b"\0")
-    for path in parameters["paths"]:  # as bytes: a name may not be text (a GBK name)
-        digest.update(os.fsencode(Path(path).resolve()) + b"\0" + sha256_file(Path(path)).encode() + b"\0")
-    return f"ingest-{digest.hexdigest()}"
+    """The batch's file contents plus everything else its outcomes depend on
+    (``plantrack.ingest_cache.batch_key``)."""
+    return batch_key(parameters["fingerprint"], parameters["settings"].archive, parameters["paths"])
 
 
 def _ingest_run_name() -> str:
@@ -182,21 +168,6 @@ def finish(
     return summary, message
 
 
-def ingest_threads() -> int:
-    """One thread per core: validation is Python that holds the GIL, and more threads than
-    cores only take turns (200 files on 2 cores: 59.8 s with Prefect's default of 6
-    threads, 53.5 s with 2; see benchmarks/README.md)."""
-    from plantrack.processes import available_cores
-
-    return max(2, available_cores())
-
-
-def batch_size_for(n_files: int, workers: int = 2) -> int:
-    """Small runs still spread over the workers (one batch each); large runs stay at
-    MAX_BATCH files per task."""
-    return max(1, min(MAX_BATCH, math.ceil(n_files / workers)))
-
-
 @flow(
     name="plantrack-quarterly",
     log_prints=True,
@@ -226,8 +197,7 @@ def quarterly_run(
             files = scan.files
             for entry in scan.ignored:
                 logger.warning("%s: %s", entry.name, entry.reason)
-            size = batch_size_for(len(files), ingest_threads())
-            groups = pipeline.batches_by_unit(files, size, catalog)
+            groups = ingest_batches(files, catalog)
             logger.info("%s: %d files in %s, %d batches", q.code, len(files), inbox_dir, len(groups))
             fingerprint = ingest_fingerprint(settings, q)
             live.stage("收取与校验（文件）", total=len(files))

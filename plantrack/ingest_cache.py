@@ -10,6 +10,10 @@ first-party module they import, at any depth and inside functions, with the
 ``__init__`` of each package on the way; and ``pipeline.py`` itself, whose
 ``FileOutcome`` is what the cache stores. A path that should be there and is not
 is an error: a key silently missing a source would serve stale verdicts.
+
+The batches themselves are made here too (``ingest_batches``), and each batch's key
+(``batch_key``): a command can then tell, before the flow starts, whether any batch will
+be validated or all come from the cache (``batches_to_validate``).
 """
 
 from __future__ import annotations
@@ -17,8 +21,13 @@ from __future__ import annotations
 import ast
 import functools
 import hashlib
+import math
+import os
+from collections.abc import Sequence
 from pathlib import Path
 
+from plantrack.catalog import Catalog
+from plantrack.landing import sha256_file
 from plantrack.periods import Quarter
 from plantrack.settings import PROJECT_ROOT, Settings
 
@@ -27,6 +36,65 @@ INGEST_MODULES = ("plantrack.validate", "plantrack.landing")
 # Files hashed as they are: ingest_file itself, and the third-party versions.
 INGEST_FILES = ("plantrack/pipeline.py", "uv.lock")
 ABSENT = b"\0absent\0"  # an optional catalog file (allocation, baselines) that is not there
+
+# files per ingest task: one changed file redoes its batch, and a batch validates each of
+# its units in one GX run whose cost hardly depends on its rows (200 files: batches of 10
+# took 29.3 s, of 25 23.5 s, of 50 25.2 s; see benchmarks/README.md)
+MAX_BATCH = 25
+
+
+def ingest_threads() -> int:
+    """One thread per core: validation is Python that holds the GIL, and more threads than
+    cores only take turns (200 files on 2 cores: 59.8 s with Prefect's default of 6
+    threads, 53.5 s with 2; see benchmarks/README.md)."""
+    from plantrack.processes import available_cores
+
+    return max(2, available_cores())
+
+
+def batch_size_for(n_files: int, workers: int = 2) -> int:
+    """Small runs still spread over the workers (one batch each); large runs stay at
+    MAX_BATCH files per task."""
+    return max(1, min(MAX_BATCH, math.ceil(n_files / workers)))
+
+
+def ingest_batches(files: list[Path], catalog: Catalog) -> list[list[Path]]:
+    """The flow's ingest tasks: the inbox's files in batches, a unit's files together."""
+    from plantrack.pipeline import batches_by_unit
+
+    return batches_by_unit(files, batch_size_for(len(files), ingest_threads()), catalog)
+
+
+def batch_key(fingerprint: str, archive: Path, paths: Sequence[Path]) -> str:
+    """The batch's file contents plus everything else its outcomes depend on: where the
+    files are (an outcome names its file and where it was received) and where they are
+    archived (a result from the cache archives nothing again), not only what is in them."""
+    digest = hashlib.sha256(fingerprint.encode())
+    digest.update(os.fsencode(Path(archive).resolve()) + b"\0")
+    for path in paths:  # as bytes: a name may not be text (a GBK name)
+        digest.update(os.fsencode(Path(path).resolve()) + b"\0" + sha256_file(Path(path)).encode() + b"\0")
+    return f"ingest-{digest.hexdigest()}"
+
+
+def stored_result(key: str) -> bool:
+    """Whether Prefect's local result storage holds a result under ``key``. With a
+    storage block configured instead, nothing is looked into: False."""
+    from prefect.settings import get_current_settings
+
+    results = get_current_settings().results
+    if results.default_storage_block is not None:
+        return False
+    return (Path(results.local_storage_path).expanduser() / key).is_file()
+
+
+def batches_to_validate(settings: Settings, quarter: Quarter, inbox: Path, catalog: Catalog) -> int:
+    """How many of the flow's ingest batches for ``inbox`` are not in the cache (and will
+    be validated); the files and their keys as the flow will find them."""
+    from plantrack.inbox import scan_inbox
+
+    fingerprint = ingest_fingerprint(settings, quarter)
+    groups = ingest_batches(scan_inbox(inbox).files, catalog)
+    return sum(not stored_result(batch_key(fingerprint, settings.archive, g)) for g in groups)
 
 
 def module_file(name: str, root: Path) -> Path | None:

@@ -102,13 +102,21 @@ def _task_states(flow_run_id) -> list[str]:
     return [r.state.name for r in runs if r.name.startswith("ingest-")]
 
 
-def test_one_corrupt_file_does_not_stop_the_other_units(prefect_harness, inbox_with_one_corrupt_file, home):
+def test_one_corrupt_file_does_not_stop_the_other_units(
+    prefect_harness, inbox_with_one_corrupt_file, home, catalog
+):
     from prefect.artifacts import Artifact
 
     from flows.quarterly import quarterly_run
+    from plantrack.inbox import scan_inbox
+    from plantrack.ingest_cache import batches_to_validate, ingest_batches
+    from plantrack.settings import load_settings
     from warehouse.db import connect
 
     inbox, rushan = inbox_with_one_corrupt_file
+    settings = load_settings()
+    batches = ingest_batches(scan_inbox(inbox).files, catalog)
+    assert len(batches) > 1 and batches_to_validate(settings, Q2, inbox, catalog) == len(batches)
     state = quarterly_run(quarter="2021Q2", inbox=str(inbox), return_state=True)
     assert state.is_completed()
     assert "rejected: " + rushan in state.message
@@ -125,9 +133,13 @@ def test_one_corrupt_file_does_not_stop_the_other_units(prefect_harness, inbox_w
     assert rushan in artifact.description and "Rejected files" in artifact.data
 
     # the same quarter again: every batch comes from the cache, nothing is landed twice
+    assert batches_to_validate(settings, Q2, inbox, catalog) == 0  # what `run` knows ahead
     again = quarterly_run(quarter="2021Q2", inbox=str(inbox), return_state=True)
     assert again.is_completed()
     assert set(_task_states(again.state_details.flow_run_id)) == {"Cached"}
+    changed = batches[0][0]
+    changed.write_bytes(changed.read_bytes() + b"\0")  # one file's bytes: its batch only
+    assert batches_to_validate(settings, Q2, inbox, catalog) == 1
     con = connect(home / "warehouse" / "plantrack.duckdb", read_only=True)
     assert con.execute("select count(*) from raw_submissions").fetchone()[0] == 10
     con.close()

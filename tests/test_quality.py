@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
+from plantrack.data_docs import STAMP, built_from
 from plantrack.fixit import write_fixit
 from plantrack.landing import archive_file, land_raw, load_validation, record_unreadable
 from plantrack.periods import Quarter
@@ -270,3 +271,19 @@ def test_data_docs_render_the_runs_results_with_untrusted_text_escaped(catalog, 
     assert {p.parent.parent.parent.name for p in pages} == {"submission_huancui", "milestones"}
     text = "".join(p.read_text(encoding="utf-8") for p in pages)
     assert "<img src=x" not in text and "&lt;img src=x onerror=alert(1)&gt;" in text
+
+
+def test_data_docs_built_from_the_same_verdicts_are_kept_and_rebuilt_when_one_changes(catalog, tmp_path):
+    clean = check_file(FIXTURES / "clean.xlsx", catalog, Q2, SUITES_2021).validation
+    negative = check_file(FIXTURES / "negative_value.xlsx", catalog, Q2, SUITES_2021).validation
+    docs = tmp_path / "docs"
+    index = build_data_docs({"a": clean}, SUITES_2021, docs, "run-1")
+    built = {p: p.stat().st_mtime_ns for p in docs.rglob("*.html")}
+    assert build_data_docs({"a": clean}, SUITES_2021, docs, "run-2") == index
+    assert {p: p.stat().st_mtime_ns for p in docs.rglob("*.html")} == built  # nothing redrawn
+    assert "run-2" not in index.read_text(encoding="utf-8")  # they name the run that built them
+
+    build_data_docs({"a": negative}, SUITES_2021, docs, "run-3")  # another verdict: built again
+    assert "run-3" in index.read_text(encoding="utf-8")
+    assert (docs / STAMP).read_text(encoding="ascii").strip() == built_from({"a": negative}, SUITES_2021)
+    assert built_from({"a": negative}, SUITES_2021) != built_from({"a": clean}, SUITES_2021)

@@ -32,10 +32,12 @@ def prepare_run(settings) -> None:
 def run_flow(settings, quarter, inbox: Path | None, out: Path | None, demo: bool = False):
     """Run the quarterly flow in Prefect's local mode; return (message, run summary dict)."""
     prepare_run(settings)
-    from plantrack.validate.gx import preload
-
-    preload()  # Great Expectations imported while the API server starts on the other core
     from flows.quarterly import quarterly_run  # Prefect reads PREFECT_API_URL as it is imported
+
+    if _validates_here(settings, quarter, inbox):
+        from plantrack.validate.gx import preload
+
+        preload()  # Great Expectations imported while the API server starts on the other core
 
     try:  # the same wait Prefect allows its own server (set by configure_prefect)
         SERVER.wait(float(os.environ["PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"]))
@@ -57,6 +59,25 @@ def run_flow(settings, quarter, inbox: Path | None, out: Path | None, demo: bool
             return state.message, summary  # finished, but a brief is missing: exit_code says so
         raise CliError(f"季度流程未能完成（{state.name}）：{state.message}", code=1)
     return state.message, state.result()
+
+
+def _validates_here(settings, quarter, inbox: Path | None) -> bool:
+    """Whether the flow will validate a batch of files (one not in the ingest cache).
+
+    Only then is Great Expectations worth importing ahead, while the API server starts
+    (about 6 s of this core): a run again of the same files takes every verdict from the
+    cache and needs no GX. When in doubt (no ready plan: the flow says why), import it.
+    """
+    from plantrack.catalog import CatalogError
+    from plantrack.ingest_cache import batches_to_validate
+    from plantrack.plans import PlanError, ready_plan
+
+    try:
+        catalog = ready_plan(settings, quarter.year).catalog
+        folder = inbox.resolve() if inbox else settings.quarter_inbox(quarter.code)
+        return batches_to_validate(settings, quarter, folder, catalog) > 0
+    except (PlanError, CatalogError, OSError):
+        return True
 
 
 def print_run_summary(message: str, d: dict, started: float) -> None:
