@@ -18,10 +18,8 @@ file once, takes the validated outcomes from the ingest cache and keeps the brie
 
 from __future__ import annotations
 
-import io
 import os
 import random
-import zipfile
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
@@ -37,12 +35,12 @@ from plantrack.template import (
     DATA_SHEET,
     MILESTONE_HEADER_ROW,
     MILESTONE_SHEET,
+    save_reproducibly,
     template_filename,
     write_template,
 )
 
 SEED = 2021
-CORE_PROPERTIES = "docProps/core.xml"
 RESUBMIT_QUARTER = 2  # in a demo year, the quarter a unit sends a corrected file again
 
 # The share of the expected-to-date a figure reaches at the end of Q1..Q4.
@@ -174,30 +172,6 @@ def _fill_milestones(ws, unit: str, quarter: Quarter) -> list[int]:
         rows.append(row)
         row += 1
     return rows
-
-
-def save_reproducibly(wb, path: Path, saved_at: datetime) -> None:
-    """Save ``wb`` so that the same content always gives the same bytes.
-
-    openpyxl stamps the time of saving twice: as the document's modified time and on
-    every member of the zip. Both are ``saved_at`` here.
-    """
-    from openpyxl.xml.functions import tostring
-
-    buffer = io.BytesIO()
-    wb.save(buffer)  # sets wb.properties.modified to now
-    wb.properties.created = wb.properties.modified = saved_at
-    buffer.seek(0)
-    stamp = saved_at.timetuple()[:6]
-    with zipfile.ZipFile(buffer) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
-        for member in src.infolist():
-            fixed = zipfile.ZipInfo(member.filename, date_time=stamp)
-            fixed.compress_type = zipfile.ZIP_DEFLATED
-            fixed.external_attr = member.external_attr
-            data = src.read(member)
-            if member.filename == CORE_PROPERTIES:
-                data = tostring(wb.properties.to_tree())
-            dst.writestr(fixed, data)
 
 
 def demo_units(catalog: Catalog) -> tuple[list, str]:

@@ -28,6 +28,7 @@ import io
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from openpyxl import Workbook, load_workbook
@@ -40,7 +41,7 @@ from plantrack.catalog import Catalog
 from plantrack.fixit_template import blank, put_text, refill
 from plantrack.issues import SEVERITY_LABEL, Issue, Severity
 from plantrack.periods import Quarter
-from plantrack.template import DATA_SHEET
+from plantrack.template import DATA_SHEET, save_reproducibly
 from plantrack.validate import CHECKS, cell_position
 
 LIST_SHEET = "问题清单"
@@ -309,6 +310,7 @@ def write_fixit(
     catalog: Catalog | None = None,
     quarter: Quarter | None = None,
     unit: str | None = None,
+    saved_at: datetime | None = None,
 ) -> Path:
     """Write the fix-it workbook for one submission to ``target_path`` (always .xlsx).
 
@@ -317,8 +319,11 @@ def write_fixit(
     the workbook is the unit's template for the quarter carrying her values as read
     (``fixit_template``), or the blank template when nothing of her file can be read;
     without them, a copy of her file (only the list of problems when it cannot be opened).
+    ``saved_at`` (the run gives the file's receipt time): the workbook's times, so that
+    the same file with the same problems gives the same bytes in every run, and is not
+    mailed to her again (``template.save_reproducibly``); without it, the time of saving.
     """
-    wb, issues = _fixit_book(original_path, issues, file_name, catalog, quarter, unit)
+    wb, issues = _fixit_book(original_path, issues, file_name, catalog, quarter, unit, saved_at)
     for ws in wb.worksheets:
         ws.sheet_view.tabSelected = False  # only 问题清单 opens selected
     for (sheet, cell), found in _located(issues, wb).items():
@@ -326,7 +331,10 @@ def write_fixit(
     _list_sheet(wb, issues, file_name or original_path.name)
     target_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = target_path.with_name(target_path.name + ".part")
-    wb.save(tmp)
+    if saved_at is None:
+        wb.save(tmp)
+    else:
+        save_reproducibly(wb, tmp, saved_at)
     tmp.replace(target_path)  # a reader never sees half a workbook
     return target_path
 
@@ -338,6 +346,7 @@ def _fixit_book(
     catalog: Catalog | None,
     quarter: Quarter | None,
     unit: str | None,
+    saved_at: datetime | None = None,
 ) -> tuple[Workbook, list[Issue]]:
     if catalog is not None:
         from plantrack.reader import read_submission
@@ -350,9 +359,9 @@ def _fixit_book(
             except UnreadableFile:  # the unit its issues name (from the file name), if any
                 unit = unit or next((i.unit for i in issues if i.unit), None)
         if unit in catalog.units and quarter is not None:
-            done = refill(path, catalog, catalog.units[unit], quarter, file_name)
+            done = refill(path, catalog, catalog.units[unit], quarter, file_name, saved_at)
             if done is None:  # nothing of hers can be read: the blank template to fill again
-                done = blank(catalog, catalog.units[unit], quarter)
+                done = blank(catalog, catalog.units[unit], quarter, saved_at)
             return done.workbook, [done.relocate(i) for i in issues]
     try:
         return open_copy(path), issues

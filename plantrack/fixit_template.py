@@ -17,6 +17,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 import polars as pl
@@ -82,9 +83,15 @@ class Refilled:
 
 
 def refill(
-    path: Path, catalog: Catalog, unit: Unit, quarter: Quarter, file_name: str | None = None
+    path: Path,
+    catalog: Catalog,
+    unit: Unit,
+    quarter: Quarter,
+    file_name: str | None = None,
+    generated_at: datetime | None = None,
 ) -> Refilled | None:
-    """Her file read and carried into the template; None when it cannot be read at all."""
+    """Her file read and carried into the template (``generated_at``: its identity
+    timestamp, ``build_template``); None when it cannot be read at all."""
     try:
         sub = read_submission(
             path,
@@ -94,16 +101,16 @@ def refill(
         )
     except UnreadableFile:
         return None
-    done = Refilled(build_template(catalog, unit, quarter))
+    done = Refilled(build_template(catalog, unit, quarter, generated_at))
     _data_values(done, sub, catalog, unit)
     _milestone_values(done, sub, catalog, unit)
     _extra_sheets(done, path, sub, file_name)
     return done
 
 
-def blank(catalog: Catalog, unit: Unit, quarter: Quarter) -> Refilled:
+def blank(catalog: Catalog, unit: Unit, quarter: Quarter, generated_at: datetime | None = None) -> Refilled:
     """The unit's template with nothing of hers: what a file that cannot be read gets back."""
-    return Refilled(build_template(catalog, unit, quarter))
+    return Refilled(build_template(catalog, unit, quarter, generated_at))
 
 
 def put_value(cell, kind: str | None, value: float | None, raw: str | None, code: str | None = None) -> None:

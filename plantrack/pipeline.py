@@ -287,6 +287,7 @@ def write_fixits(
                 catalog=catalog,
                 quarter=quarter,
                 unit=unit,
+                saved_at=o.received.received_at,  # the same file, problems: the same bytes
             )
         else:
             target.unlink(missing_ok=True)

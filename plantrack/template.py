@@ -8,6 +8,8 @@ machine-readable identity so that a renamed file is still recognised.
 
 from __future__ import annotations
 
+import io
+import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -236,3 +238,34 @@ def _identity_sheet(ws, catalog: Catalog, unit: Unit, quarter: Quarter, generate
         ws.cell(row=row, column=1, value=key)
         ws.cell(row=row, column=2, value=value)
     ws.sheet_state = "veryHidden"
+
+
+CORE_PROPERTIES = "docProps/core.xml"  # the document's properties, with its times
+
+
+def save_reproducibly(wb, path: Path, saved_at: datetime) -> None:
+    """Save ``wb`` so that the same content always gives the same bytes.
+
+    openpyxl stamps the time of saving twice: as the document's modified time and on
+    every member of the zip. Both are ``saved_at`` here (UTC; an aware time is converted).
+    A file mailed again only when its bytes changed (``plantrack.publish``) is then mailed
+    again only when its content did.
+    """
+    if saved_at.tzinfo is not None:
+        saved_at = saved_at.astimezone(UTC).replace(tzinfo=None)
+    from openpyxl.xml.functions import tostring
+
+    buffer = io.BytesIO()
+    wb.save(buffer)  # sets wb.properties.modified to now
+    wb.properties.created = wb.properties.modified = saved_at
+    buffer.seek(0)
+    stamp = saved_at.timetuple()[:6]
+    with zipfile.ZipFile(buffer) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
+        for member in src.infolist():
+            fixed = zipfile.ZipInfo(member.filename, date_time=stamp)
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            fixed.external_attr = member.external_attr
+            data = src.read(member)
+            if member.filename == CORE_PROPERTIES:
+                data = tostring(wb.properties.to_tree())
+            dst.writestr(fixed, data)

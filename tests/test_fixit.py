@@ -367,3 +367,25 @@ def test_a_damaged_file_of_no_known_unit_gets_the_list_of_problems_alone(tmp_pat
     issue = make_issue("unreadable", file=source.name)
     wb = load_workbook(write_fixit(source, [issue], tmp_path / "fixit.xlsx"))
     assert wb.sheetnames == [LIST_SHEET]
+
+
+@pytest.mark.parametrize("with_catalog", [True, False], ids=["template", "copy of her file"])
+def test_the_same_file_and_problems_give_the_same_bytes_in_every_run(catalog, tmp_path, with_catalog):
+    """A run again mails a steward only what changed (by the attachment's bytes): a fix-it
+    workbook written again for the same file must not differ by its time of saving."""
+    from datetime import UTC, datetime
+
+    source = FIXTURES / "value_not_number.xlsx"
+    verdict = check_file(source, catalog, Q2, SUITES_2021)
+    received = datetime(2021, 7, 8, 1, 30)
+    options = {"catalog": catalog, "quarter": Q2, "unit": "huancui"} if with_catalog else {}
+
+    def written(name: str, issues, saved_at=received) -> bytes:
+        return write_fixit(source, issues, tmp_path / name, saved_at=saved_at, **options).read_bytes()
+
+    first = written("first.xlsx", verdict.issues)
+    assert written("again.xlsx", verdict.issues) == first
+    assert written("aware.xlsx", verdict.issues, received.replace(tzinfo=UTC)) == first
+    assert written("fewer.xlsx", verdict.issues[1:]) != first  # other problems: other bytes
+    assert written("later.xlsx", verdict.issues, datetime(2021, 7, 9)) != first
+    assert load_workbook(tmp_path / "first.xlsx").properties.modified == received

@@ -75,10 +75,16 @@ def test_demo_command_writes_a_chinese_brief_with_embedded_cjk_fonts(tmp_path):
     assert "Traceback" not in proc.stderr
 
     # Again on the same home: the same files arrive (same bytes, same receipts), so each
-    # unit has sent once, and no brief is drawn again.
+    # unit has sent once, no brief is drawn again, and each fix-it workbook has the same
+    # bytes (a steward is mailed only what changed) as have the kept Data Docs.
     drawn = {p: p.stat().st_mtime_ns for p in out.glob("*.pdf")}
+    fixits = {p: p.read_bytes() for p in (out / "fixit").glob("*.xlsx")}
+    docs = (out / "data_docs" / "index.html").read_bytes()
+    assert len(fixits) >= 4
     _demo(tmp_path)
     assert {p: p.stat().st_mtime_ns for p in out.glob("*.pdf")} == drawn
+    assert {p: p.read_bytes() for p in (out / "fixit").glob("*.xlsx")} == fixits
+    assert (out / "data_docs" / "index.html").read_bytes() == docs
     briefs = [p.with_suffix(".html").read_text() for p in unit_briefs]
     assert sum("本单位共报送1次" in text for text in briefs) == 10  # all but the unit that never reports
     assert not any("本单位共报送2次" in text for text in briefs)
