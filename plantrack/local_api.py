@@ -63,7 +63,7 @@ class LocalApi:
         self.prefect_home = prefect_home
         self.process: subprocess.Popen | None = None
         self.url: str | None = None
-        self._ready = False
+        self._up = threading.Event()  # set by the watching thread once the server answers
 
     def start(self) -> bool:
         """Start the server unless someone else is in charge; True when it was started."""
@@ -94,19 +94,20 @@ class LocalApi:
         if own:
             os.environ["PREFECT_API_URL"] = self.url
         atexit.register(self.stop)
-        threading.Thread(target=self._warm_up, args=(self.process, self.url), daemon=True).start()
+        self._up.clear()
+        threading.Thread(target=self._watch, args=(self.process, self.url), daemon=True).start()
         return True
 
-    def _warm_up(self, process: subprocess.Popen, url: str) -> None:
-        """Once the server answers, ask it what a flow's start asks first, so that its
-        first-request costs (~0.7 s for the version, ~0.45 s for the first database
-        query) are paid on the server's core while this process is still importing."""
-        while process.poll() is None and self.process is process:
-            if healthy(url):
-                break
+    def _watch(self, process: subprocess.Popen, url: str) -> None:
+        """Ask for the server's health until it answers (``wait`` reads ``_up``), then ask
+        it what a flow's start asks first, so that its first-request costs (~0.7 s for the
+        version, ~0.45 s for the first database query) are paid on the server's core while
+        this process is still importing. Ends with the server, or when it is stopped."""
+        while not healthy(url):
+            if process.poll() is not None or self.process is not process:
+                return
             time.sleep(0.1)
-        else:
-            return
+        self._up.set()
         for path, body in _WARM_UP:
             try:
                 request = urllib.request.Request(
@@ -124,10 +125,10 @@ class LocalApi:
         process started none. Raises LocalApiError when it died or did not answer."""
         if self.process is None:
             return None
-        if self._ready:
-            return self.url
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
+            if self._up.wait(0.1):
+                return self.url
             code = self.process.poll()
             if code is not None:
                 # The port came free from the system, but another program may have bound it
@@ -137,10 +138,6 @@ class LocalApi:
                 if taken:
                     raise LocalApiError("本地 Prefect 服务的端口被其他程序占用，请重新运行。")
                 raise LocalApiError(f"本地 Prefect 服务未能启动（退出码 {code}），详见上方输出。")
-            if healthy(self.url):
-                self._ready = True
-                return self.url
-            time.sleep(0.1)
         self.stop()
         raise LocalApiError(f"本地 Prefect 服务在 {timeout:.0f} 秒内未能启动。")
 
