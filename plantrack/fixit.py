@@ -37,6 +37,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.hyperlink import Hyperlink
 
+from plantrack.atomic import replacing
 from plantrack.catalog import Catalog
 from plantrack.fixit_template import blank, put_text, refill
 from plantrack.issues import SEVERITY_LABEL, Issue, Severity
@@ -329,13 +330,11 @@ def write_fixit(
     for (sheet, cell), found in _located(issues, wb).items():
         _mark(wb[sheet], cell, found)
     _list_sheet(wb, issues, file_name or original_path.name)
-    target_path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target_path.with_name(target_path.name + ".part")
-    if saved_at is None:
-        wb.save(tmp)
-    else:
-        save_reproducibly(wb, tmp, saved_at)
-    tmp.replace(target_path)  # a reader never sees half a workbook
+    with replacing(target_path) as tmp:  # a reader never sees half a workbook
+        if saved_at is None:
+            wb.save(tmp)
+        else:
+            save_reproducibly(wb, tmp, saved_at)
     return target_path
 
 

@@ -27,6 +27,8 @@ import uuid
 from contextlib import closing
 from pathlib import Path
 
+from plantrack.atomic import replacing
+
 log = logging.getLogger("plantrack")
 
 DB_NAME = "prefect.db"  # Prefect's default database in its home (settings/models/_defaults.py)
@@ -90,14 +92,13 @@ def build_template(cache: Path, timeout: float = 300) -> Path | None:
             server.wait(timeout)  # migrations and block registration run before it answers
         finally:
             server.stop()
-        cache.mkdir(parents=True, exist_ok=True)
-        part = template.with_name(f".{template.name}.{uuid.uuid4().hex[:12]}.part")
-        try:  # SQLite's backup: the pages in the write-ahead log included, in one file
-            with closing(sqlite3.connect(home / DB_NAME)) as source, closing(sqlite3.connect(part)) as copy:
-                source.backup(copy)
-            os.replace(part, template)
-        finally:
-            part.unlink(missing_ok=True)
+        # SQLite's backup: the pages in the write-ahead log included, in one file
+        with (
+            replacing(template) as part,
+            closing(sqlite3.connect(home / DB_NAME)) as source,
+            closing(sqlite3.connect(part)) as copy,
+        ):
+            source.backup(copy)
     return template
 
 
