@@ -39,7 +39,8 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 PY = sys.executable
 CHECK_FILE = REPO / "tests" / "fixtures" / "validation" / "clean.xlsx"
-BATCH = 25  # the flow's batches (plantrack/ingest_cache.py: MAX_BATCH)
+
+from plantrack.ingest_cache import MAX_BATCH as BATCH  # noqa: E402 (the flow's batches; after sys.path)
 
 
 def child(args: list[str], env: dict | None = None) -> tuple[float, int, subprocess.CompletedProcess]:

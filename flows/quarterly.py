@@ -181,7 +181,7 @@ def quarterly_run(
     inbox's receipt time is when plantrack first saw each file)."""
     settings = load_settings()
     q = resolve_quarter(quarter, datetime.now(UTC), settings.schedule.timezone)
-    inbox_dir = Path(inbox).resolve() if inbox else settings.quarter_inbox(q.code)
+    inbox_dir = settings.run_inbox(q.code, inbox)
     out_dir = Path(out).resolve() if out else settings.quarter_out(q.code)
     logger = get_run_logger()
     try:  # the quarter's year picks its plan, which must pass `plan check`

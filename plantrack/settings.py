@@ -138,6 +138,11 @@ class Settings:
     def quarter_inbox(self, quarter: str) -> Path:
         return self.inbox / quarter
 
+    def run_inbox(self, quarter: str, inbox: str | Path | None = None) -> Path:
+        """The folder a quarterly run reads: ``inbox`` when given (absolute), else the
+        quarter's own. The flow and ``run``'s look at the cache ahead both ask here."""
+        return Path(inbox).resolve() if inbox else self.quarter_inbox(quarter)
+
     def quarter_out(self, quarter: str) -> Path:
         return self.out / quarter
 

@@ -74,8 +74,7 @@ def _validates_here(settings, quarter, inbox: Path | None) -> bool:
 
     try:
         catalog = ready_plan(settings, quarter.year).catalog
-        folder = inbox.resolve() if inbox else settings.quarter_inbox(quarter.code)
-        return batches_to_validate(settings, quarter, folder, catalog) > 0
+        return batches_to_validate(settings, quarter, settings.run_inbox(quarter.code, inbox), catalog) > 0
     except (PlanError, CatalogError, OSError):
         return True
 
