@@ -52,17 +52,14 @@ def ingest_threads() -> int:
     return max(2, available_cores())
 
 
-def batch_size_for(n_files: int, workers: int = 2) -> int:
-    """Small runs still spread over the workers (one batch each); large runs stay at
-    MAX_BATCH files per task."""
-    return max(1, min(MAX_BATCH, math.ceil(n_files / workers)))
-
-
 def ingest_batches(files: list[Path], catalog: Catalog) -> list[list[Path]]:
-    """The flow's ingest tasks: the inbox's files in batches, a unit's files together."""
+    """The flow's ingest tasks: the inbox's files in batches, a unit's files together.
+    A small run still spreads over the threads (a batch each); a large one stays at
+    MAX_BATCH files a task."""
     from plantrack.pipeline import batches_by_unit
 
-    return batches_by_unit(files, batch_size_for(len(files), ingest_threads()), catalog)
+    size = max(1, min(MAX_BATCH, math.ceil(len(files) / ingest_threads())))
+    return batches_by_unit(files, size, catalog)
 
 
 def batch_key(fingerprint: str, archive: Path, paths: Sequence[Path]) -> str:
