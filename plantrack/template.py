@@ -20,17 +20,18 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from plantrack.catalog import Catalog, Unit
 from plantrack.periods import Quarter
-
-TEMPLATE_VERSION = "1"
-DATA_SHEET = "填报"
-MILESTONE_SHEET = "重点任务"
-HELP_SHEET = "填写说明"
-IDENTITY_SHEET = "_plantrack"
-DATA_HEADERS = ("指标编号", "指标名称", "单位", "年度目标", "累计完成", "说明", "力争目标", "统计口径")
-MILESTONE_HEADERS = ("任务编号", "任务内容", "进展状态", "进展说明", "佐证材料")
-MILESTONE_STATUSES = ("未启动", "推进中", "已完成")
-DATA_HEADER_ROW = 4
-MILESTONE_HEADER_ROW = 3
+from plantrack.workbook_contract import (
+    DATA_HEADER_ROW,
+    DATA_HEADERS,
+    DATA_SHEET,
+    HELP_SHEET,
+    IDENTITY_SHEET,
+    MILESTONE_HEADER_ROW,
+    MILESTONE_HEADERS,
+    MILESTONE_SHEET,
+    MILESTONE_STATUSES,
+    TEMPLATE_VERSION,
+)
 
 _THIN = Side(style="thin", color="999999")
 _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)

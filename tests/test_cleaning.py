@@ -9,6 +9,7 @@ from transforms.cleaning import (
     DATA_LOOSE_RULES,
     MILESTONE_HEADER_SYNONYMS,
     MILESTONE_LOOSE_RULES,
+    column_index,
     column_letter,
     header_unit,
     is_percent_format,
@@ -200,6 +201,8 @@ def test_addresses_and_number_text():
         "ZZ",
         "AAA",
     ]
+    assert [column_index(column_letter(i)) for i in range(0, 20000, 7)] == list(range(0, 20000, 7))
+    assert column_index("ab") == column_index("AB") == 27
     assert number_text(1200.0) == "1200"
     assert number_text(0.1 + 0.2) == "0.30000000000000004"
     assert float(number_text(123456789.123)) == 123456789.123

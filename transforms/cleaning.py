@@ -342,6 +342,14 @@ def _column_letter(index: int) -> str:
     return letters
 
 
+def column_index(letters: str) -> int:
+    """Excel letters to a 0-based column index: A → 0, AA → 26 (``column_letter``'s inverse)."""
+    index = 0
+    for ch in letters.upper():
+        index = index * 26 + ord(ch) - 64
+    return index - 1
+
+
 _LETTERS = tuple(_column_letter(i) for i in range(702))  # A … ZZ: every sheet we will see
 
 

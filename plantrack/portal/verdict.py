@@ -18,7 +18,7 @@ from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 
 from plantrack.fixit import group_issues
 from plantrack.issues import SEVERITY_LABEL, Issue, Severity
-from plantrack.template import DATA_SHEET, IDENTITY_SHEET, MILESTONE_SHEET
+from plantrack.workbook_contract import DATA_SHEET, IDENTITY_SHEET, MILESTONE_SHEET
 
 if TYPE_CHECKING:
     from plantrack.validate import FileVerdict

@@ -43,7 +43,7 @@ from plantrack.reader.guards import (
     read_bytes,
     zip_kind,
 )
-from plantrack.template import DATA_SHEET
+from plantrack.workbook_contract import DATA_SHEET
 from transforms.cleaning import is_percent_format
 
 

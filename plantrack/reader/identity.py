@@ -19,7 +19,7 @@ from plantrack.reader.books import Book
 from plantrack.reader.cells import SheetCells
 from plantrack.reader.grid import Grid
 from plantrack.reader.tables import HEADER_SCAN_ROWS, Header
-from plantrack.template import IDENTITY_SHEET
+from plantrack.workbook_contract import IDENTITY_SHEET
 from transforms.cleaning import normalize_text
 
 

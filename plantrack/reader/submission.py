@@ -34,7 +34,7 @@ from plantrack.reader.grid import PLAIN_DECIMAL_RE, Grid
 from plantrack.reader.guards import DEFAULT_LIMITS, ReadLimits
 from plantrack.reader.identity import Identity, read_identity, rows_outside_table
 from plantrack.reader.tables import Header, TableRow, find_header, table_rows
-from plantrack.template import DATA_SHEET, HELP_SHEET, IDENTITY_SHEET, MILESTONE_SHEET
+from plantrack.workbook_contract import DATA_SHEET, HELP_SHEET, IDENTITY_SHEET, MILESTONE_SHEET
 from transforms.cleaning import (
     DATA_HEADER_SYNONYMS,
     DATA_LOOSE_RULES,

@@ -14,7 +14,6 @@ from plantrack.catalog import Catalog, Unit
 from plantrack.issues import Issue
 from plantrack.periods import Quarter
 from plantrack.reader import Submission, UnreadableFile, match_unit, read_submission
-from plantrack.template import DATA_SHEET
 from plantrack.validate.checks import SUPERSEDED_READER_CODES
 from plantrack.validate.history import with_history
 from plantrack.validate.identity import identity_issues
@@ -29,6 +28,7 @@ from plantrack.validate.milestones import milestone_frame, milestone_job, milest
 from plantrack.validate.notes import behind_without_note
 from plantrack.validate.stacked import run_many
 from plantrack.validate.verdict import Validation, pack_gx_results, refuses, split_rows
+from plantrack.workbook_contract import DATA_SHEET
 from transforms.cleaning import DATA_HEADER_SYNONYMS, DATA_LOOSE_RULES
 
 

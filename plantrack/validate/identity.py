@@ -5,14 +5,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from openpyxl.utils import column_index_from_string, get_column_letter
-
 from plantrack.catalog import Unit
 from plantrack.issues import Issue, make_issue
 from plantrack.periods import Quarter, find_quarter
 from plantrack.reader import Submission, match_unit
 from plantrack.reader.cells import CellRow
-from transforms.cleaning import normalize_text
+from transforms.cleaning import column_index, column_letter, normalize_text
 
 
 def _labelled(cells: list[CellRow], label: str) -> tuple[str, str]:
@@ -33,7 +31,7 @@ def _labelled(cells: list[CellRow], label: str) -> tuple[str, str]:
         rest = t[len(label) :].lstrip(":：").strip()
         if rest:
             return c.cell, rest
-        beside = get_column_letter(column_index_from_string(c.column_letter) + 1)
+        beside = column_letter(column_index(c.column_letter) + 1)
         if (
             i + 1 < len(listed)
             and listed[i + 1].row_number == c.row_number

@@ -8,9 +8,9 @@ import polars as pl
 
 from plantrack.issues import Issue, Severity, make_issue
 from plantrack.reader import Submission
-from plantrack.template import MILESTONE_SHEET
 from plantrack.validate.gx import expectation_severity, failed_hits, result_row, suite_data
 from plantrack.validate.indicators import table_layout
+from plantrack.workbook_contract import MILESTONE_SHEET
 from transforms.cleaning import MILESTONE_HEADER_SYNONYMS, MILESTONE_LOOSE_RULES
 
 

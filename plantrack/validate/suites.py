@@ -30,8 +30,8 @@ from pathlib import Path
 from plantrack.catalog import Catalog, Indicator
 from plantrack.issues import Severity, issue_type
 from plantrack.settings import load_settings
-from plantrack.template import MILESTONE_STATUSES
 from plantrack.validate.checks import RATIO_UNITS
+from plantrack.workbook_contract import MILESTONE_STATUSES
 
 GENERATED_BY = "plantrack/validate/suites.py"
 PLAUSIBLE_MULTIPLE = 5  # above 5× the unit's annual target is implausible (a warning)

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from plantrack.issues import Issue, issue_type
-from plantrack.template import MILESTONE_SHEET
 from plantrack.validate.checks import FILE_LEVEL, ROWLESS, cell_position
+from plantrack.workbook_contract import MILESTONE_SHEET
 
 PYTHON_SUITE = "plantrack"  # check results of the rules written in Python
 
