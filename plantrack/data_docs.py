@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from plantrack.validate import Validation, ephemeral_context, load_suite
+from plantrack.validate.gx import preload
 
 
 def _escape_strings(value):
@@ -80,6 +81,7 @@ def build_data_docs(
     if index.is_file() and stamp.is_file() and stamp.read_text(encoding="ascii").strip() == wanted:
         return index
     stamp.unlink(missing_ok=True)  # docs half rebuilt are never taken for the stamped ones
+    preload()
     from great_expectations.core.expectation_validation_result import ExpectationSuiteValidationResultSchema
     from great_expectations.core.run_identifier import RunIdentifier
     from great_expectations.data_context.types.resource_identifiers import (

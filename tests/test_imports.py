@@ -10,6 +10,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -28,10 +29,10 @@ print(json.dumps({"code": code, "heavy": heavy}), file=sys.stderr)
 """
 
 
-def imported(args: list[str], home) -> dict:
+def imported(args: list[str], home, modules=HEAVY) -> dict:
     env = {**os.environ, "PLANTRACK_HOME": str(home)}
     done = subprocess.run(
-        [sys.executable, "-c", PROBE, ",".join(HEAVY), *args],
+        [sys.executable, "-c", PROBE, ",".join(modules), *args],
         env=env,
         capture_output=True,
         text=True,
@@ -68,3 +69,11 @@ def test_template_writes_a_workbook_without_the_heavy_libraries(home, tmp_path):
 def test_progress_from_the_warehouse_without_the_heavy_libraries(settings, home):
     build_warehouse(settings.warehouse_path)
     assert imported(["progress", "--quarter", "2021Q2", "--json"], home) == {"code": 0, "heavy": []}
+
+
+def test_check_imports_gx_but_not_the_writers_nor_what_gx_defers(home):
+    """A cold ``check`` pays for GX and the reader only: not openpyxl (which only writes
+    workbooks), not GX's scipy.stats (deferred), not Prefect nor WeasyPrint."""
+    modules = ("great_expectations", "openpyxl", "scipy.stats._stats_py", "prefect", "weasyprint")
+    fixture = Path(__file__).resolve().parent / "fixtures" / "validation" / "uom_mismatch.xlsx"
+    assert imported(["check", str(fixture)], home, modules) == {"code": 1, "heavy": ["great_expectations"]}

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import pickle
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -67,3 +69,32 @@ def test_a_check_without_data_docs_gives_the_same_verdict(name, catalog):
     assert checked.expectation_results == full.expectation_results
     assert checked.rejected == full.rejected
     assert checked.accepted.equals(full.accepted)
+
+
+KL_PROBE = """
+import json, sys
+import polars as pl
+from plantrack.validate import gx
+gx.preload()
+deferred = "scipy.stats._stats_py" not in sys.modules
+frame = pl.DataFrame({"row_number": [1, 2, 3, 4], "x": ["a", "b", "a", "b"]})
+found = []
+for weights in ([0.5, 0.5], [0.9, 0.1]):
+    kwargs = {"column": "x", "partition_object": {"values": ["a", "b"], "weights": weights}, "threshold": 0.1}
+    suite = {"name": "kl", "expectations": [
+        {"type": "expect_column_kl_divergence_to_be_less_than", "kwargs": kwargs, "meta": {}, "severity": "critical"}
+    ]}
+    r = gx.run_suite(frame, suite).results[0]
+    found.append([r.success, round(r.result["observed_value"], 4), r.exception_info["raised_exception"]])
+print(json.dumps({"deferred": deferred, "found": found, "loaded": "scipy.stats._stats_py" in sys.modules}))
+"""
+
+
+def test_gx_comes_without_scipy_stats_which_loads_when_an_expectation_uses_it():
+    """scipy.stats is deferred (``DEFERRED_BY_GX``), not removed: a suite with GX's KL
+    divergence expectation, which no plan of ours writes, still computes it with scipy."""
+    done = subprocess.run([sys.executable, "-c", KL_PROBE], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    got = json.loads(done.stdout.strip().splitlines()[-1])
+    # KL(0.5/0.5 ‖ 0.9/0.1) = 0.5·ln(0.5/0.9) + 0.5·ln(0.5/0.1) = 0.5108
+    assert got == {"deferred": True, "found": [[True, 0.0, False], [False, 0.5108, False]], "loaded": True}
