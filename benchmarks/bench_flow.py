@@ -9,8 +9,9 @@ Three timings of the same N submissions, measured side by side in one process:
 - the quarterly flow (Prefect, embedded mode) on a fresh PLANTRACK_HOME: the full run;
 - the same flow again on the same home after one file in the inbox changed.
 
-It prints the rerun as a share of the full run (target: at most 10%) and the
-flow's time against the direct calls (its overhead). Libraries, the CJK font
+It prints the rerun as a share of the full run (target: at most 10%), the flow's
+time against the direct calls (its overhead), and each run's peak RSS (this process's
+high-water mark, reset before each run; the ingest workers are processes of their own). Libraries, the CJK font
 subset and Prefect's embedded server are warmed before any timing, so each
 figure is the work itself.
 
@@ -110,14 +111,34 @@ def run_direct(files: list[Path], home: Path, catalog, quarter) -> dict[str, flo
     return {"ingest": t1 - t0, "load": t2 - t1, "render": t3 - t2, "total": t3 - t0}
 
 
-def run_flow(quarterly_run, inbox: Path) -> tuple[float, str, str]:
-    """Seconds, the run's message, and how its tasks ended (e.g. "ingest: 39 Cached, 1 Completed")."""
+def reset_peak_rss() -> None:
+    """Start this process's peak RSS (VmHWM) again from its current RSS (Linux ≥ 4.0)."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        pass
+
+
+def peak_rss_mib() -> float:
+    """This process's peak RSS since it started or since ``reset_peak_rss`` (NaN off Linux)."""
+    try:
+        status = Path("/proc/self/status").read_text()
+    except OSError:
+        return float("nan")
+    return int(status.split("VmHWM:")[1].split()[0]) / 1024
+
+
+def run_flow(quarterly_run, inbox: Path) -> tuple[float, float, str, str]:
+    """Seconds, peak RSS in MiB, the run's message, and how its tasks ended (e.g. "ingest: 39
+    Cached, 1 Completed"). The peak is the run's own: the high-water mark is reset first."""
+    reset_peak_rss()
     start = time.perf_counter()
     state = quarterly_run(quarter=QUARTER, inbox=str(inbox), return_state=True)
     elapsed = time.perf_counter() - start
+    peak = peak_rss_mib()
     if not state.is_completed():
         raise SystemExit(f"the flow did not complete: {state.name}: {state.message}")
-    return elapsed, state.message, task_states(state.state_details.flow_run_id)
+    return elapsed, peak, state.message, task_states(state.state_details.flow_run_id)
 
 
 def task_states(flow_run_id) -> str:
@@ -225,26 +246,26 @@ def main() -> int:
         direct = stages["total"]
         print("flow, full run …", file=sys.stderr)
         code_before = code_fingerprint()
-        full, message, full_tasks = run_flow(quarterly_run, inbox)
+        full, full_rss, message, full_tasks = run_flow(quarterly_run, inbox)
         changed = sorted(inbox.glob("*.xlsx"))[len(files) // 2]
         vary(changed, changed, seed=-1)
         print(f"flow, again after changing {changed.name} …", file=sys.stderr)
-        rerun, _, rerun_tasks = run_flow(quarterly_run, inbox)
+        rerun, rerun_rss, _, rerun_tasks = run_flow(quarterly_run, inbox)
         code_changed = code_fingerprint() != code_before
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
 
     print(f"\nquarterly flow, {args.files} files, {QUARTER}, {os.cpu_count()} CPUs ({message})")
-    print(f"{'':<42}{'seconds':>9}{'ratio':>9}")
+    print(f"{'':<42}{'seconds':>9}{'ratio':>9}{'peak MiB':>10}")
     print(f"{'stage functions called directly':<42}{direct:>9.1f}{1:>9.2f}  (baseline)")
     print(
         f"{'  of which ingest / load / render':<42}"
         f"{stages['ingest']:>9.1f} / {stages['load']:.1f} / {stages['render']:.1f}"
     )
-    print(f"{'flow, full run':<42}{full:>9.1f}{full / direct:>9.2f}  flow / direct")
+    print(f"{'flow, full run':<42}{full:>9.1f}{full / direct:>9.2f}{full_rss:>10.0f}  flow / direct")
     print(
-        f"{'flow, again after 1 file changed':<42}{rerun:>9.1f}{rerun / full:>9.2f}"
+        f"{'flow, again after 1 file changed':<42}{rerun:>9.1f}{rerun / full:>9.2f}{rerun_rss:>10.0f}"
         f"  rerun / full run (target <= {TARGET_RERUN_SHARE:.2f})"
     )
     print(f"\ntasks of the full run:  {full_tasks}\ntasks of the rerun:     {rerun_tasks}")
@@ -272,6 +293,8 @@ def main() -> int:
                     "full": full,
                     "rerun": rerun,
                     "rerun_share": rerun / full,
+                    "full_rss": full_rss,
+                    "rerun_rss": rerun_rss,
                 }
             )
         )

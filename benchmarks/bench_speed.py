@@ -291,7 +291,9 @@ def print_report(out: dict) -> None:
     if f := out.get("flow"):
         print(
             f"\nquarterly flow, {f['files']} files: full run {f['full']:.1f} s, rerun after one "
-            f"changed file {f['rerun']:.1f} s ({f['rerun_share']:.1%}), peak {f['rss']} MiB"
+            f"changed file {f['rerun']:.1f} s ({f['rerun_share']:.1%}); peak RSS of each run "
+            f"{f['full_rss']:.0f} / {f['rerun_rss']:.0f} MiB, of the process (both, and the "
+            f"warm-up) {f['rss']} MiB"
         )
 
 
