@@ -19,6 +19,7 @@ summary says which one failed and why).
 from __future__ import annotations
 
 import dataclasses
+import gc
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -74,6 +75,11 @@ def _ingest_run_name() -> str:
     cache_key_fn=_batch_cache_key,
     persist_result=True,
     result_serializer="pickle",
+    # Prefect's result store would also keep each batch's outcomes in an in-memory cache
+    # that outlives the flow run (about 270 MB at 1,000 files, until a timer of Prefect's
+    # event loop lets it go): the flow holds them while it needs them, a later run reads a
+    # cached batch from its persisted result.
+    cache_result_in_memory=False,
     task_run_name=_ingest_run_name,
 )
 def ingest(
@@ -168,6 +174,16 @@ def finish(
     return summary, message
 
 
+def gathered(futures) -> list[pipeline.FileOutcome]:
+    """The ingest batches' outcomes as they finish, the progress shown advancing."""
+    outcomes = []
+    for future in futures:
+        batch = future.result()
+        outcomes += batch
+        live.advance(len(batch))
+    return outcomes
+
+
 @flow(
     name="plantrack-quarterly",
     log_prints=True,
@@ -212,11 +228,8 @@ def quarterly_run(
                 suites_dir=unmapped(plan.suites_dir),
                 workers=workers,
             )
-            outcomes_read = []
             try:
-                for done in futures:
-                    outcomes_read += done.result()
-                    live.advance(len(done.result()))
+                outcomes_read = gathered(futures)
             finally:
                 ingest_workers.stop()
             position = {p: n for n, p in enumerate(files)}  # back in the inbox's order
@@ -227,6 +240,12 @@ def quarterly_run(
             run_id = pipeline.new_run_id(q)
             live.stage("入库与计算进度")
             outcomes = load_and_transform(run_id, q, quote(catalog), quote(read), settings, trust_mtimes)
+            # The verdicts as read are in the warehouse now: let them go before the briefs
+            # (the outcomes loaded keep what the rest of the run reads: FileOutcome.after_load).
+            del futures, outcomes_read, read
+            # Prefect's futures hold their results in reference cycles, which only a full
+            # collection frees: 0.46 s at 1,000 files, for ~90 MB less during the briefs.
+            gc.collect()
             live.stage("生成简报")
             briefs, briefs_failed = render(q, quote(catalog), out_dir, settings)
             live.stage("修改提示表与数据质量页")

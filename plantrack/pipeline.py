@@ -95,6 +95,12 @@ class FileOutcome:
     def errors(self) -> int:
         return sum(1 for i in self.issues if i.is_error)
 
+    def after_load(self) -> FileOutcome:
+        """What the run reads of this outcome once it is loaded: no submission (its cells
+        and rows are in the warehouse) and the verdict's ``Validation.after_load``."""
+        validation = self.validation.after_load() if self.validation is not None else None
+        return dataclasses.replace(self, submission=None, validation=validation)
+
 
 def discover(inbox: Path) -> list[Path]:
     """Every received file in the quarter's inbox, in a stable order (links never followed;
@@ -163,8 +169,9 @@ def load(
     """One transaction: models, the run, raw files and cells, verdicts, catalog tables.
 
     Returns the outcomes with the run's checks added (``apply_run_checks``): those are the
-    verdicts stored, and the ones the fix-it workbooks and the summary must show. A run
-    killed part way through leaves the warehouse exactly as it was.
+    verdicts stored, and the ones the fix-it workbooks and the summary must show, without
+    the rows the load consumed (``FileOutcome.after_load``). A run killed part way through
+    leaves the warehouse exactly as it was.
     """
     outcomes, _ = distinct_contents(outcomes)
     with transaction(con):
@@ -202,7 +209,7 @@ def load(
             settings.thresholds.approx_tolerance,
             previous=previous_catalog(settings, catalog.year),
         )
-    return checked
+    return [o.after_load() for o in checked]
 
 
 def distinct_contents(outcomes: list[FileOutcome]) -> tuple[list[FileOutcome], list[Ignored]]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 from datetime import UTC, datetime
+from pathlib import Path
 
 from plantrack import pipeline
 from plantrack.periods import Quarter
@@ -111,3 +112,48 @@ def test_only_the_demo_vouches_for_its_mtimes(settings, catalog, tmp_path):
     pipeline.load(con, "demo-run", Q2, catalog, outcomes, settings, trust_mtimes=True)
     assert con.execute("select received_at from raw_submissions").fetchone()[0] == LONG_AGO
     con.close()
+
+
+def _validation_fixtures(settings, catalog) -> list:
+    fixtures = Path(__file__).resolve().parent / "fixtures" / "validation"
+    names = ["clean.xlsx", "duplicate_indicator.xlsx", "uom_mismatch.xlsx", "wrong_quarter.xlsx"]
+    return [pipeline.ingest_file(fixtures / n, catalog, Q2, settings.archive, SUITES_2021) for n in names]
+
+
+def test_an_outcome_after_its_load_keeps_what_the_run_reads_later(settings, catalog):
+    """The fix-its, the quality page and the summary read the same verdict from it; the
+    submission and the staged rows (most of its memory) are left to the warehouse."""
+    outcomes = _validation_fixtures(settings, catalog)
+    assert [o.validation.rejected for o in outcomes] == [False, False, False, True]
+    for before in outcomes:
+        after, v = before.after_load(), before.validation
+        w = after.validation
+        assert after.submission is None and before.submission is not None
+        assert (after.received, after.unit, after.accepted, after.errors) == (
+            before.received,
+            before.unit,
+            before.accepted,
+            before.errors,
+        )
+        assert [i.to_dict() for i in after.issues] == [i.to_dict() for i in before.issues]
+        assert (w.expectation_results, w.gx_results, w.rejected) == (
+            v.expectation_results,
+            v.gx_results,
+            v.rejected,
+        )
+        assert w.quarantined.equals(v.quarantined)
+        assert w.staged is None and w.staged_milestones is None and w.milestones is None
+        if not v.rejected:
+            assert w.accepted.height == 0 and w.accepted.schema == v.accepted.schema
+        assert v.staged is not None  # the outcome itself is left as it was
+
+
+def test_the_load_stores_the_rows_and_returns_the_outcomes_without_them(settings, catalog):
+    outcomes = _validation_fixtures(settings, catalog)
+    con = connect(settings.warehouse_path)
+    loaded = pipeline.load(con, "lean-run", Q2, catalog, outcomes, settings)
+    stored = con.execute("select count(*) from accepted_values").fetchone()[0]
+    con.close()
+    assert stored == sum(o.validation.accepted.height for o in outcomes if not o.validation.rejected) > 0
+    assert [o.validation.rejected for o in loaded] == [False, False, False, True]
+    assert all(o.submission is None and o.validation.staged is None for o in loaded)

@@ -51,6 +51,22 @@ class Validation:
         """The whole file was refused (nothing of it can be used)."""
         return self.accepted is None
 
+    def after_load(self) -> Validation:
+        """This verdict as the run reads it once the load has stored it: the issues, check
+        and GX results and quarantined rows the fix-its, the quality page and the summary
+        show. The rows the load consumed are let go: ``accepted`` keeps its columns and no
+        rows (so ``rejected`` still answers), the other staged frames become None. A
+        quarter holds every file's verdict until its quality page, and these frames were
+        most of a verdict's memory (about 200 MB at 1,000 files) during the briefs."""
+        return dataclasses.replace(
+            self,
+            accepted=None if self.accepted is None else self.accepted.clear(),
+            milestones=None,
+            city_totals=None,
+            staged=None,
+            staged_milestones=None,
+        )
+
     @property
     def errors(self) -> list[Issue]:
         return [i for i in self.issues if i.is_error]
