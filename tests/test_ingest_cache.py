@@ -53,7 +53,7 @@ def test_the_key_covers_the_modules_reading_and_validation_import():
         "plantrack.landing",
         "plantrack.catalog",
         "plantrack.periods",
-        "plantrack.template",
+        "plantrack.workbook_contract",
         "transforms.cleaning",
         "transforms.numerals",
         "plantrack",
