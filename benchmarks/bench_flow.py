@@ -24,6 +24,7 @@ cached under ``--cache`` and reused.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import random
 import shutil
@@ -113,10 +114,8 @@ def run_direct(files: list[Path], home: Path, catalog, quarter) -> dict[str, flo
 
 def reset_peak_rss() -> None:
     """Start this process's peak RSS (VmHWM) again from its current RSS (Linux ≥ 4.0)."""
-    try:
+    with contextlib.suppress(OSError):
         Path("/proc/self/clear_refs").write_text("5")
-    except OSError:
-        pass
 
 
 def peak_rss_mib() -> float:
