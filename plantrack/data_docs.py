@@ -21,7 +21,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from plantrack.validate import Validation, ephemeral_context, load_suite
-from plantrack.validate.gx import preload
 
 
 def _escape_strings(value):
@@ -81,7 +80,7 @@ def build_data_docs(
     if index.is_file() and stamp.is_file() and stamp.read_text(encoding="ascii").strip() == wanted:
         return index
     stamp.unlink(missing_ok=True)  # docs half rebuilt are never taken for the stamped ones
-    preload()
+    context = ephemeral_context()  # first: GX imported the way plantrack.validate.gx does
     from great_expectations.core.expectation_validation_result import ExpectationSuiteValidationResultSchema
     from great_expectations.core.run_identifier import RunIdentifier
     from great_expectations.data_context.types.resource_identifiers import (
@@ -89,7 +88,6 @@ def build_data_docs(
         ValidationResultIdentifier,
     )
 
-    context = ephemeral_context()
     context.add_data_docs_site(
         site_name="plantrack",
         site_config={

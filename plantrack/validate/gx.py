@@ -75,18 +75,16 @@ def preload() -> None:
     suites never use (``DEFERRED_BY_GX``) are deferred before GX asks for them.
     """
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-    if "great_expectations" not in sys.modules:
-        for name in DEFERRED_BY_GX:
-            _defer(name)
+    for name in DEFERRED_BY_GX:  # each deferred once; left alone once imported
+        _defer(name)
     import great_expectations  # noqa: F401
     import great_expectations.expectations  # noqa: F401
 
 
 def load_suite(path: Path | dict):
     """A GX ExpectationSuite from a committed suite file (or its parsed JSON)."""
-    preload()
+    preload()  # also registers GX's expectation types
     import great_expectations as gx
-    import great_expectations.expectations as gxe  # noqa: F401  (registers expectation types)
     from great_expectations.expectations.registry import get_expectation_impl
 
     data = path if isinstance(path, dict) else suite_data(path)
