@@ -11,9 +11,9 @@ Three timings of the same N submissions, measured side by side in one process:
 
 It prints the rerun as a share of the full run (target: at most 10%), the flow's
 time against the direct calls (its overhead), and each run's peak RSS (this process's
-high-water mark, reset before each run; the ingest workers are processes of their own). Libraries, the CJK font
-subset and Prefect's embedded server are warmed before any timing, so each
-figure is the work itself.
+high-water mark, reset before each run; the ingest workers are processes of their
+own). Libraries, the CJK font subset and Prefect's embedded server are warmed before
+any timing, so each figure is the work itself.
 
 The submissions are the demo's sample workbooks (every unit, with the demo's
 typical mistakes) copied N times with seeded variations of their figures, so
