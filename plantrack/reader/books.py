@@ -20,7 +20,7 @@ import fastexcel
 
 from plantrack.reader import ods
 from plantrack.reader.errors import ENCRYPTED_HINT, EXPECTED_FILE, NOT_A_SPREADSHEET_HINT, UnreadableFile
-from plantrack.reader.extent import TooLarge, too_large, xls_extent, xlsx_extent
+from plantrack.reader.extent import TooLarge, check_xlsx_sheet, too_large, xls_extent
 from plantrack.reader.formats import (
     UnsafeXml,
     XlsxParts,
@@ -195,7 +195,7 @@ class _CalamineBook(Book):
         if path is None:  # the package parts cannot be read: calamine will say why
             return
         with parts.archive.open(path) as stream:
-            xlsx_extent(stream, self.limits, safe_parser)
+            check_xlsx_sheet(stream, self.limits, safe_parser)
 
     def _xls_extents(self) -> None:
         import xlrd

@@ -9,6 +9,11 @@ only declares a large range costs calamine nothing and is not refused), the
 .xls sheet's BIFF cell records, the .ods table's row and column repeats. The
 scan stops at the first cell past a limit, so a million rows cost no more
 than the ten thousand allowed.
+
+An .xlsx sheet is first offered a proof that it is inside the limits
+(``check_xlsx_sheet``): when expat finds it well formed and every cell names its
+own plain reference, those references bound every cell calamine can place, and
+the scan is not needed. Anything the proof does not understand goes to the scan.
 """
 
 from __future__ import annotations
@@ -91,6 +96,19 @@ def too_large(exc: TooLarge, name: str, sheet: str, limits) -> UnreadableFile:
 # -- .xlsx: the sheet XML, streamed ---------------------------------------------------
 
 _REF = re.compile(r"^\$?([A-Za-z]{1,4})\$?(\d{1,8})$")
+_COLUMNS: dict[str, int] = {}  # one or two column letters → number, learnt as met
+_VALUE_TAGS = frozenset({"v", "is", "f"})
+
+
+def _column_number(letters: str) -> int:
+    col = _COLUMNS.get(letters)
+    if col is None:
+        col = 0
+        for ch in letters.upper():
+            col = col * 26 + ord(ch) - 64
+        if len(letters) <= 2:  # at most 2,756 keys, whatever a hostile file names
+            _COLUMNS[letters] = col
+    return col
 
 
 def _ref_position(ref: str) -> tuple[int, int] | None:
@@ -98,10 +116,7 @@ def _ref_position(ref: str) -> tuple[int, int] | None:
     m = _REF.match(ref)
     if not m:
         return None
-    col = 0
-    for ch in m.group(1).upper():
-        col = col * 26 + ord(ch) - 64
-    return int(m.group(2)), col
+    return int(m.group(2)), _column_number(m.group(1))
 
 
 def xlsx_extent(stream, limits, make_parser) -> Extent:
@@ -110,33 +125,121 @@ def xlsx_extent(stream, limits, make_parser) -> Extent:
     ``make_parser(start)`` gives an expat parser that refuses any DTD. A cell is
     occupied when it has a value, an inline string or a formula; a cell or row
     without an ``r`` follows the one before, as in Excel.
+
+    This runs once per element of every sheet read (most of what reading a submission
+    costs in Python), so the handler keeps its state in plain locals and records the
+    farthest cell as a position, made a name only when the scan ends.
     """
-    extent = Extent()
-    state = {"row": 0, "col": 0, "pending": None}
+    max_rows, max_columns, max_cells = limits.max_rows, limits.max_columns, limits.max_cells
+    rows = columns = cells = 0
+    far = (0, 0)
+    row = col = 0
+    pending: tuple[int, int] | None = None  # the last cell started, until a value counts it
+    local_names: dict[str, str] = {}  # expat's "namespace local" names → local name
+
+    def extent() -> Extent:
+        return Extent(rows, columns, cells, f"{column_letter(far[1] - 1)}{far[0]}" if cells else "")
 
     def start(name, attrs):
-        local = name.rsplit(" ", 1)[-1]
+        nonlocal rows, columns, cells, far, row, col, pending
+        local = local_names.get(name)
+        if local is None:
+            local = name.rsplit(" ", 1)[-1]
+            if len(local_names) < 64:  # a hostile sheet may use any number of names
+                local_names[name] = local
         if local == "c":
             position = _ref_position(attrs.get("r", ""))
             if position is not None:
-                state["row"], state["col"] = position
+                row, col = position
             else:
-                state["col"] += 1
-            state["pending"] = (state["row"], state["col"])
-        elif local in ("v", "is", "f"):
-            if state["pending"] is not None:
-                grow(extent, *state["pending"], 1, limits)
-                state["pending"] = None
+                col += 1
+            pending = (row, col)
+        elif local in _VALUE_TAGS:
+            if pending is not None:
+                at_row, at_col = pending
+                pending = None
+                cells += 1
+                if at_row > rows or at_col > columns:
+                    rows, columns, far = max(rows, at_row), max(columns, at_col), (at_row, at_col)
+                if at_row > max_rows:
+                    raise TooLarge(extent(), "rows")
+                if at_col > max_columns:
+                    raise TooLarge(extent(), "columns")
+                if cells > max_cells:
+                    raise TooLarge(extent(), "cells")
         elif local == "row":
             r = attrs.get("r", "")
-            state["row"] = int(r) if r.isdigit() else state["row"] + 1
-            state["col"] = 0
+            row = int(r) if r.isdigit() else row + 1
+            col = 0
 
     parser = make_parser(start)
     while chunk := stream.read(1 << 16):
         parser.Parse(chunk, False)
     parser.Parse(b"", True)
-    return extent
+    return extent()
+
+
+# Proof that an .xlsx sheet is inside the limits, without a Python call per element.
+# Sound only for XML that expat accepts and in which every "<" starts a tag: no comment,
+# CDATA, DTD or processing instruction past the declaration, no character reference (one
+# can spell a reference), nothing but an ASCII-compatible encoding (no NUL byte). Then
+# "<c" and a space, "/" or ">" starts a cell, and '<c r="E12"' one whose first attribute
+# is a plain reference: when every cell starts so, those references are every place a
+# cell can take. Excel, WPS, LibreOffice and openpyxl all write cells this way.
+PROOF_BYTES = 4 << 20  # larger sheet parts are scanned as a stream
+_ANY_CELL = re.compile(rb"<c[\s/>]")
+_PLAIN_CELL = re.compile(rb'<c r="([A-Z]{1,2}[0-9]{1,7})"(?=[\s/>])')
+_PREFIXED_CELL = re.compile(rb"<[^\s/>:!?]+:c[\s/>]")
+_ROW_NUMBER = re.compile(rb"[0-9]+")
+_LETTERS = re.compile(rb"[A-Z]+")
+_ENCODING = re.compile(rb"""^(?:\xef\xbb\xbf)?<\?xml[^>]*?encoding\s*=\s*["']([^"']*)["']""")
+
+
+def check_xlsx_sheet(stream, limits, make_parser) -> None:
+    """Raise TooLarge if a sheet part's cells reach past ``limits`` (``xlsx_extent``), after
+    trying the proof that they do not; errors of the XML itself are expat's, as in the scan."""
+    head = stream.read(PROOF_BYTES + 1)
+    if len(head) <= PROOF_BYTES and _plainly_within(head, limits, make_parser):
+        return
+    xlsx_extent(_Chained(head, stream), limits, make_parser)
+
+
+def _plainly_within(data: bytes, limits, make_parser) -> bool:
+    """True when every cell of the sheet (with a value or not) is inside ``limits``."""
+    if b"\x00" in data or b"&#" in data or b"<!" in data or data.count(b"<?") > 1:
+        return False
+    if b"<?" in data and not data.lstrip(b"\xef\xbb\xbf").startswith(b"<?xml"):
+        return False
+    declared = _ENCODING.match(data)
+    if declared and declared.group(1).lower() not in (b"utf-8", b"utf8"):
+        return False
+    if b":c" in data and _PREFIXED_CELL.search(data):
+        return False  # cells with a namespace prefix: the scan reads them
+    make_parser(None).Parse(data, True)  # well formed, no DTD: else the scan's own error
+    refs = _PLAIN_CELL.findall(data)
+    if len(refs) != len(_ANY_CELL.findall(data)) or len(refs) > limits.max_cells:
+        return False  # a cell whose place depends on the cells before it, or many cells
+    if not refs:
+        return True
+    joined = b" ".join(refs)
+    rows = max(map(int, _ROW_NUMBER.findall(joined)))
+    letters = _LETTERS.findall(joined)
+    widest = max(map(len, letters))
+    columns = _column_number(max(x for x in letters if len(x) == widest).decode())
+    return rows <= limits.max_rows and columns <= limits.max_columns
+
+
+class _Chained:
+    """The bytes read already, then the rest of the stream."""
+
+    def __init__(self, head: bytes, stream):
+        self.head, self.stream = head, stream
+
+    def read(self, size: int) -> bytes:
+        if self.head:
+            out, self.head = self.head, b""
+            return out
+        return self.stream.read(size)
 
 
 # -- .xls: the BIFF cell records of one sheet -------------------------------------------

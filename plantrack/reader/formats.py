@@ -45,7 +45,8 @@ def safe_parser(start, end=None, text=None) -> expat.XMLParserType:
     parser.StartDoctypeDeclHandler = refuse
     parser.EntityDeclHandler = refuse
     parser.ExternalEntityRefHandler = refuse
-    parser.StartElementHandler = start
+    if start is not None:  # None: only check that the XML is well formed and declares nothing
+        parser.StartElementHandler = start
     if end is not None:
         parser.EndElementHandler = end
     if text is not None:
