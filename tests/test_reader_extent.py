@@ -189,3 +189,11 @@ def test_xml_expat_refuses_is_refused_by_the_proof_too():
         check(sheet('<row r="1"><c r="A1"><v>1</v></row>'))
     with pytest.raises(UnsafeXml):
         check(b'<?xml version="1.0"?><!DOCTYPE w [<!ENTITY e "x">]><worksheet/>')
+
+
+@pytest.mark.parametrize("ref", ["A0", "A01", "a1", "$A$1", "AAA1"])
+def test_a_reference_excel_never_writes_goes_to_the_scan(monkeypatch, ref):
+    scanned = []
+    monkeypatch.setattr(extent_module, "xlsx_extent", lambda *args: scanned.append(ref))
+    check(sheet(f'<row r="1"><c r="{ref}"><v>1</v></c></row>'))
+    assert scanned == [ref]

@@ -188,7 +188,7 @@ def xlsx_extent(stream, limits, make_parser) -> Extent:
 # cell can take. Excel, WPS, LibreOffice and openpyxl all write cells this way.
 PROOF_BYTES = 4 << 20  # larger sheet parts are scanned as a stream
 _ANY_CELL = re.compile(rb"<c[\s/>]")
-_PLAIN_CELL = re.compile(rb'<c r="([A-Z]{1,2}[0-9]{1,7})"(?=[\s/>])')
+_PLAIN_CELL = re.compile(rb'<c r="([A-Z]{1,2}[1-9][0-9]{0,6})"(?=[\s/>])')  # no row 0, no leading 0
 _PREFIXED_CELL = re.compile(rb"<[^\s/>:!?]+:c[\s/>]")
 _ROW_NUMBER = re.compile(rb"[0-9]+")
 _LETTERS = re.compile(rb"[A-Z]+")
