@@ -15,12 +15,16 @@ from transforms.cleaning import MILESTONE_HEADER_SYNONYMS, MILESTONE_LOOSE_RULES
 
 
 def milestone_frame(milestones: pl.DataFrame) -> pl.DataFrame:
-    frame = milestones.filter(pl.col("milestone_id").is_not_null() | pl.col("status").is_not_null())
     support = pl.coalesce(
         pl.col("note").str.strip_chars().replace("", None),
         pl.col("evidence").str.strip_chars().replace("", None),
     )
-    return frame.with_columns(support.alias("support"))
+    return (  # one query: each polars query on a frame this small is mostly its planning
+        milestones.lazy()
+        .filter(pl.col("milestone_id").is_not_null() | pl.col("status").is_not_null())
+        .with_columns(support.alias("support"))
+        .collect()
+    )
 
 
 def _milestone_issue(code: str, severity: Severity, row: dict, letters: dict[str, str], base: dict) -> Issue:
@@ -65,7 +69,7 @@ def milestone_job(frame: pl.DataFrame, suites_dir: Path) -> tuple[pl.DataFrame, 
     """(the frame the milestone suite checks, the suite), or None when there are no task rows."""
     if not frame.height:
         return None
-    return frame.select(*MILESTONE_COLUMNS), suite_data(suites_dir / "milestones.json")
+    return pl.DataFrame([frame[c] for c in MILESTONE_COLUMNS]), suite_data(suites_dir / "milestones.json")
 
 
 def milestone_outcome(

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
+from plantrack.validate.frames import with_series
 from plantrack.validate.gx import run_suite, suite_digest
 
 FILE_COLUMN = "__file"
@@ -155,16 +156,29 @@ def stacked_suite(suite: dict) -> dict:
     return {**suite, "expectations": expectations}
 
 
-def _in_domain(frame: pl.DataFrame, condition) -> pl.Series:
+def _in_domain(frame: pl.DataFrame, condition) -> int:
+    """How many of the frame's rows the row condition takes (all, without one)."""
     if condition is None:
-        return pl.Series([True] * frame.height)
+        return frame.height
     column = condition["column"]["name"]
     if column not in frame.columns:
-        return pl.Series([False] * frame.height)
+        return 0
+    values = frame[column]
+    if values.dtype.is_float():  # NaN equals NaN in polars, not in Python: polars decides
+        return int(_in_domain_polars(values, condition).sum())
+    operator, parameter = condition["operator"], condition["parameter"]
+    if operator in ("IN", "NOT_IN"):
+        wanted = set(parameter)
+        inside = sum(1 for v in values.to_list() if v is not None and v in wanted)
+        return inside if operator == "IN" else frame.height - inside  # pandas: null is not in
+    return sum(1 for v in values.to_list() if v is not None and v == parameter)
+
+
+def _in_domain_polars(values: pl.Series, condition) -> pl.Series:
     if condition["operator"] in ("IN", "NOT_IN"):
-        inside = frame[column].is_in(list(condition["parameter"])).fill_null(False)
-        return inside if condition["operator"] == "IN" else ~inside  # pandas: null is not in
-    return (frame[column] == condition["parameter"]).fill_null(False)
+        inside = values.is_in(list(condition["parameter"])).fill_null(False)
+        return inside if condition["operator"] == "IN" else ~inside
+    return (values == condition["parameter"]).fill_null(False)
 
 
 def _config(exp: dict) -> tuple[SplitConfig, dict]:
@@ -227,11 +241,23 @@ def _split(exp: dict, res, frames: list[pl.DataFrame]) -> list[SplitResult]:
     out = []
     for n, frame in enumerate(frames):
         hits = by_file.get(n, [])
-        checked = int(_in_domain(frame, kwargs.get("row_condition")).sum())
+        checked = _in_domain(frame, kwargs.get("row_condition"))
         out.append(
             SplitResult(config, not hits, _row_result(res.result, hits, checked, column), None, config_json)
         )
     return out
+
+
+def _numbered(n: int, frame: pl.DataFrame) -> pl.DataFrame:
+    """The frame with its file's number and each row's key "<file>:<row_number>"."""
+    keys = [None if r is None else f"{n}:{r}" for r in frame["row_number"].to_list()]
+    return with_series(
+        frame,
+        [
+            pl.Series(FILE_COLUMN, [str(n)] * frame.height, dtype=pl.String),
+            pl.Series(ROW_KEY, keys, dtype=pl.String),
+        ],
+    )
 
 
 def run_stacked(frames: list[pl.DataFrame], suite: dict, key: str | None = None) -> list:
@@ -239,16 +265,7 @@ def run_stacked(frames: list[pl.DataFrame], suite: dict, key: str | None = None)
     if len(frames) == 1 or not stackable(suite):
         return [run_suite(f, suite, suite_key=key) for f in frames]
     runnable = stacked_suite(suite)
-    stacked = pl.concat(
-        [
-            f.with_columns(
-                pl.lit(str(n)).alias(FILE_COLUMN),
-                (pl.lit(f"{n}:") + pl.col("row_number").cast(pl.String)).alias(ROW_KEY),
-            )
-            for n, f in enumerate(frames)
-        ],
-        how="vertical_relaxed",
-    )
+    stacked = pl.concat([_numbered(n, f) for n, f in enumerate(frames)], how="vertical_relaxed")
     result = run_suite(stacked, runnable, ROW_KEY, suite_key=f"stacked-{key or suite_digest(suite)}")
     by_position = {r.expectation_config.meta["stacked_position"]: r for r in result.results}
     alone = _rerun_alone(frames, suite, by_position)

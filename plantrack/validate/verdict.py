@@ -16,6 +16,7 @@ import polars as pl
 
 from plantrack.issues import Issue, issue_type
 from plantrack.validate.checks import FILE_LEVEL, ROWLESS, cell_position
+from plantrack.validate.frames import rows_where, without
 from plantrack.workbook_contract import MILESTONE_SHEET
 
 PYTHON_SUITE = "plantrack"  # check results of the rules written in Python
@@ -106,20 +107,19 @@ def _quarantine(
     A quarantined row keeps its reasons twice: ``reasons``, the messages as the steward
     reads them, and ``reason_codes``, the same errors' codes in the same order.
     """
+    numbers = frame["row_number"].to_list()
     if everyone:
-        reasons = {n: everyone + reasons.get(n, []) for n in frame["row_number"]}
-    if not reasons:  # most files: nothing to filter
-        return frame, frame.clear().with_columns(
-            pl.lit(None, pl.String).alias("reasons"), pl.lit(None, pl.List(pl.String)).alias("reason_codes")
-        )
-    bad = pl.col("row_number").is_in(list(reasons))
-    quarantined = frame.filter(bad)
-    why = [reasons[n] for n in quarantined["row_number"]]
-    quarantined = quarantined.with_columns(
-        pl.Series("reasons", ["；".join(i.message for i in w) for w in why], dtype=pl.String),
-        pl.Series("reason_codes", [[i.code for i in w] for w in why], dtype=pl.List(pl.String)),
+        reasons = {n: everyone + reasons.get(n, []) for n in numbers}
+    bad = [n in reasons for n in numbers]
+    quarantined = rows_where(frame, bad)
+    why = [reasons[n] for n in numbers if n in reasons]
+    quarantined = quarantined.hstack(
+        [
+            pl.Series("reasons", ["；".join(i.message for i in w) for w in why], dtype=pl.String),
+            pl.Series("reason_codes", [[i.code for i in w] for w in why], dtype=pl.List(pl.String)),
+        ]
     )
-    return frame.filter(~bad), quarantined
+    return rows_where(frame, [not b for b in bad]), quarantined
 
 
 def _issue_order(data_sheet: str):
@@ -138,15 +138,20 @@ def split_rows(v: Validation) -> Validation:
     refused = _file_errors(issues)
     kept, quarantined = _quarantine(v.staged, error_rows(issues, v.sheet), refused)
     ms_kept, ms_quarantined = _quarantine(v.staged_milestones, error_rows(issues, MILESTONE_SHEET), refused)
-    is_total = pl.col("indicator_id").is_in(list(v.city_total_ids))
+    totals = set(v.city_total_ids)
+    # an indicator id that is null is neither (polars: null is_in gives null, which no filter keeps)
+    kinds = [
+        None if i is None or a is None else i in totals
+        for i, a in zip(kept["indicator_id"].to_list(), kept["actual"].to_list(), strict=True)
+    ]
     return dataclasses.replace(
         v,
         issues=issues,
         quarantined=quarantined,
-        accepted=None if refused else kept.filter(~is_total & pl.col("actual").is_not_null()),
-        city_totals=None if refused else kept.filter(is_total & pl.col("actual").is_not_null()),
-        milestones=None if refused else ms_kept.drop("support"),
-        milestones_quarantined=ms_quarantined.drop("support"),
+        accepted=None if refused else rows_where(kept, [k is False for k in kinds]),
+        city_totals=None if refused else rows_where(kept, [k is True for k in kinds]),
+        milestones=None if refused else without(ms_kept, "support"),
+        milestones_quarantined=without(ms_quarantined, "support"),
     )
 
 
