@@ -197,3 +197,13 @@ def test_a_reference_excel_never_writes_goes_to_the_scan(monkeypatch, ref):
     monkeypatch.setattr(extent_module, "xlsx_extent", lambda *args: scanned.append(ref))
     check(sheet(f'<row r="1"><c r="{ref}"><v>1</v></c></row>'))
     assert scanned == [ref]
+
+
+def test_the_proof_finds_the_farthest_column_among_one_and_two_letters(monkeypatch):
+    wide = ReadLimits(max_rows=10, max_columns=27, max_cells=20)  # AA is column 27
+    scanned = []
+    monkeypatch.setattr(extent_module, "xlsx_extent", lambda *args: scanned.append(args))
+    check(sheet('<row r="1"><c r="Z1"><v>1</v></c><c r="AA1"><v>1</v></c><c r="B1"><v>1</v></c></row>'), wide)
+    assert scanned == []  # proven: Z (26) and AA (27) are inside
+    check(sheet('<row r="1"><c r="Z1"><v>1</v></c><c r="AB1"><v>1</v></c></row>'), wide)
+    assert len(scanned) == 1  # AB (28) is past the limit: the scan decides

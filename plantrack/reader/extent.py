@@ -192,6 +192,7 @@ _PLAIN_CELL = re.compile(rb'<c r="([A-Z]{1,2}[1-9][0-9]{0,6})"(?=[\s/>])')  # no
 _PREFIXED_CELL = re.compile(rb"<[^\s/>:!?]+:c[\s/>]")
 _ROW_NUMBER = re.compile(rb"[0-9]+")
 _LETTERS = re.compile(rb"[A-Z]+")
+_TWO_LETTERS = re.compile(rb"(?<![A-Z])[A-Z]{2}(?=[0-9])")  # columns AA…ZZ
 _ENCODING = re.compile(rb"""^(?:\xef\xbb\xbf)?<\?xml[^>]*?encoding\s*=\s*["']([^"']*)["']""")
 
 
@@ -223,9 +224,9 @@ def _plainly_within(data: bytes, limits, make_parser) -> bool:
         return True
     joined = b" ".join(refs)
     rows = max(map(int, _ROW_NUMBER.findall(joined)))
-    letters = _LETTERS.findall(joined)
-    widest = max(map(len, letters))
-    columns = _column_number(max(x for x in letters if len(x) == widest).decode())
+    # columns of the same width sort as their letters: the widest ones hold the farthest
+    farthest = max(_TWO_LETTERS.findall(joined) or _LETTERS.findall(joined))
+    columns = _column_number(farthest.decode())
     return rows <= limits.max_rows and columns <= limits.max_columns
 
 
