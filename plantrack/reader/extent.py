@@ -23,7 +23,7 @@ import struct
 from dataclasses import dataclass
 
 from plantrack.reader.errors import UnreadableFile
-from transforms.cleaning import column_letter
+from transforms.cleaning import column_index, column_letter
 
 
 @dataclass
@@ -96,19 +96,7 @@ def too_large(exc: TooLarge, name: str, sheet: str, limits) -> UnreadableFile:
 # -- .xlsx: the sheet XML, streamed ---------------------------------------------------
 
 _REF = re.compile(r"^\$?([A-Za-z]{1,4})\$?(\d{1,8})$")
-_COLUMNS: dict[str, int] = {}  # one or two column letters → number, learnt as met
 _VALUE_TAGS = frozenset({"v", "is", "f"})
-
-
-def _column_number(letters: str) -> int:
-    col = _COLUMNS.get(letters)
-    if col is None:
-        col = 0
-        for ch in letters.upper():
-            col = col * 26 + ord(ch) - 64
-        if len(letters) <= 2:  # at most 2,756 keys, whatever a hostile file names
-            _COLUMNS[letters] = col
-    return col
 
 
 def _ref_position(ref: str) -> tuple[int, int] | None:
@@ -116,7 +104,7 @@ def _ref_position(ref: str) -> tuple[int, int] | None:
     m = _REF.match(ref)
     if not m:
         return None
-    return int(m.group(2)), _column_number(m.group(1))
+    return int(m.group(2)), column_index(m.group(1)) + 1
 
 
 def xlsx_extent(stream, limits, make_parser) -> Extent:
@@ -226,7 +214,7 @@ def _plainly_within(data: bytes, limits, make_parser) -> bool:
     rows = max(map(int, _ROW_NUMBER.findall(joined)))
     # columns of the same width sort as their letters: the widest ones hold the farthest
     farthest = max(_TWO_LETTERS.findall(joined) or _LETTERS.findall(joined))
-    columns = _column_number(farthest.decode())
+    columns = column_index(farthest.decode()) + 1
     return rows <= limits.max_rows and columns <= limits.max_columns
 
 
