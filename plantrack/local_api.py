@@ -13,6 +13,11 @@ every flow run of the process (``demo --year`` runs four) and stops when it ends
 Nothing is started when ``PREFECT_API_URL`` is set already (the operator's own
 server), or when Prefect has been imported already (a test harness, or Prefect's own
 embedded server, is in charge then): Prefect then does as it always does.
+
+The server's own output (uvicorn's, SQLAlchemy's, Prefect's) goes to a log file, never
+to the command's terminal: a server that is stopped while it still answers a request
+logs a traceback of the cancelled request, which is no news for the operator of a run
+that ended well. When the server does not come up, the error quotes the file's last lines.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.request
@@ -45,6 +51,7 @@ _WARM_UP = (
     ("/task_runs/filter", {"limit": 1}),
 )
 _STARTUP_FAILED = 3  # uvicorn's exit status when it cannot bind its port, or load the app
+_TAIL_LINES = 12  # of the server's log, quoted when it did not come up
 
 
 class LocalApiError(Exception):
@@ -55,12 +62,19 @@ class LocalApi:
     """One Prefect API server subprocess on 127.0.0.1, for the life of this process."""
 
     def __init__(
-        self, app: str = "prefect.server.api.server:create_app", prefect_home: Path | None = None
+        self,
+        app: str = "prefect.server.api.server:create_app",
+        prefect_home: Path | None = None,
+        log_path: Path | None = None,
     ) -> None:
         self.app = app  # the ASGI factory uvicorn runs
         # A Prefect home of the server's own (``plantrack.prefect_db`` builds the machine's
         # template database in one): nothing of this process's environment changes then.
         self.prefect_home = prefect_home
+        # Where the server's output goes (appended); a temporary file when None.
+        self.log_path = log_path
+        self._log: Path | None = None  # the file of the running server
+        self._scratch: tempfile.TemporaryDirectory | None = None
         self.process: subprocess.Popen | None = None
         self.url: str | None = None
         self._up = threading.Event()  # set by the watching thread once the server answers
@@ -89,8 +103,14 @@ class LocalApi:
             env.pop("PREFECT_API_URL", None)
             env["PREFECT_HOME"] = str(self.prefect_home)
             env.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")  # as configure_prefect
-        self.process = subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL)
-        log.info("Prefect API starting on %s (pid %d)", self.url, self.process.pid)
+        self._log = self._log_file()
+        with self._log.open("ab") as output:
+            output.write(f"--- {time.strftime('%Y-%m-%d %H:%M:%S')} pid {os.getpid()}: {self.url}\n".encode())
+            output.flush()
+            self.process = subprocess.Popen(
+                command, env=env, stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.STDOUT
+            )
+        log.info("Prefect API starting on %s (pid %d, log %s)", self.url, self.process.pid, self._log)
         if own:
             os.environ["PREFECT_API_URL"] = self.url
         atexit.register(self.stop)
@@ -134,12 +154,34 @@ class LocalApi:
                 # The port came free from the system, but another program may have bound it
                 # since; Prefect has read this URL already, so the command is run again.
                 taken = code == _STARTUP_FAILED and _port_taken(self.url)
+                said = self._told()
                 self.stop()
                 if taken:
                     raise LocalApiError("本地 Prefect 服务的端口被其他程序占用，请重新运行。")
-                raise LocalApiError(f"本地 Prefect 服务未能启动（退出码 {code}），详见上方输出。")
+                raise LocalApiError(f"本地 Prefect 服务未能启动（退出码 {code}）。{said}")
+        said = self._told()
         self.stop()
-        raise LocalApiError(f"本地 Prefect 服务在 {timeout:.0f} 秒内未能启动。")
+        raise LocalApiError(f"本地 Prefect 服务在 {timeout:.0f} 秒内未能启动。{said}")
+
+    def _log_file(self) -> Path:
+        if self.log_path is not None:
+            self.log_path.parent.mkdir(parents=True, exist_ok=True)
+            return self.log_path
+        if self._scratch is None:
+            self._scratch = tempfile.TemporaryDirectory(prefix="plantrack-api-")
+        return Path(self._scratch.name) / "prefect-server.log"
+
+    def _told(self) -> str:
+        """The last lines the server wrote since it was started, for an error message."""
+        if self._log is None:
+            return ""
+        try:
+            text = self._log.read_bytes().decode("utf-8", "replace")
+        except OSError:
+            return ""
+        lines = text.rsplit(f"pid {os.getpid()}: {self.url}\n", 1)[-1].splitlines()[-_TAIL_LINES:]
+        where = f"服务日志 {self.log_path}" if self.log_path is not None else "服务输出"
+        return f"{where}的最后几行：\n" + "\n".join(lines) if lines else ""
 
     def stop(self) -> None:
         process, self.process = self.process, None
@@ -148,6 +190,9 @@ class LocalApi:
         if os.environ.get("PREFECT_API_URL") == self.url:
             del os.environ["PREFECT_API_URL"]
         end_process(process, grace=5)
+        if self._scratch is not None:
+            self._scratch.cleanup()
+            self._scratch = None
 
 
 def _free_port() -> int:

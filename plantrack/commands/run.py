@@ -26,6 +26,7 @@ def prepare_run(settings) -> None:
     _prepared.append(True)
     configure_prefect(settings)
     contain_children()  # Prefect's server and the render pool end with this command
+    SERVER.log_path = settings.logs / "prefect-server.log"  # its output: never the terminal's
     SERVER.start()
 
 
