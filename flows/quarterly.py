@@ -33,7 +33,13 @@ from prefect.utilities.annotations import quote, unmapped
 from plantrack import ingest_workers, live, pipeline
 from plantrack.catalog import Catalog, CatalogError
 from plantrack.inbox import Ignored, display_name, scan_inbox
-from plantrack.ingest_cache import batch_key, ingest_batches, ingest_fingerprint, ingest_threads
+from plantrack.ingest_cache import (
+    batch_key,
+    ingest_batches,
+    ingest_fingerprint,
+    ingest_threads,
+    with_file_cache,
+)
 from plantrack.periods import Quarter, resolve_quarter
 from plantrack.plans import PlanError, ready_plan
 from plantrack.publish import PublishResult, mail_outbox, to_outbox
@@ -92,8 +98,17 @@ def ingest(
     suites_dir: Path,
     workers: int = 0,
 ) -> list[pipeline.FileOutcome]:
-    """One batch read, archived and validated: here, or in a worker process (``workers``)."""
-    return ingest_workers.ingest_batch(paths, catalog, quarter, settings.archive, suites_dir, workers)
+    """One batch read, archived and validated: here, or in a worker process (``workers``);
+    its files whose outcomes are kept on their own (a batch's boundaries moved, or one of
+    its files changed) are taken from those (``with_file_cache``)."""
+    return with_file_cache(
+        paths,
+        fingerprint,
+        settings.archive,
+        lambda todo: ingest_workers.ingest_batch(
+            todo, catalog, quarter, settings.archive, suites_dir, workers
+        ),
+    )
 
 
 @task(retries=1, retry_delay_seconds=5, cache_policy=NO_CACHE)
@@ -217,7 +232,7 @@ def quarterly_run(
             logger.info("%s: %d files in %s, %d batches", q.code, len(files), inbox_dir, len(groups))
             fingerprint = ingest_fingerprint(settings, q)
             live.stage("收取与校验（文件）", total=len(files))
-            workers = ingest_workers.count(len(groups))  # 0: on this process's threads
+            workers = ingest_workers.count(len(files))  # 0: on this process's threads
             futures = ingest.map(
                 groups,
                 batch_size=[len(g) for g in groups],

@@ -12,8 +12,12 @@ first-party module they import, at any depth and inside functions, with the
 is an error: a key silently missing a source would serve stale verdicts.
 
 The batches themselves are made here too (``ingest_batches``), and each batch's key
-(``batch_key``): a command can then tell, before the flow starts, whether any batch will
-be validated or all come from the cache (``batches_to_validate``).
+(``batch_key``). Each file's outcome is also kept on its own (``with_file_cache``, under
+``file_key``): a batch that is not in the cache validates only its files that are not
+either. One changed file then validates one file, not its batch; a file added to the
+inbox, which moves the batches' boundaries after it, validates only itself; and the
+batches can be as large as a GX run likes (``MAX_BATCH``). A command can tell, before
+the flow starts, how many files will be validated (``files_to_validate``).
 """
 
 from __future__ import annotations
@@ -21,9 +25,10 @@ from __future__ import annotations
 import ast
 import functools
 import hashlib
+import logging
 import math
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from plantrack.catalog import Catalog
@@ -36,11 +41,15 @@ INGEST_MODULES = ("plantrack.validate", "plantrack.landing")
 # Files hashed as they are: ingest_file itself, and the third-party versions.
 INGEST_FILES = ("plantrack/pipeline.py", "uv.lock")
 ABSENT = b"\0absent\0"  # an optional catalog file (allocation, baselines) that is not there
+FILE_KEY_PREFIX = "ingest-file-"  # one file's outcome; "ingest-" alone is a batch's list
 
-# files per ingest task: one changed file redoes its batch, and a batch validates each of
-# its units in one GX run whose cost hardly depends on its rows (200 files: batches of 10
-# took 29.3 s, of 25 23.5 s, of 50 25.2 s; see benchmarks/README.md)
-MAX_BATCH = 25
+log = logging.getLogger("plantrack")
+
+# files per ingest task: a batch validates each of its units in one GX run, whose cost
+# per file falls as it has more rows (one process, 1,000 files: batches of 25, 50, 100 and
+# 200 took 30, 24, 18 and 21 ms a file; see benchmarks/README.md). Files are cached one
+# by one as well, so a large batch costs a rerun nothing: one changed file validates one.
+MAX_BATCH = 100
 
 
 def ingest_threads() -> int:
@@ -73,6 +82,65 @@ def batch_key(fingerprint: str, archive: Path, paths: Sequence[Path]) -> str:
     return f"ingest-{digest.hexdigest()}"
 
 
+def file_key(fingerprint: str, archive: Path, path: Path) -> str:
+    """The key of one file's outcome: ``batch_key`` of that file alone, named apart from a
+    batch of one (whose result is a list of outcomes, not an outcome)."""
+    return FILE_KEY_PREFIX + batch_key(fingerprint, archive, [path]).removeprefix("ingest-")
+
+
+def with_file_cache(
+    paths: list[Path], fingerprint: str, archive: Path, ingest: Callable[[list[Path]], list]
+) -> list:
+    """The outcomes of ``paths`` in their order: each file's kept outcome (``file_key``) when
+    it has one, ``ingest`` of the others in one call, whose outcomes are kept in turn.
+
+    Runs inside the ingest task: the store is that task's (Prefect's result storage and
+    serializer). A kept outcome that cannot be read (a record cut short, from another
+    version) is validated again, never trusted. When the task refreshes its cache
+    (``PREFECT_TASKS_REFRESH_CACHE``), no kept outcome is read: every file is validated
+    and its record replaced, as Prefect does for the batch.
+    """
+    from prefect.results import get_result_store
+
+    store = get_result_store()
+    keys = {path: file_key(fingerprint, archive, path) for path in paths}
+    found = {}
+    for path, key in keys.items() if not _refreshing() else ():
+        outcome = _kept(store, key)
+        if outcome is not None:
+            found[path] = outcome
+    todo = [path for path in paths if path not in found]
+    if todo:
+        for path, outcome in zip(todo, ingest(todo), strict=True):
+            found[path] = outcome
+            store.write(outcome, key=keys[path])
+    return [found[path] for path in paths]
+
+
+def _refreshing() -> bool:
+    """Whether this task run ignores cached results (as Prefect's task engine decides)."""
+    from prefect.context import TaskRunContext
+    from prefect.settings import PREFECT_TASKS_REFRESH_CACHE
+
+    context = TaskRunContext.get()
+    own = context.task.refresh_cache if context is not None else None
+    return bool(own if own is not None else PREFECT_TASKS_REFRESH_CACHE.value())
+
+
+def _kept(store, key: str):
+    """The outcome kept under ``key``, or None (not kept, or not readable)."""
+    from plantrack.pipeline import FileOutcome
+
+    if not stored_result(key) and store.result_storage_block_id is None:
+        return None  # local storage without the file: no record to read (the common case)
+    try:
+        outcome = store.read(key).result
+    except Exception as exc:  # missing from a storage block, cut short, or unpicklable
+        log.debug("no usable ingest record %s: %s", key, exc)
+        return None
+    return outcome if isinstance(outcome, FileOutcome) else None
+
+
 def stored_result(key: str) -> bool:
     """Whether Prefect's local result storage holds a result under ``key``. With a
     storage block configured instead, nothing is looked into: False."""
@@ -84,14 +152,17 @@ def stored_result(key: str) -> bool:
     return (Path(results.local_storage_path).expanduser() / key).is_file()
 
 
-def batches_to_validate(settings: Settings, quarter: Quarter, inbox: Path, catalog: Catalog) -> int:
-    """How many of the flow's ingest batches for ``inbox`` are not in the cache (and will
-    be validated); the files and their keys as the flow will find them."""
+def files_to_validate(settings: Settings, quarter: Quarter, inbox: Path, catalog: Catalog) -> int:
+    """How many of the files in ``inbox`` the flow will validate: those neither in a cached
+    batch nor kept on their own; the files and their keys as the flow will find them."""
     from plantrack.inbox import scan_inbox
 
     fingerprint = ingest_fingerprint(settings, quarter)
-    groups = ingest_batches(scan_inbox(inbox).files, catalog)
-    return sum(not stored_result(batch_key(fingerprint, settings.archive, g)) for g in groups)
+    todo = 0
+    for group in ingest_batches(scan_inbox(inbox).files, catalog):
+        if not stored_result(batch_key(fingerprint, settings.archive, group)):
+            todo += sum(not stored_result(file_key(fingerprint, settings.archive, p)) for p in group)
+    return todo
 
 
 def module_file(name: str, root: Path) -> Path | None:

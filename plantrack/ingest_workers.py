@@ -28,7 +28,7 @@ from plantrack.catalog import Catalog
 from plantrack.periods import Quarter
 from plantrack.processes import available_cores, forkserver_context
 
-WORKERS_FROM = 12  # batches in a run from which they go to worker processes
+WORKERS_FROM = 300  # files in a run from which its batches go to worker processes
 
 _lock = threading.Lock()
 _pool: list[ProcessPoolExecutor] = []
@@ -36,11 +36,11 @@ _begun = [0]  # batches of this run that needed work so far
 _ready: list = []  # one future per worker of the pool, done once that worker is up
 
 
-def count(batches: int) -> int:
-    """Worker processes for a run of this many batches: one per core, or 0 (threads) when
-    there is one core or too few batches to be worth the workers' start."""
+def count(files: int) -> int:
+    """Worker processes for a run of this many files: one per core, or 0 (threads) when
+    there is one core or too few files to be worth the workers' start."""
     cores = available_cores()
-    return cores if cores > 1 and batches >= WORKERS_FROM else 0
+    return cores if cores > 1 and files >= WORKERS_FROM else 0
 
 
 def _start_worker() -> None:

@@ -115,14 +115,14 @@ def test_one_corrupt_file_does_not_stop_the_other_units(
 
     from flows.quarterly import quarterly_run
     from plantrack.inbox import scan_inbox
-    from plantrack.ingest_cache import batches_to_validate, ingest_batches
+    from plantrack.ingest_cache import files_to_validate, ingest_batches
     from plantrack.settings import load_settings
     from warehouse.db import connect
 
     inbox, rushan = inbox_with_one_corrupt_file
     settings = load_settings()
     batches = ingest_batches(scan_inbox(inbox).files, catalog)
-    assert len(batches) > 1 and batches_to_validate(settings, Q2, inbox, catalog) == len(batches)
+    assert len(batches) > 1 and files_to_validate(settings, Q2, inbox, catalog) == 10
     state = quarterly_run(quarter="2021Q2", inbox=str(inbox), return_state=True)
     assert state.is_completed()
     assert "rejected: " + rushan in state.message
@@ -139,16 +139,60 @@ def test_one_corrupt_file_does_not_stop_the_other_units(
     assert rushan in artifact.description and "Rejected files" in artifact.data
 
     # the same quarter again: every batch comes from the cache, nothing is landed twice
-    assert batches_to_validate(settings, Q2, inbox, catalog) == 0  # what `run` knows ahead
+    assert files_to_validate(settings, Q2, inbox, catalog) == 0  # what `run` knows ahead
     again = quarterly_run(quarter="2021Q2", inbox=str(inbox), return_state=True)
     assert again.is_completed()
     assert set(_task_states(again.state_details.flow_run_id)) == {"Cached"}
     changed = batches[0][0]
-    changed.write_bytes(changed.read_bytes() + b"\0")  # one file's bytes: its batch only
-    assert batches_to_validate(settings, Q2, inbox, catalog) == 1
+    changed.write_bytes(changed.read_bytes() + b"\0")  # one file's bytes: that file only
+    assert files_to_validate(settings, Q2, inbox, catalog) == 1
     con = connect(home / "warehouse" / "plantrack.duckdb", read_only=True)
     assert con.execute("select count(*) from raw_submissions").fetchone()[0] == 10
     con.close()
+
+
+def test_a_changed_file_and_a_late_one_are_the_only_files_validated_again(
+    prefect_harness, home, catalog, tmp_path, monkeypatch
+):
+    """A batch not in the cache takes its other files' outcomes from their own records: a
+    late file, which moves every batch boundary after it, validates itself, not its
+    neighbours. PREFECT_TASKS_REFRESH_CACHE still validates every file."""
+    from prefect.settings import PREFECT_TASKS_REFRESH_CACHE, temporary_settings
+
+    from flows.quarterly import quarterly_run
+    from plantrack import pipeline
+    from plantrack.inbox import scan_inbox
+    from plantrack.ingest_cache import ingest_batches
+
+    inbox = tmp_path / "inbox"
+    files, _ = make_demo_submissions(catalog, Q2, inbox)
+    assert quarterly_run(quarter="2021Q2", inbox=str(inbox), return_state=True).is_completed()
+
+    validated: list[str] = []
+    check_files = pipeline.check_files
+
+    def recording(pairs, *args, **kwargs):
+        validated.extend(name for _, name in pairs)
+        return check_files(pairs, *args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "check_files", recording)
+    before = ingest_batches(scan_inbox(inbox).files, catalog)
+    changed = before[0][0]
+    changed.write_bytes(changed.read_bytes() + b"\0")
+    late = inbox / (before[0][-1].stem + "_补报.xlsx")  # sorts inside the first batch
+    shutil.copy2(before[1][0], late)
+    late.write_bytes(late.read_bytes() + b"\0\0")
+    after = ingest_batches(scan_inbox(inbox).files, catalog)
+    assert [len(b) for b in after] != [len(b) for b in before]  # the boundaries moved
+    state = quarterly_run(quarter="2021Q2", inbox=str(inbox), return_state=True)
+    assert state.is_completed()
+    assert sorted(validated) == sorted([changed.name, late.name])
+    assert state.result()["files_received"] == len(files) + 1
+
+    validated.clear()
+    with temporary_settings({PREFECT_TASKS_REFRESH_CACHE: True}):
+        assert quarterly_run(quarter="2021Q2", inbox=str(inbox), return_state=True).is_completed()
+    assert sorted(validated) == sorted(p.name for p in scan_inbox(inbox).files)
 
 
 def test_the_same_files_in_another_inbox_are_ingested_again_not_taken_from_the_cache(

@@ -63,19 +63,19 @@ def run_flow(settings, quarter, inbox: Path | None, out: Path | None, demo: bool
 
 
 def _validates_here(settings, quarter, inbox: Path | None) -> bool:
-    """Whether the flow will validate a batch of files (one not in the ingest cache).
+    """Whether the flow will validate any file (one not in the ingest cache).
 
     Only then is Great Expectations worth importing ahead, while the API server starts
     (about 6 s of this core): a run again of the same files takes every verdict from the
     cache and needs no GX. When in doubt (no ready plan: the flow says why), import it.
     """
     from plantrack.catalog import CatalogError
-    from plantrack.ingest_cache import batches_to_validate
+    from plantrack.ingest_cache import files_to_validate
     from plantrack.plans import PlanError, ready_plan
 
     try:
         catalog = ready_plan(settings, quarter.year).catalog
-        return batches_to_validate(settings, quarter, settings.run_inbox(quarter.code, inbox), catalog) > 0
+        return files_to_validate(settings, quarter, settings.run_inbox(quarter.code, inbox), catalog) > 0
     except (PlanError, CatalogError, OSError):
         return True
 
