@@ -1,13 +1,16 @@
-"""Quarterly flow benchmark: a full run, a run again after one file changed, and flow overhead.
+"""Quarterly flow benchmark: a full run, runs again after one file changed and after one
+file added, and flow overhead.
 
     .venv/bin/python benchmarks/bench_flow.py [--files 1000] [--cache DIR] [--keep]
 
-Three timings of the same N submissions, measured side by side in one process:
+Four timings of the same N submissions, measured side by side in one process:
 
 - the stage functions called directly, in a plain loop: ``pipeline.ingest_file``
   for every file, then ``pipeline.load`` and ``pipeline.render_briefs``;
 - the quarterly flow (Prefect, embedded mode) on a fresh PLANTRACK_HOME: the full run;
-- the same flow again on the same home after one file in the inbox changed.
+- the same flow again on the same home after one file in the inbox changed;
+- and again after one file was added in the middle of the inbox (a late submission),
+  which moves the boundaries of every ingest batch after it.
 
 It prints the rerun as a share of the full run (target: at most 10%), the flow's
 time against the direct calls (its overhead), and each run's peak RSS (this process's
@@ -250,6 +253,10 @@ def main() -> int:
         vary(changed, changed, seed=-1)
         print(f"flow, again after changing {changed.name} …", file=sys.stderr)
         rerun, rerun_rss, _, rerun_tasks = run_flow(quarterly_run, inbox)
+        added = changed.with_name(changed.stem + "_补报" + changed.suffix)  # sorts right after it
+        vary(changed, added, seed=-2)
+        print(f"flow, again after adding {added.name} …", file=sys.stderr)
+        again, again_rss, _, again_tasks = run_flow(quarterly_run, inbox)
         code_changed = code_fingerprint() != code_before
     finally:
         if not args.keep:
@@ -267,7 +274,12 @@ def main() -> int:
         f"{'flow, again after 1 file changed':<42}{rerun:>9.1f}{rerun / full:>9.2f}{rerun_rss:>10.0f}"
         f"  rerun / full run (target <= {TARGET_RERUN_SHARE:.2f})"
     )
+    print(
+        f"{'flow, again after 1 file added':<42}{again:>9.1f}{again / full:>9.2f}{again_rss:>10.0f}"
+        "  added / full run"
+    )
     print(f"\ntasks of the full run:  {full_tasks}\ntasks of the rerun:     {rerun_tasks}")
+    print(f"tasks after the add:    {again_tasks}")
     if code_changed:
         print(
             "\nWARNING: the source tree or catalog changed while the benchmark ran, which may "
@@ -294,6 +306,8 @@ def main() -> int:
                     "rerun_share": rerun / full,
                     "full_rss": full_rss,
                     "rerun_rss": rerun_rss,
+                    "added": again,
+                    "added_rss": again_rss,
                 }
             )
         )
