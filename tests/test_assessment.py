@@ -229,7 +229,7 @@ def test_the_q4_run_renders_the_assessment_pdfs(con, tmp_path):
         con, fixture_catalog(), Q4, tmp_path, "测试市科学技术局", load_settings({}).font_cache, workers=1
     )
     city = paths["assessment:city"]
-    assert city.name == "2021_全市科技工作要点年度完成情况考核.pdf"
+    assert city.name == "2021_测试工作要点年度完成情况考核.pdf"  # the fixture plan's title
     assert {s for s in paths if s.startswith("assessment:")} == {
         "assessment:city",
         "assessment:a",
@@ -261,3 +261,19 @@ def test_the_q4_run_renders_the_assessment_pdfs(con, tmp_path):
     assert "未完成指标" in brief and "序时应完成" not in brief
     assert "滞后" not in brief and "正常推进" not in brief  # the status bar, unit table and matrix too
     assert re.search(r"未完成\d+项", brief) and re.search(r"超额完成\d+项", brief)
+
+
+def test_the_assessment_is_named_after_the_plan_not_the_first_customers(con, tmp_path):
+    """Another bureau's plan: its assessment's title and file names are that plan's."""
+    import dataclasses
+
+    from plantrack.report.jobs import assessment_jobs
+
+    catalog = dataclasses.replace(fixture_catalog(), title="2021年全市工业和信息化工作要点")
+    jobs = {j.scope: j for j in assessment_jobs(con, catalog, Q4, tmp_path, "测试市工业和信息化局")}
+    city, unit = jobs["assessment:city"], jobs["assessment:a"]
+    assert city.brief.title == "全市工业和信息化工作要点年度完成情况考核"
+    assert city.target.name == "2021_全市工业和信息化工作要点年度完成情况考核.pdf"
+    assert unit.brief.title == "甲区工业和信息化工作要点年度完成情况考核"
+    assert unit.target.name == "2021_a_甲区_工业和信息化工作要点年度完成情况考核.pdf"
+    assert not any("科技工作要点" in j.brief.title + j.target.name for j in jobs.values())

@@ -104,6 +104,16 @@ class Catalog:
         """The brief's name without scope (科技工作要点落实情况简报), for mastheads and unit briefs."""
         return f"{self.short_title.removeprefix('全市')}落实情况简报"
 
+    @property
+    def assessment_title(self) -> str:
+        """The city's year-end assessment (全市科技工作要点年度完成情况考核)."""
+        return f"{self.short_title}年度完成情况考核"
+
+    @property
+    def assessment_name(self) -> str:
+        """The assessment's name without scope (科技工作要点年度完成情况考核), for a unit's."""
+        return f"{self.short_title.removeprefix('全市')}年度完成情况考核"
+
     def indicator(self, indicator_id: str) -> Indicator:
         return self.indicators_by_id[indicator_id]
 

@@ -185,7 +185,7 @@ def cmd_demo(args) -> int:
         progress(f"\n== 示例年度：{quarter.label}（{n}/4）==")
         summary = _demo_quarter(settings, catalog, quarter, resubmission=n == RESUBMIT_QUARTER)
         for p in summary["outputs"].get("briefs", []):
-            kind = "assessment" if "年度完成情况考核" in Path(p).name else "briefs"
+            kind = "assessment" if Path(p).name.endswith(f"{catalog.assessment_title}.pdf") else "briefs"
             outputs.setdefault(kind, []).append(p)
     print(f"\n{year}年示例运行完成：四个季度的全市简报和全市年度考核：")
     for kind in ("briefs", "assessment"):

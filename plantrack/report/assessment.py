@@ -226,7 +226,7 @@ def city_assessment(
     lead = _lead(quarter.year, "全市", rows, milestones) + [_ranking_sentence(ranking)]
     return Assessment(
         kind="city",
-        title="全市科技工作要点年度完成情况考核",
+        title=catalog.assessment_title,
         scope="全市",
         recipient="局领导",
         lead=lead,
@@ -253,7 +253,7 @@ def unit_assessment(
         lead.append(f"按完成比例和平均完成度，在{len(ranking)}个考核单位中排第{own['rank']}位。")
     return Assessment(
         kind="unit",
-        title=f"{info['name']}科技工作要点年度完成情况考核",
+        title=f"{info['name']}{catalog.assessment_name}",
         scope=info["name"],
         recipient=info["office"],
         lead=lead,

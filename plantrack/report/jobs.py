@@ -240,11 +240,12 @@ def render_quarter_briefs(
 ASSESSMENT_SCOPE = "assessment:"  # scope prefix of an assessment job: assessment:city, …:<unit>
 
 
-def assessment_filename(year: int, unit: dict | None = None) -> str:
+def assessment_filename(year: int, catalog: Catalog, unit: dict | None = None) -> str:
+    """The assessment PDF's name, after the plan (``Catalog.assessment_title``/``_name``)."""
     if unit is None:
-        return f"{year}_全市科技工作要点年度完成情况考核.pdf"
+        return f"{year}_{catalog.assessment_title}.pdf"
     name = re.sub(r'[\\/:*?"<>|\s]+', "_", unit["name"])
-    return f"{year}_{unit['unit']}_{name}_科技工作要点年度完成情况考核.pdf"
+    return f"{year}_{unit['unit']}_{name}_{catalog.assessment_name}.pdf"
 
 
 def assessment_jobs(
@@ -258,7 +259,7 @@ def assessment_jobs(
         RenderJob(
             ASSESSMENT_SCOPE + "city",
             city_assessment(con, catalog, quarter, issuer),
-            out_dir / assessment_filename(quarter.year),
+            out_dir / assessment_filename(quarter.year, catalog),
             created,
         )
     ]
@@ -267,7 +268,7 @@ def assessment_jobs(
             RenderJob(
                 ASSESSMENT_SCOPE + u["unit"],
                 unit_assessment(con, catalog, quarter, u["unit"], issuer),
-                out_dir / assessment_filename(quarter.year, u),
+                out_dir / assessment_filename(quarter.year, catalog, u),
                 created,
             )
         )
