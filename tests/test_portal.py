@@ -181,6 +181,25 @@ def test_one_time_link_sets_a_password_once_and_then_the_password_logs_in(app, p
     assert {"password_set", "login"} <= set(actions)
 
 
+def test_a_steward_is_told_to_ask_the_plans_own_bureau(tmp_path, catalog):
+    """Another bureau's portal names that bureau wherever a steward is sent for help."""
+    import dataclasses
+
+    other = dataclasses.replace(catalog, issuer="临川区工业和信息化局")
+    settings = load_settings({"PLANTRACK_HOME": str(tmp_path)})
+    portal = Portal(
+        settings, other, build_calendar(settings.schedule, BEFORE_DEADLINE), clock=Clock(BEFORE_DEADLINE)
+    )
+    client = TestClient(portal.app())
+    login = client.get("/login").text
+    bad_link = client.get("/welcome/not-a-token").text
+    refused = client.post(
+        "/login", data={"csrf_token": csrf_of(login), "login": "nobody", "password": "guess"}
+    ).text
+    for page in (login, bad_link, refused):
+        assert "临川区工业和信息化局" in page and "科技局" not in page
+
+
 def test_logins_are_rate_limited_per_name(app, portal):
     logged_in(app, portal)  # an account whose name the attacker guesses below
     client = TestClient(app)

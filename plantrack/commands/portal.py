@@ -194,7 +194,7 @@ def register(sub) -> None:
         "portal",
         help="填报门户：各单位在浏览器中下载模板、上传校验、报送",
         description="启动填报门户（网页，简体中文）：填报人员登录后下载本单位模板、上传填报表并立即看到"
-        "与季度流程相同的校验结果、下载问题标注工作簿、报送到本季度收件箱；市科技局管理员"
+        "与季度流程相同的校验结果、下载问题标注工作簿、报送到本季度收件箱；主管部门的管理员"
         "查看各单位报送情况并发送提醒。默认只监听 127.0.0.1，由局内反向代理提供 HTTPS"
         "（见 docs/portal.md）。账号用 plantrack portal user 管理。",
     )
@@ -225,7 +225,7 @@ def register(sub) -> None:
     )
     add.add_argument("--unit", required=True, help="填报单位代码或名称，如 huancui 或 环翠区")
     add.add_argument("--name", required=True, help="姓名，如 张丽")
-    add.add_argument("--admin", action="store_true", help="市科技局管理员：可查看全部单位的报送情况")
+    add.add_argument("--admin", action="store_true", help="主管部门的管理员：可查看全部单位的报送情况")
     add.add_argument("--login", help="登录名（默认：单位代码，如 huancui、huancui2）")
     _link_options(add)
     add.set_defaults(user_func=cmd_user_add)

@@ -53,7 +53,7 @@ class AccountPages:
                 status=401,
                 next=target,
                 login=login,
-                error="登录名或密码不正确。首次登录请使用市科技局发给您的一次性链接。",
+                error=f"登录名或密码不正确。首次登录请使用{self.contact}发给您的一次性链接。",
             )
         self.limit.succeeded(self.db, login)
         self.db.audit("login", account, client=client)
@@ -89,7 +89,7 @@ class AccountPages:
                 caller,
                 status=404,
                 heading="链接已失效",
-                message="此登录链接已使用过或已过期。请联系市科技局重新生成登录链接。",
+                message=f"此登录链接已使用过或已过期。请联系{self.contact}重新生成登录链接。",
             )
         unit = self.unit(account)
         if request.method == "GET":
@@ -107,7 +107,7 @@ class AccountPages:
                 caller,
                 status=404,
                 heading="链接已失效",
-                message="此登录链接刚刚已被使用。请直接登录，或联系市科技局重新生成链接。",
+                message=f"此登录链接刚刚已被使用。请直接登录，或联系{self.contact}重新生成链接。",
             )
         self.db.set_password(account.id, await run_in_threadpool(auth.hash_password, fields["password"]))
         self.db.audit("password_set", account, client=self.client(request))

@@ -91,8 +91,9 @@ class Portal(AccountPages, StewardPages, AdminPages):
             trim_blocks=True,
             lstrip_blocks=True,
         )
+        self.contact = catalog.issuer or "主管部门"  # whom a steward asks: the plan's issuer
         self.env.globals.update(
-            issuer=catalog.issuer, title=catalog.title, shown_time=shown_time, state_label=STATE_LABEL
+            issuer=self.contact, title=catalog.title, shown_time=shown_time, state_label=STATE_LABEL
         )
         self.scratch.mkdir(parents=True, exist_ok=True)
         for stale in self.scratch.glob(".upload-*.part"):  # a server stopped mid-upload
@@ -209,7 +210,7 @@ class Portal(AccountPages, StewardPages, AdminPages):
     def admin(self, request: Request) -> Caller:
         caller = self.steward(request)
         if not caller.account.is_admin:
-            raise HTTPException(403, "此页面仅供市科技局管理员使用。")
+            raise HTTPException(403, f"此页面仅供{self.contact}管理员使用。")
         return caller
 
     def window(self, code: str) -> Window:

@@ -312,7 +312,9 @@ class StewardPages:
         except OSError:
             self.db.unmark_submitted(upload.id)
             log.exception("could not deliver %s to %s", upload.id, inbox)
-            raise HTTPException(500, "报送失败：文件未能写入收件箱，请稍后重试或联系市科技局。") from None
+            raise HTTPException(
+                500, f"报送失败：文件未能写入收件箱，请稍后重试或联系{self.contact}。"
+            ) from None
         late = local(received_at, self.zone) > window.deadline
         self.db.audit(
             "submit",
