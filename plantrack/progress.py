@@ -322,10 +322,24 @@ def indicator_entry(row: dict) -> dict:
     return entry
 
 
+def plan_whole(con: duckdb.DuckDBPyConnection, year: int) -> str:
+    """What the year's plan calls all of its territory (``Catalog.whole``), from its title
+    and issuer as the warehouse keeps them; 全市 for a warehouse without them."""
+    from plantrack.catalog.model import whole_jurisdiction
+
+    try:
+        found = con.execute("select title, issuer from dim_plan where plan_year = ?", [year]).fetchone()
+    except duckdb.CatalogException:  # a warehouse from before plans had years
+        return "全市"
+    return whole_jurisdiction(found[0] or "", found[1] or "") if found else "全市"
+
+
 def progress_document(con: duckdb.DuckDBPyConnection, quarter: Quarter, unit: dict | None = None) -> dict:
-    """Progress of the city (or of one unit) on every indicator, as ``--json`` prints it."""
+    """Progress of the city (or of one unit) on every indicator, as ``--json`` prints it;
+    ``whole`` is what the plan calls all of its territory (全市, 全县), the city's name."""
+    whole = plan_whole(con, quarter.year)
     if unit is None:
-        rows, scope, scope_name = city_progress(con, quarter.code), "city", "全市"
+        rows, scope, scope_name = city_progress(con, quarter.code), "city", whole
     else:
         rows, scope, scope_name = unit_progress(con, quarter.code, unit["unit"]), unit["unit"], unit["name"]
     params = _rows(con, "select * from param_status")[0]
@@ -334,6 +348,7 @@ def progress_document(con: duckdb.DuckDBPyConnection, quarter: Quarter, unit: di
         "quarter_label": quarter.label,
         "scope": scope,
         "scope_name": scope_name,
+        "whole": whole,
         "thresholds": {k: _round(v) for k, v in params.items()},
         "status_counts": status_counts(rows),
         "indicators": [indicator_entry(r) for r in rows],

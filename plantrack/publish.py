@@ -214,7 +214,7 @@ def mails_for(
     if city and smtp.leadership:
         mails.append(city_mail(city, catalog, smtp.leadership, quarter))
     elif city:
-        not_mailed.append("全市简报未发送：未配置局领导收件人（[smtp] leadership）")
+        not_mailed.append(f"{catalog.whole}简报未发送：未配置局领导收件人（[smtp] leadership）")
     for p in publications:
         if p.kind == CITY_BRIEFS or not p.mailable:
             continue
@@ -238,7 +238,7 @@ def city_mail(
         f"各位领导：\n\n附件为《{catalog.title}》{quarter.label}落实情况简报，请审阅。"
         "简报前两页列出滞后于序时进度的事项、差距及责任单位。" + FOOTER.format(issuer=catalog.issuer)
     )
-    return Mail(leadership, f"【工作要点落实情况】{quarter.label}全市简报", body, briefs)
+    return Mail(leadership, f"【工作要点落实情况】{quarter.label}{catalog.whole}简报", body, briefs)
 
 
 def unit_mail(p: Publication, catalog: Catalog, recipients: tuple[str, ...], quarter: Quarter) -> Mail:

@@ -277,3 +277,12 @@ def test_the_assessment_is_named_after_the_plan_not_the_first_customers(con, tmp
     assert unit.brief.title == "甲区工业和信息化工作要点年度完成情况考核"
     assert unit.target.name == "2021_a_甲区_工业和信息化工作要点年度完成情况考核.pdf"
     assert not any("科技工作要点" in j.brief.title + j.target.name for j in jobs.values())
+
+
+def test_a_county_plans_assessment_speaks_of_the_county(con):
+    import dataclasses
+
+    county = dataclasses.replace(fixture_catalog(), title="2021年全县科技工作要点", issuer="荣阳县科学技术局")
+    city = city_assessment(con, county, Q4, county.issuer)
+    assert city.title == "全县科技工作要点年度完成情况考核" and city.scope == "全县"
+    assert city.lead[0].startswith("2021年度，全县纳入考核的")

@@ -118,3 +118,25 @@ def test_duplicate_ids_and_bad_qualifier_are_reported_together(tmp_path):
     problems = "\n".join(err.value.problems)
     assert "编号重复：I09-2-1" in problems
     assert "roughly" in problems
+
+
+@pytest.mark.parametrize(
+    ("title", "issuer", "whole"),
+    [
+        ("2021年全市科技工作要点", "威海市科学技术局", "全市"),
+        ("2022年全县科技工作要点", "荣阳县科学技术局", "全县"),  # the title says it
+        ("石湖县2024年科技工作要点", "石湖县科学技术局", "全县"),  # the issuer's level
+        ("2025年工作要点", "安澜高新技术产业开发区管理委员会", "全区"),
+        ("2024年工作要点", "石湖县城市管理局", "全县"),  # 城市 is a department, not a level
+        ("2024年工作要点", "威海市城市管理局", "全市"),
+        ("2024年工作要点", "山东省威海市环翠区科学技术局", "全区"),  # the lowest level named
+        ("2024年工作要点", "山东省科学技术厅", "全省"),
+        ("2023年全区人才工作要点", "", "全区"),
+        ("青河县2024年商务工作要点", "", "全县"),  # no issuer: the title's place
+        ("2023年工作要点", "", "全市"),  # nothing to go on
+    ],
+)
+def test_the_plans_whole_territory_is_named_as_the_plan_names_it(title, issuer, whole):
+    from plantrack.catalog.model import whole_jurisdiction
+
+    assert whole_jurisdiction(title, issuer) == whole

@@ -136,3 +136,15 @@ def test_an_unknown_unit_lists_the_choices(warehouse, capsys):
     assert main(["progress", "--quarter", "2021Q2", "--unit", "火星"]) == 2
     err = capsys.readouterr().err
     assert "未知的填报单位“火星”。可选：甲区（a）、乙区（b）、丙区（c）、市科技局（bureau）" in err
+
+
+def test_a_county_plans_progress_speaks_of_the_county(warehouse, capsys):
+    con = connect(warehouse)
+    con.execute("update dim_plan set title = '2021年全县科技工作要点', issuer = '荣阳县科学技术局'")
+    con.close()
+    assert progress_json(capsys)["scope_name"] == "全县"
+    assert main(["progress", "--quarter", "2021Q2", "--unit", "b"]) == 0
+    out = capsys.readouterr().out
+    assert "占全县缺口" in out and "全市" not in out
+    assert main(["progress", "--quarter", "2021Q2"]) == 0
+    assert capsys.readouterr().out.startswith("2021年第二季度 全县量化指标进度")

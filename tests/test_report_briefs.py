@@ -324,3 +324,22 @@ def test_a_brief_that_cannot_be_written_does_not_stop_the_others(tmp_path, worke
     assert set(failure.value.failed) == {"b"} and "Error" in failure.value.failed["b"]
     assert set(failure.value.rendered) == {"city", "a", "c", "bureau"}
     assert all(p.is_file() and p.stat().st_size > 0 for p in failure.value.rendered.values())
+
+
+def test_a_county_plans_briefs_speak_of_the_county_not_a_city(tmp_path):
+    """A plan of 全县 (or a district's, a zone's) is read by its own leadership: the city
+    brief's scope and the shortfall column say 全县, never 全市."""
+    import dataclasses
+
+    county = dataclasses.replace(fixture_catalog(), title="2021年全县科技工作要点", issuer="荣阳县科学技术局")
+    con = duckdb.connect(str(build_warehouse(tmp_path / "w.duckdb")), read_only=True)
+    try:
+        city = report.city_brief(con, county, Q2, county.issuer)
+        unit = report.unit_brief(con, county, Q2, "b", county.issuer)
+    finally:
+        con.close()
+    assert city.scope == "全县" and unit.whole == "全县"
+    html = render.render_html(unit, [], date(2021, 7, 15))
+    assert "占全县缺口" in html and "占全市缺口" not in html
+    city_html = render.render_html(city, [], date(2021, 7, 15))
+    assert "占全县缺口" in city_html and "全市" not in city_html

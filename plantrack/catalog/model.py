@@ -59,6 +59,28 @@ class Milestone:
     kind = "milestone"
 
 
+LEVELS = "省市州盟县旗区"
+# a place name at its levels, highest first: 山东省 威海市 环翠区, 石湖县, 安澜高新技术产业开发区
+_PLACE = re.compile(
+    rf"(?:[^{LEVELS}]{{1,10}}?(省))?(?:[^{LEVELS}]{{1,10}}?([市州盟]))?(?:[^{LEVELS}]{{1,10}}?([县旗区]))?"
+)
+
+
+def whole_jurisdiction(title: str, issuer: str) -> str:
+    """What a plan calls all of its territory (全市, 全县, 全区): the word in its title when
+    it has one (2022年全县科技工作要点), else the lowest level its issuer's name begins with
+    (石湖县科学技术局 → 全县, 威海市城市管理局 → 全市, 安澜高新区管委会 → 全区), else 全市."""
+    said = re.search(rf"全[{LEVELS}]", re.sub(r"^\s*\d{4}\s*年(度)?", "", title))
+    if said and said.start() == 0:
+        return said.group(0)
+    for name in (issuer, title):
+        place = _PLACE.match(name.strip())
+        level = place and (place.group(3) or place.group(2) or place.group(1))
+        if level:
+            return f"全{level}"
+    return "全市"
+
+
 @dataclass(frozen=True)
 class Allocation:
     indicator_id: str
@@ -98,6 +120,11 @@ class Catalog:
     def short_title(self) -> str:
         """The title without its year (全市科技工作要点): what briefs and file names are called."""
         return re.sub(r"^\s*\d{4}\s*年(度)?", "", self.title).strip() or self.title
+
+    @property
+    def whole(self) -> str:
+        """All of the plan's territory as its briefs say it (全市, 全县, 全区)."""
+        return whole_jurisdiction(self.title, self.issuer)
 
     @property
     def brief_name(self) -> str:

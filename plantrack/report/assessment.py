@@ -223,11 +223,11 @@ def city_assessment(
     rows = _results(con, quarter.year, "city")
     milestones = _milestones(con, quarter, "city")
     ranking = _ranking(con, quarter.year)
-    lead = _lead(quarter.year, "全市", rows, milestones) + [_ranking_sentence(ranking)]
+    lead = _lead(quarter.year, catalog.whole, rows, milestones) + [_ranking_sentence(ranking)]
     return Assessment(
         kind="city",
         title=catalog.assessment_title,
-        scope="全市",
+        scope=catalog.whole,
         recipient="局领导",
         lead=lead,
         result_chart=_result_chart(rows),

@@ -69,7 +69,7 @@ class Brief:
 
     kind: str  # city | unit
     title: str
-    scope: str  # 全市 or the unit's name
+    scope: str  # the plan's whole (全市, 全县: Catalog.whole) or the unit's name
     recipient: str
     quarter_label: str
     issuer: str
@@ -91,6 +91,7 @@ class Brief:
     refused: list[dict] = field(default_factory=list)
     issues: list[dict] = field(default_factory=list)
     masthead: str = ""  # the plan's brief name (Catalog.brief_name)
+    whole: str = "全市"  # all of the plan's territory (Catalog.whole): 占全市缺口, 占全县缺口
     has_last_year: bool = False  # some indicator continues last year's: show 上年同期
     year_end: bool = False  # Q4: the words of an assessment (完成/未完成), not of pacing
 
@@ -125,6 +126,7 @@ def _common(
         "document_number": catalog.document_number,
         "plan_title": catalog.title,
         "masthead": catalog.brief_name,
+        "whole": catalog.whole,
         "has_last_year": any(r.get("last_year") is not None for r in rows),
         "date": format_date(report_date(quarter)),
         "deadline": format_deadline(deadline),
@@ -187,7 +189,7 @@ def city_brief(
     return Brief(
         kind="city",
         title=f"{catalog.short_title}落实情况简报",
-        scope="全市",
+        scope=catalog.whole,
         recipient="局领导",
         units=unit_table(labelled_units),
         comparison=unit_comparison(labelled_units, quarter.number == 4),
