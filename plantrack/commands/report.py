@@ -54,7 +54,7 @@ def _render(con, catalog, quarter, out_dir: Path, settings, unit: str | None) ->
         )
     units = prog.units_with_targets(con, quarter.year)
     progress(
-        f"生成{quarter.label}简报：全市及{len(units)}个单位 → {out_dir}（首次运行需准备字体，约需半分钟）"
+        f"生成{quarter.label}简报：{catalog.whole}及{len(units)}个单位 → {out_dir}（首次运行需准备字体，约需半分钟）"
     )
     return report.render_quarter_briefs(con, catalog, quarter, out_dir, catalog.issuer, settings.font_cache)
 
