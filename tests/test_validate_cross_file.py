@@ -90,6 +90,7 @@ def test_cross_file_warnings_join_the_bureaus_verdict_without_rejecting_rows(bur
     assert checked[:-1] == units  # the districts' verdicts are untouched
     merged = checked[-1]
     assert [(i.code, i.cell) for i in merged.issues] == [("city_total_mismatch", "E37")]
+    assert merged.issues[0].message.startswith("全市合计 1000 与各单位填报之和")
     assert merged.accepted.height == bureau.accepted.height and merged.city_totals.height == 1
     cross_file = [r for r in merged.expectation_results if r["code"] == "city_total_mismatch"]
     [result] = cross_file  # one cross-file result beside the file's own Python checks
@@ -105,3 +106,11 @@ def test_checking_again_replaces_the_earlier_cross_file_verdict(bureau, catalog)
     again = with_cross_file_checks([once, *(district(u, 100.0) for u in DISTRICTS)], catalog)[0]
     assert again.issues == []
     assert [r["success"] for r in again.expectation_results if r["code"] == "city_total_mismatch"] == [True]
+
+
+def test_a_county_plans_total_is_called_the_countys(bureau, catalog):
+    import dataclasses
+
+    county = dataclasses.replace(catalog, title="2021年全县科技工作要点")
+    [issue] = with_cross_file_checks([*(district(u, 110.0) for u in DISTRICTS), bureau], county)[-1].issues
+    assert issue.message.startswith("全县合计 1000 与各单位填报之和") and "全县合计数" in issue.hint

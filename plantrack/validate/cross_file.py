@@ -73,6 +73,7 @@ def _city_total_issue(
     return make_issue(
         "city_total_mismatch",
         name=ind.name,
+        details={"whole": catalog.whole},
         indicator_id=ind.id,
         file=city.file,
         sheet=city.sheet,

@@ -236,8 +236,8 @@ CROSS_FILE_CHECKS = (
     IssueType(
         "city_total_mismatch",
         WARNING,
-        "全市合计与各单位之和不一致",
-        "全市合计 {found} 与各单位填报之和 {expected} 不一致",
-        "请核对全市合计数和各单位的填报数，改正有误的一方后重新报送。",
+        "合计数与各单位之和不一致",
+        "{whole}合计 {found} 与各单位填报之和 {expected} 不一致",  # whole: 全市, 全县 (Catalog.whole)
+        "请核对{whole}合计数和各单位的填报数，改正有误的一方后重新报送。",
     ),
 )
