@@ -140,3 +140,39 @@ def test_the_plans_whole_territory_is_named_as_the_plan_names_it(title, issuer, 
     from plantrack.catalog.model import whole_jurisdiction
 
     assert whole_jurisdiction(title, issuer) == whole
+
+
+def test_a_county_plans_workbooks_say_the_county_and_read_back(tmp_path, catalog):
+    """The planner's allocation and baseline workbooks name the plan's whole (全县目标); a
+    baseline row of 全县, or of 全市 from a workbook written before, is the plan's own."""
+    import dataclasses
+
+    from openpyxl import load_workbook
+
+    from plantrack.plan_workbooks.allocation import write_allocation_workbook
+    from plantrack.plan_workbooks.baselines import (
+        baseline_indicators,
+        read_baselines_workbook,
+        write_baselines_workbook,
+    )
+
+    county = dataclasses.replace(catalog, title="2021年全县科技工作要点")
+    sheet = load_workbook(write_allocation_workbook(county, tmp_path / "a.xlsx")).active
+    texts = [str(c.value) for row in sheet.iter_rows(max_row=3) for c in row if c.value]
+    assert "全县目标" in texts and not any("全市" in t for t in texts)
+
+    ind = baseline_indicators(county)[0]
+    path = write_baselines_workbook(county, {(ind.id, "city"): 12.5}, tmp_path / "b.xlsx")
+    wb = load_workbook(path)
+    rows = [r for r in wb.active.iter_rows(min_row=4) if r[0].value == ind.id]
+    assert "全县" in [r[3].value for r in rows] and "全市" not in [r[3].value for r in rows]
+
+    def city_rows(book: Path) -> list[dict]:
+        got = read_baselines_workbook(county, book)
+        assert not got.errors
+        return [r for r in got.rows if r["indicator_id"] == ind.id and r["unit"] == "city"]
+
+    assert len(city_rows(path)) == 1
+    next(r for r in rows if r[3].value == "全县")[3].value = "全市"  # as written before
+    wb.save(tmp_path / "older.xlsx")
+    assert len(city_rows(tmp_path / "older.xlsx")) == 1

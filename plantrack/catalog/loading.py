@@ -157,12 +157,12 @@ def _check_allocation_sums(allocs: list[Allocation], cat: Catalog, problems: lis
             continue
         if sums[ind.id] + 1e-9 < ind.target:
             problems.append(
-                f"指标 {ind.id}（{ind.name}）各单位目标之和 {sums[ind.id]:g} 小于全市目标 {ind.target:g}"
+                f"指标 {ind.id}（{ind.name}）各单位目标之和 {sums[ind.id]:g} 小于{cat.whole}目标 {ind.target:g}"
             )
         if ind.stretch is not None and stretch_sums[ind.id] + 1e-9 < ind.stretch:
             problems.append(
                 f"指标 {ind.id}（{ind.name}）各单位力争目标之和 {stretch_sums[ind.id]:g}"
-                f" 小于全市力争目标 {ind.stretch:g}"
+                f" 小于{cat.whole}力争目标 {ind.stretch:g}"
             )
 
 

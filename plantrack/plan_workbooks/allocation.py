@@ -46,12 +46,12 @@ def write_allocation_workbook(cat: Catalog, path: Path) -> Path:
     indicators = allocated_indicators(cat)
     units = _column_units(cat, indicators)
     wb = Workbook()
-    headers = [*FIXED, "全市目标", *(cat.units[u].name for u in units), "各单位合计", "核对"]
+    headers = [*FIXED, f"{cat.whole}目标", *(cat.units[u].name for u in units), "各单位合计", "核对"]
     ws = new_sheet(
         wb,
         ALLOCATION_SHEET,
         f"《{cat.title}》目标分解表",
-        "请在黄色单元格填写各单位承担的目标（不承担的填 0）；“核对”列显示合计是否达到全市目标。",
+        f"请在黄色单元格填写各单位承担的目标（不承担的填 0）；“核对”列显示合计是否达到{cat.whole}目标。",
         headers,
     )
     first, last = get_column_letter(5), get_column_letter(4 + len(units))
@@ -125,6 +125,7 @@ def read_allocation_workbook(cat: Catalog, path: Path) -> WorkbookResult:
                 make_issue(
                     "allocation_below_target",
                     name=ind.name,
+                    details={"whole": cat.whole},
                     indicator_id=ind.id,
                     found=f"{total:g}",
                     expected=f"{ind.target:g}",

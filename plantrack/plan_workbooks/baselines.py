@@ -53,7 +53,7 @@ def write_baselines_workbook(cat: Catalog, found: dict[tuple[str, str], float], 
     row = FIRST_ROW
     for ind in baseline_indicators(cat):
         for scope in baseline_scopes(cat, ind):
-            name = "全市" if scope == "city" else cat.units[scope].name
+            name = cat.whole if scope == "city" else cat.units[scope].name
             for col, value in enumerate((ind.id, ind.name, ind.unit, name), start=1):
                 ws.cell(row, col, value)
             input_cell(ws.cell(row, 5), found.get((ind.id, scope)))
@@ -71,7 +71,8 @@ def read_baselines_workbook(cat: Catalog, path: Path) -> WorkbookResult:
     rows, result.issues = read_rows(path, BASELINE_SHEET, "baselines", cat.year)
     if result.issues:
         return result
-    by_name = {"全市": "city", **{u.name: code for code, u in cat.units.items()}}
+    # the plan's whole (全县) as written, or 全市 in a workbook written before it was named so
+    by_name = {"全市": "city", cat.whole: "city", **{u.name: code for code, u in cat.units.items()}}
     wanted = {i.id: i for i in baseline_indicators(cat)}
     for row, cells in sorted(rows.items()):
         if row < FIRST_ROW:
@@ -164,7 +165,7 @@ def baselines_from_warehouse(cat: Catalog, previous: Catalog | None, warehouse: 
     for ind in baseline_indicators(cat):
         last = links.get(ind.id)
         for scope in baseline_scopes(cat, ind):
-            name = "全市" if scope == "city" else cat.units[scope].name
+            name = cat.whole if scope == "city" else cat.units[scope].name
             value = None
             if last is not None:
                 value = city.get(last) if scope == "city" else units.get((last, scope))

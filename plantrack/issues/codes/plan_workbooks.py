@@ -38,9 +38,9 @@ PLAN_WORKBOOK_CHECKS = (
     IssueType(
         "allocation_below_target",
         ERROR,
-        "各单位目标之和小于全市目标",
-        "指标 {id}（{name}）各单位目标之和 {found} 小于全市目标 {expected}",
-        "请调整各单位的目标，使合计不小于全市目标（表中“核对”列显示是否平衡）。",
+        "各单位目标之和小于总目标",
+        "指标 {id}（{name}）各单位目标之和 {found} 小于{whole}目标 {expected}",  # Catalog.whole
+        "请调整各单位的目标，使合计不小于{whole}目标（表中“核对”列显示是否平衡）。",
     ),
     IssueType(
         "plan_unknown_row",
