@@ -176,3 +176,37 @@ def test_a_county_plans_workbooks_say_the_county_and_read_back(tmp_path, catalog
     next(r for r in rows if r[3].value == "全县")[3].value = "全市"  # as written before
     wb.save(tmp_path / "older.xlsx")
     assert len(city_rows(tmp_path / "older.xlsx")) == 1
+
+
+@pytest.mark.parametrize(
+    ("title", "issuer", "short", "brief"),
+    [
+        ("2021年全市科技工作要点", "威海市科学技术局", "全市科技工作要点", "科技工作要点落实情况简报"),
+        ("2022年全县科技工作要点", "荣阳县科学技术局", "全县科技工作要点", "科技工作要点落实情况简报"),
+        (
+            "石湖县2024年科技工作要点",
+            "石湖县科学技术局",
+            "石湖县科技工作要点",
+            "石湖县科技工作要点落实情况简报",
+        ),
+        (
+            "滨江高新区2024年科技创新工作要点",
+            "",
+            "滨江高新区科技创新工作要点",
+            "滨江高新区科技创新工作要点落实情况简报",
+        ),
+        # a year after something that is not a place stays: the title would change its sense
+        (
+            "青禾区商务局2023年工作总结及2024年工作计划",
+            "",
+            "青禾区商务局2023年工作总结及2024年工作计划",
+            None,
+        ),
+    ],
+)
+def test_briefs_are_named_after_the_title_without_its_year(catalog, title, issuer, short, brief):
+    import dataclasses
+
+    plan = dataclasses.replace(catalog, title=title, issuer=issuer)
+    assert plan.short_title == short
+    assert plan.brief_name == (brief or f"{short}落实情况简报")

@@ -118,8 +118,10 @@ class Catalog:
     # -- lookups -----------------------------------------------------------
     @property
     def short_title(self) -> str:
-        """The title without its year (全市科技工作要点): what briefs and file names are called."""
-        return re.sub(r"^\s*\d{4}\s*年(度)?", "", self.title).strip() or self.title
+        """The title without its year (全市科技工作要点; 石湖县2024年科技工作要点 → 石湖县科技工作要点):
+        what briefs and file names are called. A year after the place name goes too."""
+        place = rf"(?:[^\d《》]{{0,12}}[{LEVELS}])?"  # 石湖县, 滨江高新区: not 青禾区商务局
+        return re.sub(rf"^(\s*{place})\s*\d{{4}}\s*年(度)?", r"\1", self.title, count=1).strip() or self.title
 
     @property
     def whole(self) -> str:
@@ -129,7 +131,7 @@ class Catalog:
     @property
     def brief_name(self) -> str:
         """The brief's name without scope (科技工作要点落实情况简报), for mastheads and unit briefs."""
-        return f"{self.short_title.removeprefix('全市')}落实情况简报"
+        return f"{self.short_title.removeprefix(self.whole)}落实情况简报"
 
     @property
     def assessment_title(self) -> str:
@@ -139,7 +141,7 @@ class Catalog:
     @property
     def assessment_name(self) -> str:
         """The assessment's name without scope (科技工作要点年度完成情况考核), for a unit's."""
-        return f"{self.short_title.removeprefix('全市')}年度完成情况考核"
+        return f"{self.short_title.removeprefix(self.whole)}年度完成情况考核"
 
     def indicator(self, indicator_id: str) -> Indicator:
         return self.indicators_by_id[indicator_id]
