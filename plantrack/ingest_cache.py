@@ -96,7 +96,8 @@ def with_file_cache(
 
     Runs inside the ingest task: the store is that task's (Prefect's result storage and
     serializer). A kept outcome that cannot be read (a record cut short, from another
-    version) is validated again, never trusted. When the task refreshes its cache
+    version) is validated again, never trusted; one that cannot be written is only logged:
+    the outcome itself is still the batch's. When the task refreshes its cache
     (``PREFECT_TASKS_REFRESH_CACHE``), no kept outcome is read: every file is validated
     and its record replaced, as Prefect does for the batch.
     """
@@ -113,7 +114,12 @@ def with_file_cache(
     if todo:
         for path, outcome in zip(todo, ingest(todo), strict=True):
             found[path] = outcome
-            store.write(outcome, key=keys[path])
+            try:
+                store.write(outcome, key=keys[path])
+            except Exception as exc:  # a full disk, a storage block away: the verdict stands
+                log.warning(
+                    "could not keep the ingest record of %s (%s): it will be validated again", path.name, exc
+                )
     return [found[path] for path in paths]
 
 

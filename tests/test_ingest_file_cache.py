@@ -131,3 +131,23 @@ def test_a_files_key_is_never_a_batch_of_one(tmp_path):
     other = tmp_path / "b.xlsx"
     other.write_bytes(b"x")  # the same bytes elsewhere: an outcome names its file
     assert file_key(FINGERPRINT, tmp_path, other) != one
+
+
+def test_a_record_that_cannot_be_written_costs_only_the_cache(store, submissions, catalog, tmp_path, caplog):
+    """A full disk under the result storage: the batch's verdicts are still given, the
+    files are validated again next time."""
+    from prefect.results import ResultStore
+
+    archive = tmp_path / "archive"
+    ingest = Recorder(catalog, archive)
+
+    def full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    with pytest.MonkeyPatch.context() as patch, caplog.at_level("WARNING", logger="plantrack"):
+        patch.setattr(ResultStore, "write", full)
+        outcomes = with_file_cache(submissions[:2], FINGERPRINT, archive, ingest)
+    assert [o.received.path for o in outcomes] == submissions[:2]
+    assert "No space left on device" in caplog.text and submissions[0].name in caplog.text
+    with_file_cache(submissions[:2], FINGERPRINT, archive, ingest)
+    assert ingest.calls == [submissions[:2], submissions[:2]]  # nothing was kept
