@@ -210,3 +210,32 @@ def test_briefs_are_named_after_the_title_without_its_year(catalog, title, issue
     plan = dataclasses.replace(catalog, title=title, issuer=issuer)
     assert plan.short_title == short
     assert plan.brief_name == (brief or f"{short}落实情况简报")
+
+
+def _with_allocation(paths: dict, indicator: str, edit) -> None:
+    csv = paths["allocation.csv"]
+    lines = csv.read_text(encoding="utf-8").splitlines()
+    for i, line in enumerate(lines):
+        if line.startswith(f"{indicator},"):
+            cells = line.split(",")
+            edit(cells)
+            lines[i] = ",".join(cells)
+    csv.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def test_a_stretch_target_split_among_units_must_add_up(tmp_path):
+    paths = _copy_catalog(tmp_path)
+    _with_allocation(paths, "I09-1-1", lambda cells: cells.__setitem__(3, "1"))  # 力争 1 each
+    with pytest.raises(CatalogError) as err:
+        _load(paths)
+    assert any("I09-1-1" in p and "各单位力争目标之和" in p for p in err.value.problems)
+
+
+def test_a_stretch_target_not_split_stays_with_the_whole(tmp_path):
+    """Units given floors alone (what ``plan allocate`` asks for): the plan is ready, and
+    its 力争 target is the whole's."""
+    paths = _copy_catalog(tmp_path)
+    _with_allocation(paths, "I09-1-1", lambda cells: cells.__setitem__(3, ""))
+    catalog = _load(paths)
+    assert catalog.indicator("I09-1-1").stretch == 1500
+    assert {a.stretch for a in catalog.allocations if a.indicator_id == "I09-1-1"} == {None}

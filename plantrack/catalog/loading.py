@@ -144,11 +144,16 @@ def _allocations(path: Path, cat: Catalog, problems: list[str]) -> list[Allocati
 
 
 def _check_allocation_sums(allocs: list[Allocation], cat: Catalog, problems: list[str]) -> None:
+    """Each additive indicator's unit targets add up to at least its own. Its 力争 target is
+    held to the same only when the bureau split it: a plan whose units were given floors
+    alone (as ``plan allocate`` asks) keeps its 力争 target for the whole, where it is
+    judged; a unit is judged on its floor."""
     sums: dict[str, float] = defaultdict(float)
-    stretch_sums: dict[str, float] = defaultdict(float)
+    stretch_sums: dict[str, float] = {}
     for a in allocs:
         sums[a.indicator_id] += a.target
-        stretch_sums[a.indicator_id] += a.stretch or 0.0
+        if a.stretch is not None:
+            stretch_sums[a.indicator_id] = stretch_sums.get(a.indicator_id, 0.0) + a.stretch
     for ind in cat.indicators:
         if not ind.additive or len(ind.units) <= 1:
             continue
@@ -159,7 +164,7 @@ def _check_allocation_sums(allocs: list[Allocation], cat: Catalog, problems: lis
             problems.append(
                 f"指标 {ind.id}（{ind.name}）各单位目标之和 {sums[ind.id]:g} 小于{cat.whole}目标 {ind.target:g}"
             )
-        if ind.stretch is not None and stretch_sums[ind.id] + 1e-9 < ind.stretch:
+        if ind.stretch is not None and ind.id in stretch_sums and stretch_sums[ind.id] + 1e-9 < ind.stretch:
             problems.append(
                 f"指标 {ind.id}（{ind.name}）各单位力争目标之和 {stretch_sums[ind.id]:g}"
                 f" 小于{cat.whole}力争目标 {ind.stretch:g}"
