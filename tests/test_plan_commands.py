@@ -140,6 +140,44 @@ def test_a_new_plan_from_its_text_to_its_first_brief(home, tmp_path, capsys):
     assert not any(w in text for w in WEIHAI)
 
 
+@pytest.mark.flow
+def test_a_county_plan_with_floors_and_stretches_to_a_county_brief(home, tmp_path, capsys):
+    """A county's published plan (石湖县, held out from the extractor's tuning): floors alone
+    allocated make it ready, and its leaders read 全县, never 全市 or another city's names."""
+    plan = Path(__file__).resolve().parent / "fixtures" / "plans" / "shihu_county_keji_2024"
+    year = "2024"
+    assert main(["plan", "init", f"{plan}.txt", "--year", year, "--units", f"{plan}.units.toml"]) == 0
+    assert main(["plan", "approve", "--year", year, "--all"]) == 0
+    blank, filled = tmp_path / "目标分解.xlsx", tmp_path / "目标分解_已填.xlsx"
+    assert main(["plan", "allocate", "--year", year, "--out", str(blank)]) == 0
+    assert load_workbook(blank)["目标分解"]["D3"].value == "全县目标"
+    _fill_allocation(blank, filled)
+    assert main(["plan", "allocate", "--year", year, "--read", str(filled)]) == 0
+    capsys.readouterr()
+    assert main(["plan", "check", "--year", year]) == 0, capsys.readouterr().out
+
+    templates, inbox = tmp_path / "templates", tmp_path / "inbox"
+    inbox.mkdir()
+    assert main(["template", "--quarter", f"{year}Q2", "--all", "--out", str(templates)]) == 0
+    for path in sorted(templates.glob("*.xlsx")):
+        _fill_template(path, inbox / path.name, 0.3)
+    assert main(["run", "--quarter", f"{year}Q2", "--inbox", str(inbox)]) == 0
+    capsys.readouterr()
+
+    out = home / "out" / f"{year}Q2"
+    city = out / f"{year}Q2_石湖县科技工作要点落实情况简报.pdf"
+    text = subprocess.run(["pdftotext", str(city), "-"], capture_output=True, text=True, check=True).stdout
+    assert "全县" in text and "石湖县科学技术局" in text and "石科发〔2024〕5号" in text
+    unit = next(out.glob(f"{year}Q2_chengguan_城关镇_*.pdf"))
+    unit_text = subprocess.run(
+        ["pdftotext", str(unit), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "占全县缺口" in unit_text
+    for words in (text, unit_text):
+        assert "全市" not in words
+        assert not [w for w in WEIHAI if w in words and w != "科学技术局"]  # its issuer is one too
+
+
 def _demo_quarter(settings, quarter: Quarter, inbox: Path) -> None:
     from plantrack.demo import make_demo_submissions
     from plantrack.plans import catalog_for_quarter
