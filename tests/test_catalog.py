@@ -239,3 +239,20 @@ def test_a_stretch_target_not_split_stays_with_the_whole(tmp_path):
     catalog = _load(paths)
     assert catalog.indicator("I09-1-1").stretch == 1500
     assert {a.stretch for a in catalog.allocations if a.indicator_id == "I09-1-1"} == {None}
+
+
+@pytest.mark.parametrize(
+    ("issuer", "leaders"),
+    [
+        ("威海市科学技术局", "局领导"),
+        ("安澜高新技术产业开发区管理委员会", "委领导"),
+        ("某市发展和改革委", "委领导"),
+        ("山东省科学技术厅", "厅领导"),
+        ("某县人民政府办公室", "办领导"),
+        ("", "领导"),
+    ],
+)
+def test_the_whole_plans_brief_goes_to_the_issuers_own_leaders(issuer, leaders):
+    from plantrack.catalog.model import leaders_of
+
+    assert leaders_of(issuer) == leaders

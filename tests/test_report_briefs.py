@@ -336,9 +336,11 @@ def test_a_county_plans_briefs_speak_of_the_county_not_a_city(tmp_path):
     try:
         city = report.city_brief(con, county, Q2, county.issuer)
         unit = report.unit_brief(con, county, Q2, "b", county.issuer)
+        zone = report.city_brief(con, county, Q2, "安澜高新技术产业开发区管理委员会")
     finally:
         con.close()
     assert city.scope == "全县" and unit.whole == "全县"
+    assert city.recipient == "局领导" and zone.recipient == "委领导"  # the issuer's own leaders
     html = render.render_html(unit, [], date(2021, 7, 15))
     assert "占全县缺口" in html and "占全市缺口" not in html
     city_html = render.render_html(city, [], date(2021, 7, 15))

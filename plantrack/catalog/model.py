@@ -81,6 +81,21 @@ def whole_jurisdiction(title: str, issuer: str) -> str:
     return "全市"
 
 
+def leaders_of(issuer: str) -> str:
+    """Whom the whole plan's brief is sent to, as the issuer calls its leaders: 局领导 of a
+    局, 委领导 of a 委员会 (a 管委会), 厅领导, 办领导; 领导 when its name says neither."""
+    name = issuer.strip()
+    for endings, leaders in (
+        (("局",), "局领导"),
+        (("委员会", "委"), "委领导"),
+        (("厅",), "厅领导"),
+        (("办公室", "办"), "办领导"),
+    ):
+        if name.endswith(endings):
+            return leaders
+    return "领导"
+
+
 @dataclass(frozen=True)
 class Allocation:
     indicator_id: str

@@ -15,6 +15,7 @@ import duckdb
 
 from plantrack import progress
 from plantrack.catalog import Catalog
+from plantrack.catalog.model import leaders_of
 from plantrack.periods import Quarter
 from plantrack.report.charts import COLORS, bar_segments, year_path
 from plantrack.report.formatting import (
@@ -228,7 +229,7 @@ def city_assessment(
         kind="city",
         title=catalog.assessment_title,
         scope=catalog.whole,
-        recipient="局领导",
+        recipient=leaders_of(issuer),
         lead=lead,
         result_chart=_result_chart(rows),
         missed=_missed(rows),

@@ -14,6 +14,7 @@ import duckdb
 
 from plantrack import progress
 from plantrack.catalog import Catalog
+from plantrack.catalog.model import leaders_of
 from plantrack.periods import BUREAU_TIMEZONE, Quarter, submission_deadline
 from plantrack.report.charts import behind_chart, status_chart
 from plantrack.report.formatting import format_date, format_deadline, report_date
@@ -190,7 +191,7 @@ def city_brief(
         kind="city",
         title=f"{catalog.short_title}落实情况简报",
         scope=catalog.whole,
-        recipient="局领导",
+        recipient=leaders_of(issuer),
         units=unit_table(labelled_units),
         comparison=unit_comparison(labelled_units, quarter.number == 4),
         quarantined=progress.quarantined_values(con, quarter.code),
