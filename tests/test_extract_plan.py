@@ -661,3 +661,10 @@ def test_seed_structure_has_7_sections_and_21_items() -> None:
     nodes = parse_structure(read_plan_text(SEED)).nodes
     assert [n.number for n in nodes if n.kind == "section"] == list(range(1, 8))
     assert [n.item for n in nodes if n.kind == "item"] == list(range(1, 22))
+
+
+def test_a_quoted_figure_leaves_no_quote_mark_in_the_name() -> None:
+    """石湖县's plan writes 选派科技特派员“80”人: the name keeps no stray “, quoted names keep theirs."""
+    catalog = extract_catalog("8.引育科技人才。选派科技特派员“80”人，发放“科技贷”2亿元。\n")
+    names = [(c["name"], c["target"]) for c in catalog if c["kind"] == "indicator"]
+    assert names == [("选派科技特派员", 80), ("发放“科技贷”", 2)]

@@ -26,7 +26,8 @@ def _strip_words(text: str, leading: tuple[str, ...], trailing: tuple[str, ...])
     changed = True
     while changed:
         changed = False
-        text = text.strip(" \t\n，、；：")
+        # and an opening mark left at the end, a closing one at the start (选派科技特派员“80”人)
+        text = text.strip(" \t\n，、；：").rstrip("“‘《（(「『").lstrip("”’》）)」』")
         dated = NAME_PREFIX_RE.sub("", text)
         if dated != text and dated:
             text, changed = dated, True
