@@ -243,7 +243,7 @@ def test_the_q4_run_renders_the_assessment_pdfs(con, tmp_path):
         subprocess.run(["pdftotext", str(city), "-"], capture_output=True, text=True, check=True).stdout,
     )
     for needle in (
-        "科技工作要点年度考核",
+        "测试工作要点年度考核",  # the fixture plan's name, not 科技
         "未完成指标",
         "各单位完成情况及排名",
         "超额完成",
@@ -285,4 +285,9 @@ def test_a_county_plans_assessment_speaks_of_the_county(con):
     county = dataclasses.replace(fixture_catalog(), title="2021年全县科技工作要点", issuer="荣阳县科学技术局")
     city = city_assessment(con, county, Q4, county.issuer)
     assert city.title == "全县科技工作要点年度完成情况考核" and city.scope == "全县"
+    assert city.masthead == "科技工作要点年度考核"
+    zone = dataclasses.replace(
+        county, title="安澜高新区2025年工作计划", issuer="安澜高新技术产业开发区管理委员会"
+    )
+    assert city_assessment(con, zone, Q4, zone.issuer).masthead == "安澜高新区工作计划年度考核"
     assert city.lead[0].startswith("2021年度，全县纳入考核的")

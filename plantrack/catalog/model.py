@@ -154,6 +154,11 @@ class Catalog:
         return f"{self.short_title}年度完成情况考核"
 
     @property
+    def assessment_masthead(self) -> str:
+        """The assessment cover's masthead (科技工作要点年度考核, 石湖县科技工作要点年度考核)."""
+        return f"{self.short_title.removeprefix(self.whole)}年度考核"
+
+    @property
     def assessment_name(self) -> str:
         """The assessment's name without scope (科技工作要点年度完成情况考核), for a unit's."""
         return f"{self.short_title.removeprefix(self.whole)}年度完成情况考核"

@@ -187,7 +187,7 @@ def cmd_demo(args) -> int:
         for p in summary["outputs"].get("briefs", []):
             kind = "assessment" if Path(p).name.endswith(f"{catalog.assessment_title}.pdf") else "briefs"
             outputs.setdefault(kind, []).append(p)
-    print(f"\n{year}年示例运行完成：四个季度的全市简报和全市年度考核：")
+    print(f"\n{year}年示例运行完成：四个季度的{catalog.whole}简报和{catalog.whole}年度考核：")
     for kind in ("briefs", "assessment"):
         for p in outputs.get(kind, []):
             print(f"  {kind}: {p}")

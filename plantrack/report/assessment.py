@@ -59,6 +59,7 @@ class Assessment:
     ranking: list[dict] = field(default_factory=list)
     ranking_rule: str = RANKING_RULE
     own_rank: dict | None = None
+    masthead: str = "工作要点年度考核"  # the plan's name for it (Catalog.assessment_masthead)
 
     template = ASSESSMENT_TEMPLATE
 
@@ -213,6 +214,7 @@ def _common(catalog: Catalog, quarter: Quarter, issuer: str) -> dict:
         "document_number": catalog.document_number,
         "plan_title": catalog.title,
         "date": format_date(report_date(quarter)),
+        "masthead": catalog.assessment_masthead,
     }
 
 
