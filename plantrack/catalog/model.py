@@ -66,12 +66,21 @@ _PLACE = re.compile(
 )
 
 
+_YEAR_AFTER_PLACE = re.compile(rf"^(\s*(?:[^\d《》]{{0,12}}[{LEVELS}])?)\s*\d{{4}}\s*年(度)?")
+
+
+def title_without_year(title: str) -> str:
+    """A plan's title without its year, first or after the place name (石湖县2024年科技工作要点 →
+    石湖县科技工作要点); a year after anything else stays (青禾区商务局2023年工作总结…)."""
+    return _YEAR_AFTER_PLACE.sub(r"\1", title, count=1).strip() or title
+
+
 def whole_jurisdiction(title: str, issuer: str) -> str:
     """What a plan calls all of its territory (全市, 全县, 全区): the word in its title when
     it has one (2022年全县科技工作要点), else the lowest level its issuer's name begins with
     (石湖县科学技术局 → 全县, 威海市城市管理局 → 全市, 安澜高新区管委会 → 全区), else 全市."""
-    said = re.search(rf"全[{LEVELS}]", re.sub(r"^\s*\d{4}\s*年(度)?", "", title))
-    if said and said.start() == 0:
+    said = re.match(rf"全[{LEVELS}]", title_without_year(title))
+    if said:
         return said.group(0)
     for name in (issuer, title):
         place = _PLACE.match(name.strip())
@@ -133,10 +142,9 @@ class Catalog:
     # -- lookups -----------------------------------------------------------
     @property
     def short_title(self) -> str:
-        """The title without its year (全市科技工作要点; 石湖县2024年科技工作要点 → 石湖县科技工作要点):
-        what briefs and file names are called. A year after the place name goes too."""
-        place = rf"(?:[^\d《》]{{0,12}}[{LEVELS}])?"  # 石湖县, 滨江高新区: not 青禾区商务局
-        return re.sub(rf"^(\s*{place})\s*\d{{4}}\s*年(度)?", r"\1", self.title, count=1).strip() or self.title
+        """The title without its year (``title_without_year``: 全市科技工作要点): what briefs
+        and file names are called."""
+        return title_without_year(self.title)
 
     @property
     def whole(self) -> str:
@@ -144,9 +152,15 @@ class Catalog:
         return whole_jurisdiction(self.title, self.issuer)
 
     @property
+    def unscoped_title(self) -> str:
+        """The short title without the plan's whole (科技工作要点), what mastheads and unit
+        briefs and assessments are named after."""
+        return self.short_title.removeprefix(self.whole)
+
+    @property
     def brief_name(self) -> str:
         """The brief's name without scope (科技工作要点落实情况简报), for mastheads and unit briefs."""
-        return f"{self.short_title.removeprefix(self.whole)}落实情况简报"
+        return f"{self.unscoped_title}落实情况简报"
 
     @property
     def assessment_title(self) -> str:
@@ -156,12 +170,12 @@ class Catalog:
     @property
     def assessment_masthead(self) -> str:
         """The assessment cover's masthead (科技工作要点年度考核, 石湖县科技工作要点年度考核)."""
-        return f"{self.short_title.removeprefix(self.whole)}年度考核"
+        return f"{self.unscoped_title}年度考核"
 
     @property
     def assessment_name(self) -> str:
         """The assessment's name without scope (科技工作要点年度完成情况考核), for a unit's."""
-        return f"{self.short_title.removeprefix(self.whole)}年度完成情况考核"
+        return f"{self.unscoped_title}年度完成情况考核"
 
     def indicator(self, indicator_id: str) -> Indicator:
         return self.indicators_by_id[indicator_id]
