@@ -18,8 +18,10 @@ FINGERPRINT = "f" * 64
 
 
 @pytest.fixture
-def store(tmp_path, monkeypatch):
-    """Prefect's local result storage in a folder of the test's own, as a task would have it."""
+def store(tmp_path, monkeypatch, prefect_harness):
+    """Prefect's local result storage in a folder of the test's own, as a task would have it.
+    Prefect is set up by the session's harness first, as plantrack configures it: imported
+    here on its own, its logging kept a stream that a later test's run found closed."""
     import prefect.results
     from prefect.filesystems import LocalFileSystem
     from prefect.results import ResultStore
