@@ -105,11 +105,8 @@ def with_file_cache(
 
     store = get_result_store()
     keys = {path: file_key(fingerprint, archive, path) for path in paths}
-    found = {}
-    for path, key in keys.items() if not _refreshing() else ():
-        outcome = _kept(store, key)
-        if outcome is not None:
-            found[path] = outcome
+    kept = {} if _refreshing() else {path: _kept(store, key) for path, key in keys.items()}
+    found = {path: outcome for path, outcome in kept.items() if outcome is not None}
     todo = [path for path in paths if path not in found]
     if todo:
         for path, outcome in zip(todo, ingest(todo), strict=True):

@@ -324,13 +324,10 @@ def indicator_entry(row: dict) -> dict:
 
 def plan_whole(con: duckdb.DuckDBPyConnection, year: int) -> str:
     """What the year's plan calls all of its territory (``Catalog.whole``), from its title
-    and issuer as the warehouse keeps them; 全市 for a warehouse without them."""
+    and issuer as the warehouse keeps them; 全市 for a year it has no plan of."""
     from plantrack.catalog.model import whole_jurisdiction
 
-    try:
-        found = con.execute("select title, issuer from dim_plan where plan_year = ?", [year]).fetchone()
-    except duckdb.CatalogException:  # a warehouse from before plans had years
-        return "全市"
+    found = con.execute("select title, issuer from dim_plan where plan_year = ?", [year]).fetchone()
     return whole_jurisdiction(found[0] or "", found[1] or "") if found else "全市"
 
 

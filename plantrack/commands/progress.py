@@ -65,7 +65,7 @@ def format_table(doc: dict) -> str:
         "状态",
         "年末预计",
         "每季度还需",
-        "缺口主要在" if city else f"占{doc.get('whole', '全市')}缺口",
+        "缺口主要在" if city else f"占{doc['whole']}缺口",
     ]
     rows = [_row(e, city) for e in doc["indicators"]]
     widths = [max(display_width(r[i]) for r in [header, *rows]) for i in range(len(header))]

@@ -32,6 +32,11 @@ def baseline_indicators(cat: Catalog) -> list[Indicator]:
     return [i for i in cat.indicators if i.cumulative or i.is_relative]
 
 
+def scope_label(cat: Catalog, scope: str) -> str:
+    """How a baseline row names its scope: the plan's whole (全县) or the unit's name."""
+    return cat.whole if scope == "city" else cat.units[scope].name
+
+
 def baseline_scopes(cat: Catalog, ind: Indicator) -> list[str]:
     """Where a start level is asked for: the city, and each unit of an additive stock."""
     return ["city", *(ind.units if ind.additive and len(ind.units) > 1 else ())]
@@ -53,7 +58,7 @@ def write_baselines_workbook(cat: Catalog, found: dict[tuple[str, str], float], 
     row = FIRST_ROW
     for ind in baseline_indicators(cat):
         for scope in baseline_scopes(cat, ind):
-            name = cat.whole if scope == "city" else cat.units[scope].name
+            name = scope_label(cat, scope)
             for col, value in enumerate((ind.id, ind.name, ind.unit, name), start=1):
                 ws.cell(row, col, value)
             input_cell(ws.cell(row, 5), found.get((ind.id, scope)))
@@ -165,7 +170,7 @@ def baselines_from_warehouse(cat: Catalog, previous: Catalog | None, warehouse: 
     for ind in baseline_indicators(cat):
         last = links.get(ind.id)
         for scope in baseline_scopes(cat, ind):
-            name = cat.whole if scope == "city" else cat.units[scope].name
+            name = scope_label(cat, scope)
             value = None
             if last is not None:
                 value = city.get(last) if scope == "city" else units.get((last, scope))
